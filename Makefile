@@ -1,0 +1,67 @@
+# Every target sets up what it needs: a .venv with Python 3.12+ and the project's dependencies.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format bench venv clean
+
+# Finds the first Python that is 3.12 or newer: $PYTHON, python3.13, python3.12, python3,
+# then pyenv's installed versions (whose shims refuse to run unless selected).
+$(VENV)/bin/python:
+	@found=""; \
+	for c in $${PYTHON:-} python3.13 python3.12 python3 \
+	         $$(ls -d $$(pyenv root 2>/dev/null || echo /nonexistent)/versions/3.*/bin/python3 2>/dev/null | sort -rV); do \
+	  p=$$(command -v "$$c" 2>/dev/null) || continue; \
+	  if "$$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then found="$$p"; break; fi; \
+	done; \
+	if [ -z "$$found" ]; then \
+	  echo "error: Python 3.12 or newer is required (Django 6), and none was found."; \
+	  echo "Tried: \$$PYTHON, python3.13, python3.12, python3 and pyenv's versions."; \
+	  echo "Install Python 3.12+ or run: make PYTHON=/path/to/python3.12 ..."; \
+	  exit 1; \
+	fi; \
+	echo "Creating $(VENV) with $$found ($$("$$found" --version))"; \
+	"$$found" -m venv $(VENV)
+
+# Dependencies come from pyproject.toml (runtime + dev); reinstalled when it changes.
+$(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	touch $@
+
+$(VENV)/.bench-deps: pyproject.toml $(VENV)/.deps
+	$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["optional-dependencies"]["bench"]))' > $(VENV)/requirements-bench.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements-bench.txt
+	touch $@
+
+venv: $(VENV)/.deps
+
+run: $(VENV)/.deps
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Browser tests need Debian's Chromium; installed here when we are root and it is missing.
+test: $(VENV)/.deps
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && apt-get install -y -q chromium; fi
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: $(VENV)/.deps
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: $(VENV)/.bench-deps
+	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -q && apt-get install -y -q wrk; fi
+	$(PY) -m bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache test-artifacts

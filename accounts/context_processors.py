@@ -1,0 +1,5 @@
+from accounts.models import generic_portal_url
+
+
+def portal(request):
+    return {"generic_portal_url": generic_portal_url()}

@@ -1,0 +1,99 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Tenant, User, generic_portal_url
+from accounts.roles import Role
+from tokens.models import ApiToken, Kind
+from tokens.services import token_generate
+
+# username, first name, last name, role, demo password
+DEMO_USERS = [
+    ("admin@contoso.com", "Megan", "Bowen", Role.GLOBAL_ADMIN, "demo-Admin-2026!"),
+    ("operator@contoso.com", "Alex", "Wilber", Role.SECURITY_OPERATOR, "demo-Operator-2026!"),
+    ("compliance@contoso.com", "Adele", "Vance", Role.COMPLIANCE_ADMIN, "demo-Compliance-2026!"),
+    ("reader@contoso.com", "Lidia", "Holloway", Role.SECURITY_READER, "demo-Reader-2026!"),
+    ("globalreader@contoso.com", "Grady", "Archie", Role.GLOBAL_READER, "demo-GlobalReader-2026!"),
+    ("discovery@contoso.com", "Isaiah", "Langer", Role.DISCOVERY_ADMIN, "demo-Discovery-2026!"),
+    ("former@contoso.com", "Pradeep", "Gupta", Role.SECURITY_OPERATOR, "demo-Former-2026!"),
+]
+PLATFORM_ADMIN = ("platform-admin", "demo-Platform-2026!")
+
+# owner, token name, last used this long ago (None: never used)
+DEMO_TOKENS = [
+    ("admin@contoso.com", "Sentinel connector", timedelta(hours=2)),
+    ("admin@contoso.com", "Quarterly audit export", timedelta(days=45)),
+    ("operator@contoso.com", "SOAR playbook", None),
+    ("operator@contoso.com", "Incident triage script", timedelta(days=1)),
+    ("reader@contoso.com", "Weekly report", timedelta(days=9)),
+    ("compliance@contoso.com", "DLP review", None),
+    ("former@contoso.com", "Legacy SIEM pull", timedelta(days=20)),
+]
+
+
+class Command(BaseCommand):
+    help = "Creates the demo tenant Contoso with a user of each role and tokens of each status."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG=0 (demo passwords are public)."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, force: bool = False, **options):
+        if not settings.DEBUG and not force:
+            raise CommandError("seed_demo makes users with published passwords; with DEBUG=0 pass --force.")
+        tenant, _ = Tenant.objects.get_or_create(
+            slug="contoso", defaults={"name": "Contoso", "region": "us2"}
+        )
+        users = {}
+        for username, first, last, role, password in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={"tenant": tenant, "role": role, "first_name": first, "last_name": last,
+                          "email": username},
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            users[username] = user
+
+        staff, created = User.objects.get_or_create(
+            username=PLATFORM_ADMIN[0], defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            staff.set_password(PLATFORM_ADMIN[1])
+            staff.save(update_fields=["password"])
+
+        now = timezone.now()
+        # The demo tokens' values are dropped: nobody needs them, and values are never printed.
+        for username, name, used_ago in DEMO_TOKENS:
+            owner = users[username]
+            if ApiToken.objects.live().filter(user=owner, name=name, kind=Kind.API).exists():
+                continue
+            token, _ = token_generate(user=owner, name=name)
+            if used_ago is not None:
+                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now - used_ago)
+
+        former = users["former@contoso.com"]
+        if former.deprovisioned_at is None:
+            former.deprovisioned_at = now
+            former.save(update_fields=["deprovisioned_at"])
+
+        self._report(tenant)
+
+    def _report(self, tenant: Tenant) -> None:
+        out = self.stdout
+        out.write(self.style.SUCCESS("Demo tenant ready: Contoso"))
+        out.write(f"  Generic portal URL: {generic_portal_url()}")
+        out.write(f"  Contoso's own URL:  {tenant.custom_url}")
+        out.write("  Sign in as (username / password):")
+        for username, _, _, role, password in DEMO_USERS:
+            note = " (deprovisioned)" if username.startswith("former") else ""
+            out.write(f"    {username:<26} {password:<24} {role.label}{note}")
+        out.write(f"    {PLATFORM_ADMIN[0]:<26} {PLATFORM_ADMIN[1]:<24} Django admin only (/admin/)")
+        out.write("  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
+                  f"{tenant.custom_url}/api/v1/me/")

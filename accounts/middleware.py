@@ -1,0 +1,58 @@
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.functional import SimpleLazyObject
+
+from accounts.models import Tenant
+
+
+def parse_tenant_host(host: str) -> tuple[str, str] | None:
+    """(slug, region) when the host is a tenant's custom URL, {slug}.{region}.{PORTAL_DOMAIN};
+    None for the generic portal or any other host. Ports are ignored."""
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    suffix = "." + settings.PORTAL_HOSTNAME
+    if not hostname.endswith(suffix):
+        return None
+    labels = hostname[: -len(suffix)].split(".")
+    if len(labels) != 2 or not all(labels):
+        return None
+    return labels[0], labels[1]
+
+
+def _resolve_tenant(tenant_host: tuple[str, str]) -> Tenant:
+    tenant = Tenant.objects.by_host(*tenant_host)
+    if tenant is None:
+        raise Http404("No tenant is served at this address.")
+    return tenant
+
+
+class TenantMiddleware:
+    """Sets request.tenant_host from the Host header, and request.tenant: None on the generic
+    portal, the tenant (looked up on first use, so a token request spends no query on it) on a
+    custom URL. On a custom URL a session of another tenant's user counts as signed out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        tenant_host = parse_tenant_host(request.get_host())
+        request.tenant_host = tenant_host
+        if tenant_host is None:
+            request.tenant = None
+        else:
+            request.tenant = SimpleLazyObject(lambda: _resolve_tenant(tenant_host))
+            user = request.user
+            if user.is_authenticated and not user_belongs_to_host(user, tenant_host):
+                request.user = AnonymousUser()
+        return self.get_response(request)
+
+
+def user_belongs_to_host(user, tenant_host: tuple[str, str] | None) -> bool:
+    """Whether the user may act on this host: anywhere on the generic portal, only on their
+    own tenant's custom URL."""
+    if tenant_host is None:
+        return True
+    tenant = user.tenant
+    return tenant is not None and (tenant.slug, tenant.region) == tenant_host

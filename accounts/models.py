@@ -1,0 +1,103 @@
+import uuid
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Lower
+
+from accounts.roles import Capability, Role, capabilities_for
+
+# A DNS label: the tenant's custom URL is {slug}.{region}.{PORTAL_DOMAIN}.
+dns_label = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\Z",
+    "Use lower-case letters, digits and inner hyphens (a DNS label, at most 63 characters).",
+)
+
+# Regions and the data centers that serve them, as on the original's About page.
+REGIONS = {
+    "us": "US (Virginia)",
+    "us2": "US 2 (Virginia)",
+    "us3": "US 3 (Washington)",
+    "eu": "EU (Netherlands)",
+    "eu2": "EU 2 (Ireland)",
+    "uk": "UK (London)",
+    "au": "Australia (New South Wales)",
+}
+
+
+class TenantQuerySet(models.QuerySet):
+    def by_host(self, slug: str, region: str) -> "Tenant | None":
+        return self.filter(slug=slug, region=region).first()
+
+
+class Tenant(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.CharField(max_length=63, unique=True, validators=[dns_label])
+    region = models.CharField(max_length=16, choices=[(k, k) for k in REGIONS])
+    # The tenant's own id, as the original shows it on its About page.
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entra_tenant_id = models.UUIDField("Entra tenant ID", null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def custom_host(self) -> str:
+        return f"{self.slug}.{self.region}.{settings.PORTAL_DOMAIN}"
+
+    @property
+    def custom_url(self) -> str:
+        """The tenant's own portal and API address: the one to give API clients."""
+        return f"{settings.PORTAL_SCHEME}://{self.custom_host}"
+
+    @property
+    def data_center(self) -> str:
+        return REGIONS.get(self.region, self.region)
+
+
+def generic_portal_url() -> str:
+    return f"{settings.PORTAL_SCHEME}://{settings.PORTAL_DOMAIN}"
+
+
+class User(AbstractUser):
+    """A person who signs in. Tenant users hold one role; platform staff (the Django admin's
+    operators) may have no tenant and can neither generate tokens nor call the API."""
+
+    tenant = models.ForeignKey(
+        Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices, default=Role.SECURITY_READER)
+    deprovisioned_at = models.DateTimeField(null=True, blank=True)
+
+    objects = UserManager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def capabilities(self) -> frozenset[Capability]:
+        """What this user may do now. A deprovisioned user, or one outside any tenant, may do
+        nothing through the portal's tenant features."""
+        if self.tenant_id is None or self.deprovisioned_at is not None or not self.is_active:
+            return frozenset()
+        return capabilities_for(self.role)
+
+    def has_capability(self, capability: Capability | str) -> bool:
+        return capability in self.capabilities
+
+    @property
+    def is_deprovisioned(self) -> bool:
+        return self.deprovisioned_at is not None or not self.is_active

@@ -1,0 +1,46 @@
+from rest_framework.permissions import BasePermission
+
+from accounts.roles import Capability
+
+
+def request_capabilities(request) -> frozenset[Capability]:
+    """What this request may do: the credential's capabilities when it carries its own (an API
+    token carries its issuer's, read now), otherwise the signed-in user's."""
+    capabilities = getattr(request.auth, "capabilities", None)
+    if capabilities is None:
+        capabilities = request.user.capabilities
+    return capabilities
+
+
+class IsActiveUser(BasePermission):
+    """The default for every API view: a signed-in, provisioned user of a tenant, with a
+    credential of a kind the view accepts (API tokens unless the view says otherwise)."""
+
+    message = "Only active users of a tenant can call the API."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        if user.tenant_id is None or user.is_deprovisioned:
+            return False
+        kind = getattr(request.auth, "kind", None)
+        if kind is not None and kind not in getattr(view, "token_kinds", ("api",)):
+            self.message = f"A token of kind '{kind}' cannot call this endpoint."
+            return False
+        return True
+
+
+def has_capability(capability: Capability) -> type[BasePermission]:
+    """A permission class requiring one capability, on top of IsActiveUser."""
+
+    class HasCapability(IsActiveUser):
+        message = f"This requires the {capability.value} permission."
+
+        def has_permission(self, request, view) -> bool:
+            return super().has_permission(request, view) and capability in request_capabilities(
+                request
+            )
+
+    HasCapability.__name__ = f"Has{capability.name.title().replace('_', '')}"
+    return HasCapability

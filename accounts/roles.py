@@ -1,0 +1,43 @@
+"""Roles and what they may do, as data. Every check asks for a capability, never a role name,
+so changing what a role may do is a change to this table alone.
+
+Capability names follow the Entra API permissions of Defender for Cloud Apps."""
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    GLOBAL_ADMIN = "global_admin", "Global administrator"
+    SECURITY_OPERATOR = "security_operator", "Security operator"
+    COMPLIANCE_ADMIN = "compliance_admin", "Compliance administrator"
+    SECURITY_READER = "security_reader", "Security reader"
+    GLOBAL_READER = "global_reader", "Global reader"
+    DISCOVERY_ADMIN = "discovery_admin", "Cloud Discovery administrator"
+
+
+class Capability(models.TextChoices):
+    INVESTIGATION_READ = "Investigation.read"
+    INVESTIGATION_MANAGE = "Investigation.manage"
+    DISCOVERY_READ = "Discovery.read"
+    DISCOVERY_MANAGE = "Discovery.manage"
+    SETTINGS_READ = "Settings.read"
+    SETTINGS_MANAGE = "Settings.manage"
+    TOKENS_MANAGE_ALL = "Tokens.manage_all"
+
+
+_C = Capability
+_READ_ALL = frozenset({_C.INVESTIGATION_READ, _C.DISCOVERY_READ, _C.SETTINGS_READ})
+
+CAPABILITIES: dict[Role, frozenset[Capability]] = {
+    Role.GLOBAL_ADMIN: frozenset(Capability),
+    Role.SECURITY_OPERATOR: _READ_ALL | {_C.INVESTIGATION_MANAGE},
+    Role.COMPLIANCE_ADMIN: _READ_ALL | {_C.INVESTIGATION_MANAGE},
+    Role.SECURITY_READER: _READ_ALL,
+    Role.GLOBAL_READER: _READ_ALL,
+    Role.DISCOVERY_ADMIN: frozenset({_C.DISCOVERY_READ, _C.DISCOVERY_MANAGE}),
+}
+
+
+def capabilities_for(role: str) -> frozenset[Capability]:
+    """The capabilities of a role; an unknown role (say, one removed since) grants nothing."""
+    return CAPABILITIES.get(role, frozenset())

@@ -1,0 +1,60 @@
+"""One place that turns errors into API answers: every error body has a "detail"."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views import defaults
+from rest_framework import exceptions
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+def _first_message(data) -> str:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            message = _first_message(value)
+            if key in {"non_field_errors", "__all__", "detail"}:
+                return message
+            return f"{key}: {message}"
+    if isinstance(data, list) and data:
+        return _first_message(data[0])
+    return str(data)
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data
+        response.data = {"detail": _first_message(errors), "errors": errors}
+    return response
+
+
+def _is_api(request) -> bool:
+    return request.path.startswith(("/api/", "/cas/api/"))
+
+
+def page_not_found(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    if _is_api(request):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return defaults.server_error(request)
+
+
+def bad_request(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "Bad request."}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request, exception):
+    if _is_api(request):
+        return JsonResponse({"detail": "Permission denied."}, status=403)
+    return defaults.permission_denied(request, exception)

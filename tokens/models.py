@@ -1,0 +1,129 @@
+import unicodedata
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+
+from accounts.models import Tenant
+from accounts.roles import Capability
+
+ACTIVE_WINDOW = timedelta(days=7)
+NAME_MAX_LENGTH = 100
+
+
+class Kind(models.TextChoices):
+    API = "api", "API token"
+    SIEM = "siem", "SIEM agent"
+    LOG_COLLECTOR = "log_collector", "Log collector"
+
+
+class Status(models.TextChoices):
+    GENERATED = "generated", "Generated"
+    ACTIVE = "active", "Active"
+    INACTIVE = "inactive", "Inactive"
+
+
+def status_conditions(now: datetime) -> dict[str, Q]:
+    """The one definition of each status, as conditions on last_used_at. Active is "used in
+    the past 7 days", boundary included: used exactly 7 days ago is still Active."""
+    since = now - ACTIVE_WINDOW
+    return {
+        Status.GENERATED: Q(last_used_at__isnull=True),
+        Status.ACTIVE: Q(last_used_at__gte=since),
+        Status.INACTIVE: Q(last_used_at__lt=since),
+    }
+
+
+def validate_token_name(name: str) -> None:
+    if not name:
+        raise ValidationError("Enter a token name.", code="required")
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError(
+            "Token names are at most %(limit)d characters; this one has %(length)d.",
+            code="max_length",
+            params={"limit": NAME_MAX_LENGTH, "length": len(name)},
+        )
+    # Letters of any script, digits, punctuation and spaces are fine; control and format
+    # characters (NUL, line breaks, bidirectional overrides) would disguise a name.
+    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} for char in name):
+        raise ValidationError(
+            "Token names cannot contain control or invisible characters.", code="invalid"
+        )
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self) -> "ApiTokenQuerySet":
+        return self.filter(revoked_at__isnull=True)
+
+    def with_status(self, now: datetime | None = None) -> "ApiTokenQuerySet":
+        """Annotates `status`, derived from last_used_at at query time, so never stale."""
+        conditions = status_conditions(now or timezone.now())
+        return self.annotate(
+            status=Case(
+                *(When(condition, then=Value(status)) for status, condition in conditions.items()),
+                output_field=models.CharField(),
+            )
+        )
+
+    def filter_status(self, status: str, now: datetime | None = None) -> "ApiTokenQuerySet":
+        # Filters on last_used_at itself, not on the annotation, so an index can serve it.
+        return self.filter(status_conditions(now or timezone.now())[status])
+
+    def visible_to(self, user) -> "ApiTokenQuerySet":
+        """The live API tokens a user may see and revoke: a full admin every API token of the
+        tenant, anyone else their own."""
+        if user.tenant_id is None:
+            return self.none()
+        tokens = self.live().filter(tenant_id=user.tenant_id, kind=Kind.API)
+        if not user.has_capability(Capability.TOKENS_MANAGE_ALL):
+            tokens = tokens.filter(user=user)
+        return tokens
+
+
+class ApiToken(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="tokens")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="tokens",
+        help_text="Who generated the token; it carries this user's privileges.",
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.API)
+    name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_token_name])
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    suffix = models.CharField("last 4 characters", max_length=4, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "token"
+        indexes = [
+            models.Index(fields=["tenant", "kind", "created_at"], name="token_tenant_kind_created"),
+            models.Index(fields=["user", "kind", "created_at"], name="token_user_kind_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} (…{self.suffix})"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def capabilities(self):
+        """A token may do exactly what its issuer may do now."""
+        return self.user.capabilities

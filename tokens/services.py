@@ -1,0 +1,44 @@
+"""Every change to tokens goes through here: the page, the API, the admin and management
+commands call these and nothing else writes ApiToken rows."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from tokens import keys
+from tokens.models import ApiToken, Kind
+
+
+@transaction.atomic
+def token_generate(*, user, name: str, kind: str = Kind.API) -> tuple[ApiToken, str]:
+    """Creates a token for `user` and returns it with its value. The value exists only in
+    this return value: the caller shows it once and forgets it."""
+    if user.tenant_id is None:
+        raise ValidationError("Only users of a tenant can generate tokens.", code="no_tenant")
+    if user.is_deprovisioned:
+        raise ValidationError("Deprovisioned users cannot generate tokens.", code="deprovisioned")
+    value = keys.generate(kind)
+    token = ApiToken(
+        tenant_id=user.tenant_id,
+        user=user,
+        kind=kind,
+        name=(name or "").strip(),
+        digest=keys.digest(value),
+        suffix=keys.suffix(value),
+    )
+    token.full_clean()
+    token.save()
+    return token, value
+
+
+@transaction.atomic
+def token_revoke(*, token: ApiToken, by) -> bool:
+    """Revokes a token at once: the next request made with it is refused. The row stays, with
+    who revoked it and when, for audit. Returns False if it was already revoked."""
+    now = timezone.now()
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_by=by
+    )
+    if revoked:
+        token.revoked_at, token.revoked_by = now, by
+    return bool(revoked)
