@@ -12,7 +12,7 @@ def parse_tenant_host(host: str) -> tuple[str, str] | None:
     """(slug, region) when the host is a tenant's custom URL, {slug}.{region}.{PORTAL_DOMAIN};
     None for the generic portal or any other host. Ports are ignored."""
     hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    suffix = "." + settings.PORTAL_HOSTNAME
+    suffix = "." + settings.PORTAL_DOMAIN.split(":", 1)[0]
     if not hostname.endswith(suffix):
         return None
     labels = hostname[: -len(suffix)].split(".")

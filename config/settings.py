@@ -70,10 +70,10 @@ PORTAL_DOMAIN = os.environ.get("PORTAL_DOMAIN", "portal.localhost:8000").strip()
 PORTAL_SCHEME = os.environ.get("PORTAL_SCHEME", "http" if DEBUG else "https")
 if PORTAL_SCHEME not in {"http", "https"}:
     raise ImproperlyConfigured(f"PORTAL_SCHEME must be http or https, not {PORTAL_SCHEME!r}")
-PORTAL_HOSTNAME = PORTAL_DOMAIN.split(":", 1)[0]
 PORTAL_VERSION = "0.1.0"
 
-ALLOWED_HOSTS = [PORTAL_HOSTNAME, f".{PORTAL_HOSTNAME}", *env_list("ALLOWED_HOSTS")]
+_portal_hostname = PORTAL_DOMAIN.split(":", 1)[0]
+ALLOWED_HOSTS = [_portal_hostname, f".{_portal_hostname}", *env_list("ALLOWED_HOSTS")]
 if DEBUG:
     ALLOWED_HOSTS += ["localhost", "127.0.0.1", "[::1]"]
 
@@ -131,8 +131,8 @@ TEMPLATES = [
 # --- Database --------------------------------------------------------------------------------
 # SQLite inside the checkout by default; DATABASE_URL=postgres://... switches to PostgreSQL.
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 60),
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", not DEBUG),
     )
@@ -222,7 +222,10 @@ SECURE_CSP = {
 # --- Static files ----------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+# Development serves static/ straight from the finders; production from collectstatic's output.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -231,6 +234,9 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+
+if DEBUG:
+    STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing root on every start
 
 # --- REST API --------------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -264,4 +270,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own console handler would print every line twice beside the root one.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }

@@ -1,5 +1,3 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -37,9 +35,11 @@ def visible_tokens(request):
 
 def get_visible_token(request, token_id: str) -> ApiToken:
     # The URL takes any string so that a malformed id is a JSON 404, not a 500 or an HTML page.
-    if not token_id.isascii() or not token_id.isdigit() or len(token_id) > 18:
-        raise Http404
-    return get_object_or_404(visible_tokens(request), pk=int(token_id))
+    if token_id.isascii() and token_id.isdigit() and len(token_id) <= 18:
+        token = visible_tokens(request).filter(pk=int(token_id)).first()
+        if token is not None:
+            return token
+    raise exceptions.NotFound("Token not found.")
 
 
 class TokenPagination(PageNumberPagination):

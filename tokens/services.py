@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tokens import keys
-from tokens.models import ApiToken, Kind
+from tokens.models import ApiToken, Kind, validate_token_name
 
 
 @transaction.atomic
@@ -17,12 +17,17 @@ def token_generate(*, user, name: str, kind: str = Kind.API) -> tuple[ApiToken, 
         raise ValidationError("Only users of a tenant can generate tokens.", code="no_tenant")
     if user.is_deprovisioned:
         raise ValidationError("Deprovisioned users cannot generate tokens.", code="deprovisioned")
+    name = (name or "").strip()
+    try:
+        validate_token_name(name)  # before full_clean, so the message is ours, not the field's
+    except ValidationError as error:
+        raise ValidationError({"name": error.error_list}) from None
     value = keys.generate(kind)
     token = ApiToken(
         tenant_id=user.tenant_id,
         user=user,
         kind=kind,
-        name=(name or "").strip(),
+        name=name,
         digest=keys.digest(value),
         suffix=keys.suffix(value),
     )

@@ -1,0 +1,35 @@
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import Tenant, User
+from accounts.roles import Role
+from tokens.models import ApiToken
+
+
+def test_seed_demo_is_idempotent_and_covers_every_role_and_status(db, capsys):
+    call_command("seed_demo", force=True)
+    first_out = capsys.readouterr().out
+    counts = (Tenant.objects.count(), User.objects.count(), ApiToken.objects.count())
+    call_command("seed_demo", force=True)
+
+    assert (Tenant.objects.count(), User.objects.count(), ApiToken.objects.count()) == counts
+    contoso = Tenant.objects.get(slug="contoso")
+    assert (contoso.name, contoso.region) == ("Contoso", "us2")
+    assert set(User.objects.filter(tenant=contoso).values_list("role", flat=True)) == set(Role)
+    statuses = set(ApiToken.objects.with_status().values_list("status", flat=True))
+    assert statuses == {"generated", "active", "inactive"}
+    owners = ApiToken.objects.values("user").distinct().count()
+    assert owners >= 4
+    assert User.objects.filter(deprovisioned_at__isnull=False).count() == 1
+    assert "https://contoso.us2.portal.test" in first_out
+    assert "admin@contoso.com          demo-Admin-2026!" in first_out
+    admin = User.objects.get(username="admin@contoso.com")
+    assert admin.check_password("demo-Admin-2026!")
+
+
+def test_seed_demo_refuses_a_production_database_unless_forced(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="with DEBUG=0 pass --force"):
+        call_command("seed_demo")
+    assert User.objects.count() == 0

@@ -1,0 +1,80 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "k3y-" + "x7Qp2Lm9" * 8,
+    "PORTAL_DOMAIN": "portal.example.com",
+    "DATABASE_URL": "",
+}
+
+
+def manage(*args, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
+    env.update(env_overrides)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deployment_checklist():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+
+
+def test_production_without_secret_key_stops_with_a_clear_message():
+    env = dict(PRODUCTION)
+    del env["SECRET_KEY"]
+
+    result = manage("check", **env)
+
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG=0" in result.stderr
+
+
+def test_a_malformed_boolean_is_named():
+    result = manage("check", **{**PRODUCTION, "DEBUG": "maybe"})
+
+    assert result.returncode != 0
+    assert "DEBUG must be 1/0, true/false, yes/no or on/off, not 'maybe'" in result.stderr
+
+
+def test_database_url_selects_the_engine():
+    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    assert connection.vendor == expected
+
+
+@pytest.mark.postgres
+def test_the_suite_really_runs_on_postgresql_when_asked(db):
+    from conftest import skip_or_fail
+
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        skip_or_fail("DATABASE_URL does not point at PostgreSQL")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()")
+        assert cursor.fetchone()[0].startswith("PostgreSQL")
+
+
+def test_pages_carry_csp_and_safe_headers(client, reader):
+    client.force_login(reader)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    csp = response["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert django_settings.SESSION_COOKIE_HTTPONLY and django_settings.CSRF_COOKIE_HTTPONLY
