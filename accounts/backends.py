@@ -12,7 +12,7 @@ class TenantModelBackend(ModelBackend):
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         user = super().authenticate(request, username=username, password=password, **kwargs)
-        if user is not None and request is not None:
-            if not user_belongs_to_host(user, getattr(request, "tenant_host", None)):
-                return None
+        tenant_host = getattr(request, "tenant_host", None)
+        if user is not None and not user_belongs_to_host(user, tenant_host):
+            return None
         return user

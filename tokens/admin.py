@@ -25,16 +25,42 @@ class ApiTokenAdmin(admin.ModelAdmin):
     follows "Save" of a new token; the digest is never editable; revocation, by the action,
     goes through the service and keeps the row."""
 
-    list_display = ["name", "kind", "tenant", "user", "status", "suffix", "created_at",
-                    "last_used_at", "revoked_at"]
+    list_display = [
+        "name",
+        "kind",
+        "tenant",
+        "user",
+        "status",
+        "suffix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_filter = ["kind", RevokedFilter, "tenant"]
     list_select_related = ["tenant", "user"]
     search_fields = ["name", "user__username", "suffix"]
     actions = ["revoke_selected"]
-    fields = ["name", "kind", "tenant", "user", "suffix", "created_at", "last_used_at",
-              "revoked_at", "revoked_by"]
-    readonly_fields = ["kind", "tenant", "user", "suffix", "created_at", "last_used_at",
-                       "revoked_at", "revoked_by"]
+    fields = [
+        "name",
+        "kind",
+        "tenant",
+        "user",
+        "suffix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = [
+        "kind",
+        "tenant",
+        "user",
+        "suffix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
     add_fields = ["user", "kind", "name"]
 
     def get_queryset(self, request):
@@ -59,7 +85,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
             obj.save(update_fields=["name"])
             return
         token, value = token_generate(user=obj.user, name=obj.name, kind=obj.kind)
-        obj.pk, obj.tenant_id, obj.suffix, obj.digest = token.pk, token.tenant_id, token.suffix, token.digest
+        obj.pk, obj.tenant_id, obj.suffix, obj.digest = (
+            token.pk,
+            token.tenant_id,
+            token.suffix,
+            token.digest,
+        )
         obj.created_at = token.created_at
         obj._state.adding = False
         request._generated_token_value = value

@@ -113,7 +113,10 @@ class MeApi(APIView):
                 "role": {"value": user.role, "label": user.get_role_display()},
                 "capabilities": sorted(request_capabilities(request)),
                 "authentication": (
-                    {"method": "token", "token": {"id": token.pk, "name": token.name, "kind": token.kind}}
+                    {
+                        "method": "token",
+                        "token": {"id": token.pk, "name": token.name, "kind": token.kind},
+                    }
                     if token is not None
                     else {"method": "session"}
                 ),

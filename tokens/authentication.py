@@ -9,7 +9,7 @@ from tokens import keys
 from tokens.models import ApiToken
 from tokens.selectors import token_by_digest
 
-INVALID_TOKEN = "Invalid token"
+INVALID_TOKEN = "Invalid token"  # noqa: S105 (a message, not a secret)
 DEPROVISIONED_OWNER = "Invalid user - the owner of this token is not permitted to use tokens"
 LAST_USED_PRECISION = timedelta(seconds=60)
 

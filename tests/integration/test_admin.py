@@ -38,7 +38,8 @@ def test_admin_add_refuses_a_bad_name_and_writes_nothing(staff_client, reader):
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["name"] == [
-        "Ensure this value has at most 100 characters (it has 101)."]
+        "Ensure this value has at most 100 characters (it has 101)."
+    ]
     assert ApiToken.objects.count() == 0
 
 
@@ -56,7 +57,7 @@ def test_digest_is_not_a_form_field_and_tokens_cannot_be_deleted(staff_client, r
 def test_admin_action_revokes_selected_tokens(staff_client, reader, tenant):
     first, _ = make_token(reader, name="first")
     second, _ = make_token(reader, name="second")
-    kept, _ = make_token(make_user(tenant), name="kept")
+    make_token(make_user(tenant), name="kept")
 
     response = staff_client.post(
         "/admin/tokens/apitoken/",
@@ -65,6 +66,8 @@ def test_admin_action_revokes_selected_tokens(staff_client, reader, tenant):
     )
 
     assert response.status_code == 200
-    revoked = set(ApiToken.objects.filter(revoked_at__isnull=False).values_list("name", "revoked_by"))
+    revoked = set(
+        ApiToken.objects.filter(revoked_at__isnull=False).values_list("name", "revoked_by")
+    )
     assert revoked == {("first", staff_client.staff.pk), ("second", staff_client.staff.pk)}
     assert "Revoked 2 token(s)." in response.content.decode()

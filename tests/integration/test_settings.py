@@ -20,7 +20,11 @@ def manage(*args, **env_overrides):
     env = {k: v for k, v in os.environ.items() if k not in PRODUCTION}
     env.update(env_overrides)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=120,
     )
 
@@ -50,7 +54,9 @@ def test_a_malformed_boolean_is_named():
 
 
 def test_database_url_selects_the_engine():
-    expected = "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    expected = (
+        "postgresql" if os.environ.get("DATABASE_URL", "").startswith("postgres") else "sqlite"
+    )
     assert connection.vendor == expected
 
 

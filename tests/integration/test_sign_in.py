@@ -22,14 +22,17 @@ def test_local_sign_in_opens_a_session(client, reader):
 
     assert response.status_code == 302
     assert client.get("/api/v1/me/", HTTP_ACCEPT="application/json").json()["authentication"] == {
-        "method": "session"}
+        "method": "session"
+    }
 
 
 @pytest.mark.parametrize(
     ("host", "signs_in"),
     [("contoso.us2.portal.test", True), ("fabrikam.eu2.portal.test", False), ("portal.test", True)],
 )
-def test_sign_in_on_a_custom_url_only_for_that_tenants_users(client, reader, other_tenant, host, signs_in):
+def test_sign_in_on_a_custom_url_only_for_that_tenants_users(
+    client, reader, other_tenant, host, signs_in
+):
     response = sign_in(client, "reader@contoso.com", "correct-horse-battery-9", host=host)
 
     assert (response.status_code == 302) is signs_in
@@ -41,7 +44,9 @@ def test_another_tenants_session_counts_as_signed_out_on_a_custom_url(client, re
 
     own = client.get("/", HTTP_HOST="contoso.us2.portal.test")
     theirs = client.get("/", HTTP_HOST="fabrikam.eu2.portal.test")
-    api = client.get("/api/v1/tokens/", HTTP_HOST="fabrikam.eu2.portal.test", HTTP_ACCEPT="application/json")
+    api = client.get(
+        "/api/v1/tokens/", HTTP_HOST="fabrikam.eu2.portal.test", HTTP_ACCEPT="application/json"
+    )
 
     assert own.status_code == 200
     assert theirs.status_code == 302 and theirs["Location"].startswith("/accounts/login/")

@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -41,7 +40,7 @@ def test_api_status_filter_returns_exactly_the_tokens_of_that_status(
     api_client, reader, used_ago, expected, monkeypatch
 ):
     # Tokens of all three statuses, plus the one under test.
-    generated, _ = make_token(reader, name="generated")
+    make_token(reader, name="generated")
     active, _ = make_token(reader, name="active")
     inactive, _ = make_token(reader, name="inactive")
     ApiToken.objects.filter(pk=active.pk).update(last_used_at=NOW - timedelta(days=1))
@@ -54,7 +53,9 @@ def test_api_status_filter_returns_exactly_the_tokens_of_that_status(
     api_client.force_authenticate(reader)
 
     names = {
-        status: sorted(t["name"] for t in api_client.get(f"/api/v1/tokens/?status={status}").json()["results"])
+        status: sorted(
+            t["name"] for t in api_client.get(f"/api/v1/tokens/?status={status}").json()["results"]
+        )
         for status in ("generated", "active", "inactive")
     }
 

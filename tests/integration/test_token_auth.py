@@ -26,16 +26,28 @@ def writes(queries) -> list[str]:
         (Role.SECURITY_READER, ["Discovery.read", "Investigation.read", "Settings.read"]),
         (Role.GLOBAL_READER, ["Discovery.read", "Investigation.read", "Settings.read"]),
         (Role.DISCOVERY_ADMIN, ["Discovery.manage", "Discovery.read"]),
-        (Role.SECURITY_OPERATOR, ["Discovery.read", "Investigation.manage", "Investigation.read",
-                                  "Settings.read"]),
-        (Role.GLOBAL_ADMIN, ["Discovery.manage", "Discovery.read", "Investigation.manage",
-                             "Investigation.read", "Settings.manage", "Settings.read",
-                             "Tokens.manage_all"]),
+        (
+            Role.SECURITY_OPERATOR,
+            ["Discovery.read", "Investigation.manage", "Investigation.read", "Settings.read"],
+        ),
+        (
+            Role.GLOBAL_ADMIN,
+            [
+                "Discovery.manage",
+                "Discovery.read",
+                "Investigation.manage",
+                "Investigation.read",
+                "Settings.manage",
+                "Settings.read",
+                "Tokens.manage_all",
+            ],
+        ),
     ],
 )
 def test_me_reports_the_issuers_capabilities(api_client, tenant, role, capabilities):
-    user = make_user(tenant, role, username="someone@contoso.com", first_name="Some",
-                     last_name="One")
+    user = make_user(
+        tenant, role, username="someone@contoso.com", first_name="Some", last_name="One"
+    )
     token, value = make_token(user, name="probe")
 
     response = call_me(api_client, value)
@@ -43,12 +55,19 @@ def test_me_reports_the_issuers_capabilities(api_client, tenant, role, capabilit
     assert response.status_code == 200
     assert response.json() == {
         "user": {"id": user.pk, "username": "someone@contoso.com", "name": "Some One"},
-        "tenant": {"id": str(tenant.public_id), "name": "Contoso", "slug": "contoso",
-                   "region": "us2", "url": "https://contoso.us2.portal.test"},
+        "tenant": {
+            "id": str(tenant.public_id),
+            "name": "Contoso",
+            "slug": "contoso",
+            "region": "us2",
+            "url": "https://contoso.us2.portal.test",
+        },
         "role": {"value": role.value, "label": role.label},
         "capabilities": capabilities,
-        "authentication": {"method": "token",
-                           "token": {"id": token.pk, "name": "probe", "kind": "api"}},
+        "authentication": {
+            "method": "token",
+            "token": {"id": token.pk, "name": "probe", "kind": "api"},
+        },
     }
 
 
@@ -61,7 +80,10 @@ def test_a_token_follows_its_issuers_current_role(api_client, tenant):
     user.save()
 
     assert call_me(api_client, value).json()["capabilities"] == [
-        "Discovery.read", "Investigation.read", "Settings.read"]
+        "Discovery.read",
+        "Investigation.read",
+        "Settings.read",
+    ]
 
 
 def test_revocation_refuses_the_very_next_request(api_client, reader):
@@ -85,7 +107,8 @@ def test_a_deprovisioned_owners_token_is_refused_with_403(api_client, reader):
 
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Invalid user - the owner of this token is not permitted to use tokens"}
+        "detail": "Invalid user - the owner of this token is not permitted to use tokens"
+    }
     assert ApiToken.objects.filter(user=reader, revoked_at__isnull=True).count() == 1
 
 
@@ -117,7 +140,8 @@ def test_a_valid_token_costs_one_select_and_writes_last_used_once_a_minute(api_c
 
     # A minute later the next request records the use again.
     ApiToken.objects.filter(pk=token.pk).update(
-        last_used_at=first_use - timezone.timedelta(seconds=61))
+        last_used_at=first_use - timezone.timedelta(seconds=61)
+    )
     with CaptureQueriesContext(connection) as later:
         assert call_me(api_client, value).status_code == 200
     assert len(writes(later)) == 1

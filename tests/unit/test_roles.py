@@ -8,8 +8,11 @@ READ = {"Investigation.read", "Discovery.read", "Settings.read"}
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.GLOBAL_ADMIN, READ | {"Investigation.manage", "Discovery.manage",
-                                    "Settings.manage", "Tokens.manage_all"}),
+        (
+            Role.GLOBAL_ADMIN,
+            READ
+            | {"Investigation.manage", "Discovery.manage", "Settings.manage", "Tokens.manage_all"},
+        ),
         (Role.SECURITY_OPERATOR, READ | {"Investigation.manage"}),
         (Role.COMPLIANCE_ADMIN, READ | {"Investigation.manage"}),
         (Role.SECURITY_READER, READ),

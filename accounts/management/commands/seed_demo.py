@@ -39,13 +39,17 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--force", action="store_true", help="Run even with DEBUG=0 (demo passwords are public)."
+            "--force",
+            action="store_true",
+            help="Run even with DEBUG=0 (demo passwords are public).",
         )
 
     @transaction.atomic
     def handle(self, *args, force: bool = False, **options):
         if not settings.DEBUG and not force:
-            raise CommandError("seed_demo makes users with published passwords; with DEBUG=0 pass --force.")
+            raise CommandError(
+                "seed_demo makes users with published passwords; with DEBUG=0 pass --force."
+            )
         tenant, _ = Tenant.objects.get_or_create(
             slug="contoso", defaults={"name": "Contoso", "region": "us2"}
         )
@@ -53,8 +57,13 @@ class Command(BaseCommand):
         for username, first, last, role, password in DEMO_USERS:
             user, created = User.objects.get_or_create(
                 username=username,
-                defaults={"tenant": tenant, "role": role, "first_name": first, "last_name": last,
-                          "email": username},
+                defaults={
+                    "tenant": tenant,
+                    "role": role,
+                    "first_name": first,
+                    "last_name": last,
+                    "email": username,
+                },
             )
             if created:
                 user.set_password(password)
@@ -94,6 +103,10 @@ class Command(BaseCommand):
         for username, _, _, role, password in DEMO_USERS:
             note = " (deprovisioned)" if username.startswith("former") else ""
             out.write(f"    {username:<26} {password:<24} {role.label}{note}")
-        out.write(f"    {PLATFORM_ADMIN[0]:<26} {PLATFORM_ADMIN[1]:<24} Django admin only (/admin/)")
-        out.write("  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
-                  f"{tenant.custom_url}/api/v1/me/")
+        out.write(
+            f"    {PLATFORM_ADMIN[0]:<26} {PLATFORM_ADMIN[1]:<24} Django admin only (/admin/)"
+        )
+        out.write(
+            "  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
+            f"{tenant.custom_url}/api/v1/me/"
+        )
