@@ -134,10 +134,17 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=env_int("CONN_MAX_AGE", 0 if DEBUG else 60),
-        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", not DEBUG),
+        # Off by default: a health check is one more round trip on every request that touches the
+        # database. Django drops a connection that failed at the end of that request anyway.
+        conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False),
     )
 }
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The token lookup runs as a prepared statement (tokens/selectors.py). Behind a pooler in
+    # transaction mode that does not keep prepared statements (PgBouncer < 1.21), set
+    # DB_PREPARED_STATEMENTS=0.
+    DATABASES["default"]["PREPARE_TOKEN_LOOKUP"] = env_bool("DB_PREPARED_STATEMENTS", True)
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the once-a-minute last_used_at writer proceed together.
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",

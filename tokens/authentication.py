@@ -44,7 +44,6 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         if user.is_deprovisioned:
             raise exceptions.PermissionDenied(DEPROVISIONED_OWNER)
-        user.tenant = token.tenant  # saves a query wherever the request reads user.tenant
         self._touch(token)
         return user, token
 

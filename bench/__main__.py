@@ -1,0 +1,98 @@
+"""`make bench`: every benchmark, on SQLite and, when DATABASE_URL points at PostgreSQL, on
+PostgreSQL too, each in a fresh database of its own. Prints the tables and the targets, and
+writes them to bench/results/latest.md."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def fresh_databases() -> list[tuple[str, str]]:
+    """(label, url) of an empty database per engine."""
+    scratch = Path(tempfile.mkdtemp(prefix="portal-bench-"))
+    databases = [("SQLite", f"sqlite:///{scratch / 'bench.sqlite3'}")]
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith(("postgres://", "postgresql://")):
+        import psycopg
+
+        parts = urlsplit(url)
+        name = (parts.path.lstrip("/") or "portal") + "_bench"
+        admin = urlunsplit(parts._replace(path="/postgres"))
+        with psycopg.connect(admin, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'CREATE DATABASE "{name}"')
+        databases.append(("PostgreSQL", urlunsplit(parts._replace(path=f"/{name}"))))
+    return databases
+
+
+def run(module: str, url: str) -> dict:
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run([sys.executable, "-m", module, url, out.name], check=True)
+        return json.loads(Path(out.name).read_text())
+
+
+def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bool]]]:
+    lines = [f"### Authentication hot path: {label}", ""]
+    inproc = result["in_process"]
+    floor = inproc["floor"]["median_us"]
+    lines += [
+        "| variant | median µs/request | min | max | overhead over floor | queries | writes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for variant, r in inproc.items():
+        overhead = r["median_us"] - floor
+        lines.append(
+            f"| {variant} | {r['median_us']:.0f} | {r['min_us']:.0f} | {r['max_us']:.0f} | "
+            f"{'—' if variant == 'floor' else f'{overhead:+.0f} µs'} | {r['queries']:g} | {r['writes']:g} |"
+        )
+    ours = inproc["ours"]
+    libraries = [v for v in inproc if v not in {"floor", "ours"}]
+    fastest = min(libraries, key=lambda v: inproc[v]["median_us"])
+    ours_overhead = ours["median_us"] - floor
+    fastest_overhead = inproc[fastest]["median_us"] - floor
+    checks = [
+        (f"{label}: one query and no write per request (ours: {ours['queries']:g} / {ours['writes']:g})",
+         ours["queries"] == 1 and ours["writes"] == 0),
+        (f"{label}: in-process overhead {ours_overhead:.0f} µs ≤ half of the fastest library's "
+         f"({fastest}: {fastest_overhead:.0f} µs)", ours_overhead <= fastest_overhead / 2),
+    ]
+    http = result["http"]
+    lines.append("")
+    if isinstance(http, str):
+        lines.append(f"HTTP: {http}")
+    else:
+        floor_rps = http["floor"]["rps"]
+        lines += ["| variant | requests/s (median) | min | max | of the floor |",
+                  "| --- | ---: | ---: | ---: | ---: |"]
+        for variant, r in http.items():
+            lines.append(f"| {variant} | {r['rps']:.0f} | {r['min_rps']:.0f} | {r['max_rps']:.0f} | "
+                         f"{r['rps'] / floor_rps:.0%} |")
+        ratio = http["ours"]["rps"] / floor_rps
+        checks.append((f"{label}: HTTP throughput {ratio:.0%} of the floor ≥ 70 %", ratio >= 0.70))
+    lines.append("")
+    return lines, checks
+
+
+def main() -> None:
+    RESULTS.mkdir(exist_ok=True)
+    report: list[str] = ["# Benchmark results", ""]
+    checks: list[tuple[str, bool]] = []
+    for label, url in fresh_databases():
+        print(f"== authentication on {label}", flush=True)
+        lines, more = auth_report(label, run("bench.auth", url))
+        report += lines
+        checks += more
+    report += ["### Targets", ""] + [f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in checks]
+    text = "\n".join(report) + "\n"
+    (RESULTS / "latest.md").write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

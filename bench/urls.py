@@ -1,0 +1,43 @@
+from django.urls import path
+from knox.auth import TokenAuthentication as KnoxAuthentication
+from rest_framework.authentication import TokenAuthentication as DrfTokenAuthentication
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from rest_framework_api_key.permissions import HasAPIKey
+
+from accounts.permissions import IsActiveUser
+from config.urls import urlpatterns as portal_urlpatterns
+from tokens.authentication import ApiTokenAuthentication
+
+
+class Probe(APIView):
+    """The same tiny JSON answer behind each scheme; only authentication differs."""
+
+    renderer_classes = [JSONRenderer]
+
+    def get(self, request):
+        return Response({"ok": True})
+
+
+def probe(authentication, permission):
+    return type(
+        "Probe",
+        (Probe,),
+        {"authentication_classes": authentication, "permission_classes": [permission]},
+    ).as_view()
+
+
+VARIANTS = {
+    "floor": probe([], AllowAny),
+    "ours": probe([ApiTokenAuthentication], IsActiveUser),
+    "drf-authtoken": probe([DrfTokenAuthentication], IsAuthenticated),
+    "knox": probe([KnoxAuthentication], IsAuthenticated),
+    "api-key": probe([], HasAPIKey),
+}
+
+urlpatterns = [
+    *[path(f"bench/{name}/", view) for name, view in VARIANTS.items()],
+    *portal_urlpatterns,
+]
