@@ -1,6 +1,8 @@
 """`make bench`: every benchmark, on SQLite and, when DATABASE_URL points at PostgreSQL, on
 PostgreSQL too, each in a fresh database of its own. Prints the tables and the targets, and
-writes them to bench/results/latest.md."""
+writes them to bench/results/latest.md.
+
+BENCH_ONLY=SQLite or BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
 
 import json
 import os
@@ -57,10 +59,15 @@ def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
     ours_overhead = ours["median_us"] - floor
     fastest_overhead = inproc[fastest]["median_us"] - floor
     checks = [
-        (f"{label}: one query and no write per request (ours: {ours['queries']:g} / {ours['writes']:g})",
-         ours["queries"] == 1 and ours["writes"] == 0),
-        (f"{label}: in-process overhead {ours_overhead:.0f} µs ≤ half of the fastest library's "
-         f"({fastest}: {fastest_overhead:.0f} µs)", ours_overhead <= fastest_overhead / 2),
+        (
+            f"{label}: one query and no write per request (ours: {ours['queries']:g} / {ours['writes']:g})",
+            ours["queries"] == 1 and ours["writes"] == 0,
+        ),
+        (
+            f"{label}: in-process overhead {ours_overhead:.0f} µs ≤ half of the fastest library's "
+            f"({fastest}: {fastest_overhead:.0f} µs)",
+            ours_overhead <= fastest_overhead / 2,
+        ),
     ]
     http = result["http"]
     lines.append("")
@@ -68,11 +75,15 @@ def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
         lines.append(f"HTTP: {http}")
     else:
         floor_rps = http["floor"]["rps"]
-        lines += ["| variant | requests/s (median) | min | max | of the floor |",
-                  "| --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            "| variant | requests/s (median) | min | max | of the floor |",
+            "| --- | ---: | ---: | ---: | ---: |",
+        ]
         for variant, r in http.items():
-            lines.append(f"| {variant} | {r['rps']:.0f} | {r['min_rps']:.0f} | {r['max_rps']:.0f} | "
-                         f"{r['rps'] / floor_rps:.0%} |")
+            lines.append(
+                f"| {variant} | {r['rps']:.0f} | {r['min_rps']:.0f} | {r['max_rps']:.0f} | "
+                f"{r['rps'] / floor_rps:.0%} |"
+            )
         ratio = http["ours"]["rps"] / floor_rps
         checks.append((f"{label}: HTTP throughput {ratio:.0%} of the floor ≥ 70 %", ratio >= 0.70))
     lines.append("")
@@ -83,7 +94,10 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     report: list[str] = ["# Benchmark results", ""]
     checks: list[tuple[str, bool]] = []
+    only = os.environ.get("BENCH_ONLY")
     for label, url in fresh_databases():
+        if only and label != only:
+            continue
         print(f"== authentication on {label}", flush=True)
         lines, more = auth_report(label, run("bench.auth", url))
         report += lines

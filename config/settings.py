@@ -143,7 +143,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The token lookup runs as a prepared statement (tokens/selectors.py). Behind a pooler in
     # transaction mode that does not keep prepared statements (PgBouncer < 1.21), set
     # DB_PREPARED_STATEMENTS=0.
-    DATABASES["default"]["PREPARE_TOKEN_LOOKUP"] = env_bool("DB_PREPARED_STATEMENTS", True)
+    if env_bool("DB_PREPARED_STATEMENTS", True):
+        DATABASES["default"]["PREPARE_TOKEN_LOOKUP"] = True
+        # Lets psycopg prepare at all; Django's own cursors bind on the client and never do.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the once-a-minute last_used_at writer proceed together.
