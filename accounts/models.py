@@ -14,15 +14,15 @@ dns_label = RegexValidator(
     "Use lower-case letters, digits and inner hyphens (a DNS label, at most 63 characters).",
 )
 
-# Regions and the data centers that serve them, as on the original's About page.
+# Region code: (region name, data center), as the original's About page shows them.
 REGIONS = {
-    "us": "US (Virginia)",
-    "us2": "US 2 (Virginia)",
-    "us3": "US 3 (Washington)",
-    "eu": "EU (Netherlands)",
-    "eu2": "EU 2 (Ireland)",
-    "uk": "UK (London)",
-    "au": "Australia (New South Wales)",
+    "us": ("East US", "US1"),
+    "us2": ("East US 2", "US2"),
+    "us3": ("West US 2", "US3"),
+    "eu": ("West Europe", "EU1"),
+    "eu2": ("North Europe", "EU2"),
+    "uk": ("UK South", "UK"),
+    "au": ("Australia East", "AU"),
 }
 
 
@@ -58,8 +58,12 @@ class Tenant(models.Model):
         return f"{settings.PORTAL_SCHEME}://{self.custom_host}"
 
     @property
+    def region_name(self) -> str:
+        return REGIONS.get(self.region, (self.region, ""))[0]
+
+    @property
     def data_center(self) -> str:
-        return REGIONS.get(self.region, self.region)
+        return REGIONS.get(self.region, ("", self.region.upper()))[1]
 
 
 def generic_portal_url() -> str:

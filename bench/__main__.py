@@ -51,7 +51,8 @@ def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
         overhead = r["median_us"] - floor
         lines.append(
             f"| {variant} | {r['median_us']:.0f} | {r['min_us']:.0f} | {r['max_us']:.0f} | "
-            f"{'—' if variant == 'floor' else f'{overhead:+.0f} µs'} | {r['queries']:g} | {r['writes']:g} |"
+            f"{'—' if variant == 'floor' else f'{overhead:+.0f} µs'} | "
+            f"{r['queries']:g} | {r['writes']:g} |"
         )
     ours = inproc["ours"]
     libraries = [v for v in inproc if v not in {"floor", "ours"}]
@@ -60,7 +61,8 @@ def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
     fastest_overhead = inproc[fastest]["median_us"] - floor
     checks = [
         (
-            f"{label}: one query and no write per request (ours: {ours['queries']:g} / {ours['writes']:g})",
+            f"{label}: one query and no write per request "
+            f"(ours: {ours['queries']:g} / {ours['writes']:g})",
             ours["queries"] == 1 and ours["writes"] == 0,
         ),
         (

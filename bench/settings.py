@@ -8,8 +8,8 @@ os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 60)
 os.environ.setdefault("PORTAL_DOMAIN", "portal.localhost")
 os.environ.setdefault("CONN_MAX_AGE", "600")
 
-from config.settings import *  # noqa: E402, F403
-from config.settings import INSTALLED_APPS  # noqa: E402
+from config.settings import *  # noqa: F403
+from config.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "rest_framework.authtoken", "knox", "rest_framework_api_key"]
 ROOT_URLCONF = "bench.urls"

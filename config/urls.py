@@ -5,6 +5,9 @@ from accounts import views as account_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
+    path("settings/", account_views.home),
+    path("settings/system/about/", account_views.about, name="about"),
+    path("settings/security-extensions/api-tokens/", include("tokens.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_router")),

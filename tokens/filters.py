@@ -1,7 +1,24 @@
 import django_filters
-from django.db.models import Q
+from django.db.models import F, Q
 
 from tokens.models import ApiTokenQuerySet, Status
+
+
+class TokenOrdering(django_filters.OrderingFilter):
+    """Sorting by last use or by status puts never-used tokens at one end on every database
+    (SQLite and PostgreSQL disagree on where NULLs go), and sorts status by how recently a
+    token was used: Generated, then Active (most recent first), then Inactive."""
+
+    def get_ordering_value(self, param):
+        descending = param.startswith("-")
+        name = param.lstrip("-")
+        if name == "last_used":
+            last_used = F("last_used_at")
+            return last_used.desc(nulls_last=True) if descending else last_used.asc(nulls_first=True)
+        if name == "status":
+            last_used = F("last_used_at")
+            return last_used.asc(nulls_last=True) if descending else last_used.desc(nulls_first=True)
+        return super().get_ordering_value(param)
 
 
 class TokenFilter(django_filters.FilterSet):
@@ -9,7 +26,7 @@ class TokenFilter(django_filters.FilterSet):
 
     status = django_filters.ChoiceFilter(choices=Status.choices, method="filter_status")
     search = django_filters.CharFilter(method="filter_search", max_length=100)
-    ordering = django_filters.OrderingFilter(
+    ordering = TokenOrdering(
         fields=(
             ("name", "name"),
             ("user__username", "generated_by"),

@@ -1,3 +1,4 @@
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connections
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
@@ -25,7 +26,10 @@ class _TokenLookup:
         )
         compiler = queryset.filter(digest="").query.get_compiler(using)
         self.sql, params = compiler.as_sql()
-        assert params == ("",), "the digest must be the lookup's only parameter"
+        if params != ("",):  # only a change to the queryset above could cause this
+            raise ImproperlyConfigured(
+                "the token lookup must take the digest as its only parameter"
+            )
         self.compiler = compiler
         self.converters = compiler.get_converters([column for column, _, _ in compiler.select])
         related = {info["field"].name: info for info in compiler.klass_info["related_klass_infos"]}

@@ -74,7 +74,7 @@ def test_the_suite_really_runs_on_postgresql_when_asked(db):
 def test_pages_carry_csp_and_safe_headers(client, reader):
     client.force_login(reader)
 
-    response = client.get("/")
+    response = client.get("/settings/security-extensions/api-tokens/")
 
     assert response.status_code == 200
     csp = response["Content-Security-Policy"]

@@ -42,8 +42,9 @@ def test_sign_in_on_a_custom_url_only_for_that_tenants_users(
 def test_another_tenants_session_counts_as_signed_out_on_a_custom_url(client, reader, other_tenant):
     client.force_login(reader)
 
-    own = client.get("/", HTTP_HOST="contoso.us2.portal.test")
-    theirs = client.get("/", HTTP_HOST="fabrikam.eu2.portal.test")
+    page = "/settings/security-extensions/api-tokens/"
+    own = client.get(page, HTTP_HOST="contoso.us2.portal.test")
+    theirs = client.get(page, HTTP_HOST="fabrikam.eu2.portal.test")
     api = client.get(
         "/api/v1/tokens/", HTTP_HOST="fabrikam.eu2.portal.test", HTTP_ACCEPT="application/json"
     )

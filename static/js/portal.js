@@ -1,0 +1,174 @@
+// Progressive enhancement for the portal: every link and form here works without this file.
+// With it: dialogs instead of pages, copy buttons, and a table that filters, sorts and pages
+// without reloading. Views answer `X-Requested-With: fetch` with the piece of page to swap in.
+(() => {
+  "use strict";
+  document.documentElement.classList.add("js");
+  const FETCH = { "X-Requested-With": "fetch" };
+
+  // ---- Messages (announced by the role="status" region) ----
+  function say(text, kind = "success") {
+    const box = document.getElementById("messages");
+    if (!box) return;
+    const p = document.createElement("p");
+    p.className = `message ${kind}`;
+    p.textContent = text;
+    box.replaceChildren(p);
+  }
+
+  // ---- Copy buttons ----
+  async function copy(text, button) {
+    try {
+      await navigator.clipboard.writeText(text);
+    } catch {
+      const scratch = document.createElement("textarea");
+      scratch.value = text;
+      document.body.append(scratch);
+      scratch.select();
+      document.execCommand("copy");
+      scratch.remove();
+    }
+    const label = button.textContent;
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = label; }, 2000);
+  }
+  function enableCopyButtons(root) {
+    root.querySelectorAll(".copy-button[hidden]").forEach((b) => { b.hidden = false; });
+  }
+  document.addEventListener("click", (event) => {
+    const button = event.target.closest("[data-copy], [data-copy-text]");
+    if (!button) return;
+    const text = button.dataset.copyText ?? document.querySelector(button.dataset.copy).value;
+    copy(text, button);
+  });
+
+  // ---- Dialogs: focus moves in, Escape closes (native), focus returns to the opener ----
+  const openers = new WeakMap();
+  function openDialog(dialog, opener) {
+    openers.set(dialog, opener || document.activeElement);
+    dialog.closest("details")?.removeAttribute("open");
+    dialog.showModal();
+    (dialog.querySelector("[autofocus], input:not([type=hidden]), button, a[href]"))?.focus();
+  }
+  document.querySelectorAll("dialog").forEach((dialog) => {
+    dialog.addEventListener("close", () => {
+      const opener = openers.get(dialog);
+      if (opener && document.contains(opener)) opener.focus();
+    });
+  });
+  document.addEventListener("click", (event) => {
+    const trigger = event.target.closest("[data-dialog]");
+    if (trigger) {
+      event.preventDefault();
+      trigger.closest("details")?.removeAttribute("open");
+      const dialog = document.getElementById(trigger.dataset.dialog);
+      if (dialog.id === "generate-dialog") resetGenerate(dialog);
+      openDialog(dialog, trigger);
+      return;
+    }
+    const closer = event.target.closest("dialog [data-close]");
+    if (closer) {
+      event.preventDefault();
+      closer.closest("dialog").close();
+    }
+  });
+
+  // ---- Generate: step one posts the name, step two shows the value once ----
+  const generateDialog = document.getElementById("generate-dialog");
+  const generateBody = generateDialog?.querySelector("[data-dialog-content]");
+  const blankForm = generateBody?.innerHTML;
+  function resetGenerate(dialog) {
+    generateBody.innerHTML = blankForm;
+    dialog.dataset.generated = "";
+  }
+  generateDialog?.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form[data-fetch-form]");
+    if (!form) return;
+    event.preventDefault();
+    const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
+    generateBody.innerHTML = await response.text();
+    enableCopyButtons(generateBody);
+    if (response.status === 201) {
+      generateDialog.dataset.generated = "1";
+      generateBody.querySelector("#token-value")?.select();
+      generateBody.querySelector(".copy-button")?.focus();
+    } else {
+      generateBody.querySelector("input[name=name]")?.focus();
+    }
+  });
+  generateDialog?.addEventListener("close", () => {
+    if (generateDialog.dataset.generated) {
+      generateBody.innerHTML = blankForm; // the value leaves the page with the dialog
+      generateDialog.dataset.generated = "";
+      refreshTable(location.href, false);
+    }
+  });
+
+  // ---- Revoke: confirm naming the token, then post ----
+  const revokeDialog = document.getElementById("revoke-dialog");
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-revoke]");
+    if (!link || !revokeDialog) return;
+    event.preventDefault();
+    revokeDialog.querySelector("[data-revoke-name]").textContent = link.dataset.tokenName;
+    revokeDialog.querySelector("form").action = link.href;
+    openDialog(revokeDialog, link);
+    revokeDialog.querySelector("button[type=submit]").focus();
+  });
+  revokeDialog?.querySelector("form").addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const form = event.target;
+    const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
+    const body = await response.json();
+    revokeDialog.close();
+    await refreshTable(location.href, false);
+    say(body.message, response.ok ? "success" : "error");
+  });
+
+  // ---- Table: filter, search, sort and pages without a reload; the URL keeps the view ----
+  const region = document.getElementById("token-table");
+  async function refreshTable(url, push = true) {
+    if (!region) return;
+    const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    region.innerHTML = await response.text();
+    if (push && url !== location.href) history.pushState({}, "", url);
+  }
+  const filters = document.querySelector("form[data-live-filter]");
+  function filterUrl() {
+    const params = new URLSearchParams(new FormData(filters));
+    for (const [key, value] of [...params]) if (!value) params.delete(key);
+    const query = params.toString();
+    return `${filters.action}${query ? `?${query}` : ""}`;
+  }
+  let typing;
+  filters?.addEventListener("change", () => refreshTable(filterUrl()));
+  filters?.addEventListener("input", (event) => {
+    if (event.target.name !== "search") return;
+    clearTimeout(typing);
+    typing = setTimeout(() => refreshTable(filterUrl()), 250);
+  });
+  filters?.addEventListener("submit", (event) => { event.preventDefault(); refreshTable(filterUrl()); });
+  region?.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-table-link]");
+    if (!link) return;
+    event.preventDefault();
+    const url = new URL(link.href);
+    refreshTable(url.href).then(() => {
+      const ordering = url.searchParams.get("ordering");
+      const hidden = filters?.querySelector("input[name=ordering]");
+      if (ordering && filters && !hidden) {
+        filters.insertAdjacentHTML("beforeend", '<input type="hidden" name="ordering">');
+      }
+      if (filters) {
+        const field = filters.querySelector("input[name=ordering]");
+        if (field) field.value = ordering || "";
+        const status = url.searchParams.get("status") || "";
+        filters.querySelectorAll("input[name=status]").forEach((r) => { r.checked = r.value === status; });
+        filters.querySelector("input[name=search]").value = url.searchParams.get("search") || "";
+      }
+    });
+  });
+  window.addEventListener("popstate", () => { if (region) location.reload(); });
+
+  enableCopyButtons(document);
+})();

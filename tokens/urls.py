@@ -1,0 +1,11 @@
+from django.urls import path
+
+from tokens import views
+
+app_name = "tokens"
+
+urlpatterns = [
+    path("", views.api_tokens, name="api-tokens"),
+    path("new/", views.generate, name="generate"),
+    path("<int:token_id>/revoke/", views.revoke, name="revoke"),
+]
