@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path
 
 from accounts import views as account_views
@@ -8,6 +10,7 @@ urlpatterns = [
     path("settings/", account_views.home),
     path("settings/system/about/", account_views.about, name="about"),
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
+    path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("api/v1/", include("config.api_router")),

@@ -14,10 +14,14 @@ class TokenOrdering(django_filters.OrderingFilter):
         name = param.lstrip("-")
         if name == "last_used":
             last_used = F("last_used_at")
-            return last_used.desc(nulls_last=True) if descending else last_used.asc(nulls_first=True)
+            return (
+                last_used.desc(nulls_last=True) if descending else last_used.asc(nulls_first=True)
+            )
         if name == "status":
             last_used = F("last_used_at")
-            return last_used.asc(nulls_last=True) if descending else last_used.desc(nulls_first=True)
+            return (
+                last_used.asc(nulls_last=True) if descending else last_used.desc(nulls_first=True)
+            )
         return super().get_ordering_value(param)
 
 

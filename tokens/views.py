@@ -147,4 +147,3 @@ def revoke(request, token_id: int):
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("tokens:api-tokens")
     return redirect(back)
-

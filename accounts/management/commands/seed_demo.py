@@ -22,15 +22,15 @@ DEMO_USERS = [
 ]
 PLATFORM_ADMIN = ("platform-admin", "demo-Platform-2026!")
 
-# owner, token name, last used this long ago (None: never used)
+# owner, token name, generated this long ago, last used this long ago (None: never used)
 DEMO_TOKENS = [
-    ("admin@contoso.com", "Sentinel connector", timedelta(hours=2)),
-    ("admin@contoso.com", "Quarterly audit export", timedelta(days=45)),
-    ("operator@contoso.com", "SOAR playbook", None),
-    ("operator@contoso.com", "Incident triage script", timedelta(days=1)),
-    ("reader@contoso.com", "Weekly report", timedelta(days=9)),
-    ("compliance@contoso.com", "DLP review", None),
-    ("former@contoso.com", "Legacy SIEM pull", timedelta(days=20)),
+    ("admin@contoso.com", "Sentinel connector", timedelta(days=120), timedelta(hours=2)),
+    ("admin@contoso.com", "Quarterly audit export", timedelta(days=200), timedelta(days=45)),
+    ("operator@contoso.com", "SOAR playbook", timedelta(days=3), None),
+    ("operator@contoso.com", "Incident triage script", timedelta(days=60), timedelta(days=1)),
+    ("reader@contoso.com", "Weekly report", timedelta(days=90), timedelta(days=9)),
+    ("compliance@contoso.com", "DLP review", timedelta(hours=5), None),
+    ("former@contoso.com", "Legacy SIEM pull", timedelta(days=300), timedelta(days=20)),
 ]
 
 
@@ -79,13 +79,15 @@ class Command(BaseCommand):
 
         now = timezone.now()
         # The demo tokens' values are dropped: nobody needs them, and values are never printed.
-        for username, name, used_ago in DEMO_TOKENS:
+        for username, name, made_ago, used_ago in DEMO_TOKENS:
             owner = users[username]
             if ApiToken.objects.live().filter(user=owner, name=name, kind=Kind.API).exists():
                 continue
             token, _ = token_generate(user=owner, name=name)
-            if used_ago is not None:
-                ApiToken.objects.filter(pk=token.pk).update(last_used_at=now - used_ago)
+            ApiToken.objects.filter(pk=token.pk).update(
+                created_at=now - made_ago,
+                last_used_at=None if used_ago is None else now - used_ago,
+            )
 
         former = users["former@contoso.com"]
         if former.deprovisioned_at is None:

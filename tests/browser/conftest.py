@@ -1,0 +1,105 @@
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from conftest import skip_or_fail
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+# Playwright's sync API keeps an event loop on this thread; the tests still call the ORM
+# between steps, synchronously, which is safe here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """The system Chromium, driven by Playwright: no browser download."""
+    if not os.path.exists(CHROMIUM):
+        skip_or_fail(f"{CHROMIUM} is missing (Debian package chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def portal(live_server, settings):
+    """The live server with PORTAL_DOMAIN pointing at it, so that custom URLs such as
+    http://contoso.us2.portal.localhost:<port> reach it (browsers resolve *.localhost)."""
+    port = live_server.url.rsplit(":", 1)[1]
+    settings.PORTAL_DOMAIN = f"portal.localhost:{port}"
+    settings.PORTAL_SCHEME = "http"
+    settings.ALLOWED_HOSTS = [".portal.localhost", "portal.localhost", "localhost", "127.0.0.1"]
+
+    class Portal:
+        generic = f"http://portal.localhost:{port}"
+        api = live_server.url
+
+        @staticmethod
+        def tenant_url(tenant) -> str:
+            return f"http://{tenant.slug}.{tenant.region}.portal.localhost:{port}"
+
+    return Portal
+
+
+@pytest.fixture
+def open_page(browser, portal):
+    """A page signed in as `user` on `base` (by copying a session cookie), at `width` px."""
+    contexts = []
+
+    def open_page(user, base: str, path: str = "/", width: int = 1280, javascript: bool = True):
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(
+            viewport={"width": width, "height": 900},
+            java_script_enabled=javascript,
+            permissions=["clipboard-read", "clipboard-write"] if javascript else [],
+        )
+        context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.errors = []
+        page.on("pageerror", lambda error: page.errors.append(str(error)))
+        page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
+        page.goto(base + path)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def screenshot():
+    """Saves a screenshot of a main state under test-artifacts/ (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def screenshot(page, name: str) -> None:
+        page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+    return screenshot
