@@ -2,7 +2,8 @@
 PostgreSQL too, each in a fresh database of its own. Prints the tables and the targets, and
 writes them to bench/results/latest.md.
 
-BENCH_ONLY=SQLite or BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
+`python -m bench auth` or `python -m bench page` runs one benchmark; BENCH_ONLY=SQLite or
+BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
 
 import json
 import os
@@ -92,18 +93,56 @@ def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
     return lines, checks
 
 
+def page_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bool]]]:
+    lines = [
+        f"### API tokens page: {label}",
+        "",
+        "| view | 100 tokens: median ms (min–max) | 100,000 tokens: median ms (min–max) | ratio "
+        "| queries (100 / 100,000) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for view, r in result.items():
+        small, large = r["small"], r["large"]
+        lines.append(
+            f"| {view} | {small['median_ms']:.1f} ({small['min_ms']:.1f}–{small['max_ms']:.1f}) | "
+            f"{large['median_ms']:.1f} ({large['min_ms']:.1f}–{large['max_ms']:.1f}) | "
+            f"{large['median_ms'] / small['median_ms']:.2f} | {small['queries']} / {large['queries']} |"
+        )
+    lines.append("")
+    first = result["first page"]
+    ratio = first["large"]["median_ms"] / first["small"]["median_ms"]
+    checks = [
+        (
+            f"{label}: first page with 100,000 tokens {ratio:.2f}x the time with 100 (≤ 1.5)",
+            ratio <= 1.5,
+        ),
+        (
+            f"{label}: the first page's queries do not grow with the tokens "
+            f"({first['small']['queries']} / {first['large']['queries']})",
+            first["small"]["queries"] == first["large"]["queries"],
+        ),
+    ]
+    return lines, checks
+
+
+BENCHES = {"auth": ("bench.auth", auth_report), "page": ("bench.page", page_report)}
+
+
 def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     report: list[str] = ["# Benchmark results", ""]
     checks: list[tuple[str, bool]] = []
     only = os.environ.get("BENCH_ONLY")
-    for label, url in fresh_databases():
-        if only and label != only:
-            continue
-        print(f"== authentication on {label}", flush=True)
-        lines, more = auth_report(label, run("bench.auth", url))
-        report += lines
-        checks += more
+    chosen = sys.argv[1:] or list(BENCHES)
+    for name in chosen:
+        module, reporter = BENCHES[name]
+        for label, url in fresh_databases():
+            if only and label != only:
+                continue
+            print(f"== {name} on {label}", flush=True)
+            lines, more = reporter(label, run(module, url))
+            report += lines
+            checks += more
     report += ["### Targets", ""] + [f"- {'PASS' if ok else 'FAIL'}: {text}" for text, ok in checks]
     text = "\n".join(report) + "\n"
     (RESULTS / "latest.md").write_text(text)

@@ -5,9 +5,10 @@ from tokens.models import ApiTokenQuerySet, Status
 
 
 class TokenOrdering(django_filters.OrderingFilter):
-    """Sorting by last use or by status puts never-used tokens at one end on every database
-    (SQLite and PostgreSQL disagree on where NULLs go), and sorts status by how recently a
-    token was used: Generated, then Active (most recent first), then Inactive."""
+    """Never-used tokens sort the same way on every database (SQLite and PostgreSQL disagree
+    on where NULLs go by default). By last use they count as the oldest; by status they come
+    first: Generated, then Active (most recent first), then Inactive. Each order is one an
+    index serves (see the token indexes)."""
 
     def get_ordering_value(self, param):
         descending = param.startswith("-")
@@ -23,6 +24,21 @@ class TokenOrdering(django_filters.OrderingFilter):
                 last_used.asc(nulls_last=True) if descending else last_used.desc(nulls_first=True)
             )
         return super().get_ordering_value(param)
+
+    def filter(self, qs, value):
+        """Ties (every never-used token has the same last use) are broken by generation time,
+        in the direction the index on the sort key walks, so that no sort needs a full sort."""
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        newest_first = {
+            "last_used": False,
+            "-last_used": True,
+            "status": True,
+            "-status": False,
+        }.get(value[0], True)
+        ties = ["-created_at", "-id"] if newest_first else ["created_at", "id"]
+        return qs.order_by(*ordering, *ties)
 
 
 class TokenFilter(django_filters.FilterSet):

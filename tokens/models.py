@@ -120,7 +120,7 @@ class ApiToken(models.Model):
                 name="token_live_tenant_created",
             ),
             models.Index(
-                fields=["tenant", "kind", "last_used_at"],
+                fields=["tenant", "kind", "last_used_at", "created_at", "id"],
                 condition=Q(revoked_at__isnull=True),
                 name="token_live_tenant_used",
             ),

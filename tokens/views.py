@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.utils.functional import cached_property
 from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -20,6 +21,27 @@ from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
 from tokens.services import token_generate, token_revoke
 
 PAGE_SIZE = 50
+COUNT_BOUND = 10_000
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most COUNT_BOUND + 1 rows, so the table's first page costs the same with a
+    hundred tokens or a hundred thousand (an exact count reads every matching row). Past the
+    bound the page says "more than 10,000" and offers the first 10,000, in any sort order."""
+
+    @cached_property
+    def _bounded_count(self) -> int:
+        return self.object_list[: COUNT_BOUND + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._bounded_count, COUNT_BOUND)
+
+    @property
+    def over_bound(self) -> bool:
+        return self._bounded_count > COUNT_BOUND
+
+
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 TEMPLATE = "tokens/api_tokens.html"
 
@@ -59,7 +81,7 @@ def table_context(request) -> dict:
         rows = filterset.queryset
     ordering = request.GET.get("ordering", "") if not filter_errors.get("ordering") else ""
     rows = rows.order_by(*rows.query.order_by, F("created_at").desc(), "-id")
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BoundedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

@@ -208,7 +208,7 @@ def test_pages_of_fifty_with_the_total(client, admin_user):
     last = client.get(PAGE + "?page=3")
 
     assert len(row_names(first)) == 50 and len(row_names(last)) == 20
-    assert re.search(r"120 tokens · showing 1–50", first.content.decode())
+    assert re.search(r"120 tokens · showing 1\u201350", first.content.decode())
     assert "Page 3 of 3" in last.content.decode()
 
 
@@ -254,3 +254,17 @@ def test_users_outside_a_tenant_have_no_tokens_page(client, db):
     client.force_login(make_user(None, is_staff=True))
 
     assert client.get(PAGE).status_code == 404
+
+
+def test_past_the_count_bound_the_page_says_more_than(client, admin_user, monkeypatch):
+    monkeypatch.setattr("tokens.views.COUNT_BOUND", 60)
+    for n in range(61):
+        make_token(admin_user, name=f"t{n:03d}")
+    client.force_login(admin_user)
+
+    first = client.get(PAGE).content.decode()
+    last = client.get(PAGE + "?page=2").content.decode()
+
+    assert "More than 60 tokens · showing 1–50" in first
+    assert "Page 1 of 2+" in first
+    assert "These are the first 60. Reverse the sort, or search and filter" in last
