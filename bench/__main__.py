@@ -106,7 +106,8 @@ def page_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
         lines.append(
             f"| {view} | {small['median_ms']:.1f} ({small['min_ms']:.1f}–{small['max_ms']:.1f}) | "
             f"{large['median_ms']:.1f} ({large['min_ms']:.1f}–{large['max_ms']:.1f}) | "
-            f"{large['median_ms'] / small['median_ms']:.2f} | {small['queries']} / {large['queries']} |"
+            f"{large['median_ms'] / small['median_ms']:.2f} | "
+            f"{small['queries']} / {large['queries']} |"
         )
     lines.append("")
     first = result["first page"]
