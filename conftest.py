@@ -7,6 +7,26 @@ from accounts.roles import Role
 from tests.factories import make_tenant, make_user
 
 IN_CI = bool(os.environ.get("CI"))
+ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `postgres` belong to the PostgreSQL run (`DATABASE_URL=postgres://...`);
+    the SQLite run leaves them out, and says so, rather than skipping them."""
+    if ON_POSTGRES:
+        return
+    left_out = [item for item in items if item.get_closest_marker("postgres")]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker("postgres")]
+        config._postgres_left_out = len(left_out)
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    if left_out := getattr(config, "_postgres_left_out", 0):
+        terminalreporter.write_line(
+            f"{left_out} PostgreSQL test(s) left out: DATABASE_URL does not point at PostgreSQL"
+        )
 
 
 def skip_or_fail(reason: str) -> None:
