@@ -1,0 +1,97 @@
+"""Two app servers, one PostgreSQL: nothing that decides whether a token is valid lives in a
+server process, so a revocation made through one holds on the other from the next request."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.factories import make_token
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(base: str, method: str, path: str, value: str) -> int:
+    request = urllib.request.Request(  # noqa: S310 (our own servers on loopback)
+        base + path,
+        method=method,
+        headers={"Authorization": f"Token {value}", "Accept": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        json.loads(error.read() or b"{}")
+        return error.code
+
+
+@pytest.fixture
+def two_servers(transactional_db):
+    """Two gunicorn processes on the test database, each with persistent connections."""
+    settings = connection.settings_dict
+    url = (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "CONN_MAX_AGE": "600", "DEBUG": "1"}
+    servers, bases = [], []
+    for _ in range(2):
+        port = free_port()
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gunicorn",
+                    "config.wsgi",
+                    "--bind",
+                    f"127.0.0.1:{port}",
+                    "--workers",
+                    "1",
+                    "--log-level",
+                    "warning",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+        bases.append(f"http://127.0.0.1:{port}")
+    for base in bases:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/accounts/login/", timeout=2).read()  # noqa: S310
+                break
+            except OSError:
+                time.sleep(0.1)
+    yield bases
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.mark.postgres
+def test_revocation_through_one_server_holds_on_the_other(two_servers, reader):
+    first, second = two_servers
+    token, value = make_token(reader)
+
+    before = [call(first, "GET", "/api/v1/me/", value), call(second, "GET", "/api/v1/me/", value)]
+    revoked = call(first, "DELETE", f"/api/v1/tokens/{token.pk}/", value)
+    after = [call(second, "GET", "/api/v1/me/", value), call(first, "GET", "/api/v1/me/", value)]
+
+    assert before == [200, 200]
+    assert revoked == 204
+    assert after == [401, 401]
