@@ -117,14 +117,16 @@ def test_the_value_is_never_shown_again(open_page, portal, contoso, admin):
     assert ApiToken.objects.get().name == "Once only"
 
 
-def test_filter_by_each_status_keeps_the_view_in_the_url(open_page, portal, contoso, admin):
+def test_filter_by_each_status_keeps_the_view_in_the_url(
+    open_page, portal, contoso, admin, reader, screenshot
+):
     now = timezone.now()
     for name, used in [
         ("never", None),
         ("today", now),
         ("last month", now - timezone.timedelta(days=30)),
     ]:
-        token, _ = make_token(admin, name=name)
+        token, _ = make_token(reader if name == "today" else admin, name=name)
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=used)
     page = open_page(admin, portal.tenant_url(contoso), PAGE)
     table = page.locator("#token-table tbody")
@@ -140,6 +142,7 @@ def test_filter_by_each_status_keeps_the_view_in_the_url(open_page, portal, cont
         expect(table.locator("td.name")).to_have_text(names)
         assert (f"status={status}" in page.url) is (status is not None)
 
+    screenshot(page, "api-tokens-all")
     page.locator(".segmented").get_by_label("Active", exact=True).check()
     expect(table.locator("td.name")).to_have_text(["today"])
     page.reload()
