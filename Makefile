@@ -39,6 +39,8 @@ $(VENV)/.bench-deps: pyproject.toml $(VENV)/.deps
 
 venv: $(VENV)/.deps
 
+# The URLs the portal shows follow the port it serves on, unless PORTAL_DOMAIN says otherwise.
+run: export PORTAL_DOMAIN ?= portal.localhost:$(PORT)
 run: $(VENV)/.deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo

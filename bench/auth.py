@@ -18,6 +18,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from bench import setup_django
+
 USERS = 10_000
 ROUNDS = 7
 REQUESTS_PER_ROUND = 300
@@ -221,14 +223,7 @@ def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
 
 def main() -> None:
     database_url, out = sys.argv[1], Path(sys.argv[2])
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django(database_url)
     headers = seed()
     result = {"in_process": measure_in_process(headers)}
     from django.db import connections

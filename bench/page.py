@@ -5,7 +5,6 @@ seen by its full admin; the server time of the first page of the table (and of i
 sorted variants) is measured in process, interleaved, through Django's test client."""
 
 import json
-import os
 import random
 import secrets
 import statistics
@@ -13,6 +12,8 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+
+from bench import setup_django
 
 SIZES = {"small": 100, "large": 100_000}
 OWNERS = 200
@@ -129,14 +130,7 @@ def measure(admins: dict) -> dict:
 
 def main() -> None:
     database_url, out = sys.argv[1], Path(sys.argv[2])
-    os.environ["DATABASE_URL"] = database_url
-    os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    setup_django(database_url)
     admins = seed()
     from django.db import connection
 

@@ -51,16 +51,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
         "revoked_by",
     ]
-    readonly_fields = [
-        "kind",
-        "tenant",
-        "user",
-        "suffix",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-        "revoked_by",
-    ]
+    readonly_fields = fields[1:]  # only the name can be changed
     add_fields = ["user", "kind", "name"]
 
     def get_queryset(self, request):
