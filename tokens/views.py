@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.models import User
+from tokens.api import NO_STORE
 from tokens.filters import TokenFilter
 from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
 from tokens.services import token_generate, token_revoke
@@ -42,7 +43,6 @@ class BoundedPaginator(Paginator):
         return self._bounded_count > COUNT_BOUND
 
 
-NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 TEMPLATE = "tokens/api_tokens.html"
 
 
