@@ -21,6 +21,9 @@ def parse_tenant_host(host: str) -> tuple[str, str] | None:
     return labels[0], labels[1]
 
 
+API_PREFIXES = ("/api/", "/cas/api/")
+
+
 def _resolve_tenant(tenant_host: tuple[str, str]) -> Tenant:
     tenant = Tenant.objects.by_host(*tenant_host)
     if tenant is None:
@@ -30,8 +33,9 @@ def _resolve_tenant(tenant_host: tuple[str, str]) -> Tenant:
 
 class TenantMiddleware:
     """Sets request.tenant_host from the Host header, and request.tenant: None on the generic
-    portal, the tenant (looked up on first use, so a token request spends no query on it) on a
-    custom URL. On a custom URL a session of another tenant's user counts as signed out."""
+    portal, the tenant on a custom URL (a 404 page if there is none; for the API, looked up on
+    first use, so a token request spends no query on it). On a custom URL a session of another
+    tenant's user counts as signed out."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -41,8 +45,12 @@ class TenantMiddleware:
         request.tenant_host = tenant_host
         if tenant_host is None:
             request.tenant = None
-        else:
+        elif request.path.startswith(API_PREFIXES):
+            # Looked up on first use only: a token request never needs it.
             request.tenant = SimpleLazyObject(lambda: _resolve_tenant(tenant_host))
+        else:
+            request.tenant = _resolve_tenant(tenant_host)  # pages at an unknown tenant: 404
+        if tenant_host is not None:
             user = request.user
             if user.is_authenticated and not user_belongs_to_host(user, tenant_host):
                 request.user = AnonymousUser()

@@ -68,3 +68,11 @@ def test_there_is_no_public_sign_up(client, db):
 
     assert response.status_code == 200
     assert b"Sign Up Closed" in response.content
+
+
+def test_pages_at_an_unknown_tenant_address_are_404(client, tenant):
+    unknown = client.get("/accounts/login/", HTTP_HOST="nobody.us2.portal.test")
+    known = client.get("/accounts/login/", HTTP_HOST="contoso.us2.portal.test")
+
+    assert unknown.status_code == 404
+    assert known.status_code == 200
