@@ -59,9 +59,8 @@ class TokenListApi(APIView):
         filterset = TokenFilter(request.query_params, queryset=visible_tokens(request))
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
-        tokens = filterset.qs.order_by(*filterset.qs.query.order_by, "-created_at", "-id")
         paginator = TokenPagination()
-        page = paginator.paginate_queryset(tokens, request, view=self)
+        page = paginator.paginate_queryset(filterset.qs, request, view=self)
         return paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
 
     def post(self, request):

@@ -25,11 +25,14 @@ class TokenOrdering(django_filters.OrderingFilter):
             )
         return super().get_ordering_value(param)
 
+    # Newest first when nothing else is asked for.
+    DEFAULT = ("-created_at", "-id")
+
     def filter(self, qs, value):
         """Ties (every never-used token has the same last use) are broken by generation time,
         in the direction the index on the sort key walks, so that no sort needs a full sort."""
         if not value:
-            return qs
+            return qs.order_by(*self.DEFAULT)
         ordering = [self.get_ordering_value(param) for param in value]
         newest_first = {
             "last_used": False,

@@ -6,7 +6,6 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import tenant_user_required
 from accounts.models import User
 from tokens.api import NO_STORE
-from tokens.filters import TokenFilter
+from tokens.filters import TokenFilter, TokenOrdering
 from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
 from tokens.services import token_generate, token_revoke
 
@@ -78,9 +77,8 @@ def table_context(request) -> dict:
         rows = filterset.qs
     else:
         filter_errors = filterset.errors
-        rows = filterset.queryset
+        rows = filterset.queryset.order_by(*TokenOrdering.DEFAULT)
     ordering = request.GET.get("ordering", "") if not filter_errors.get("ordering") else ""
-    rows = rows.order_by(*rows.query.order_by, F("created_at").desc(), "-id")
     page = BoundedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
