@@ -20,6 +20,7 @@ class _TokenLookup:
     DEFERRED = ("user__password", "user__last_login", "user__date_joined", "tenant__created_at")
 
     def __init__(self, using: str) -> None:
+        self.using = using
         # Columns that no API request reads are left for Django to load on first access.
         queryset = (
             ApiToken.objects.using(using).select_related("user", "tenant").defer(*self.DEFERRED)
@@ -43,7 +44,8 @@ class _TokenLookup:
         names = [compiler.select[i][0].target.attname for i in fields]
         return fields[0], fields[-1] + 1, names
 
-    def __call__(self, using: str, digest: str) -> ApiToken | None:
+    def __call__(self, digest: str) -> ApiToken | None:
+        using = self.using
         with _cursor(connections[using]) as cursor:
             cursor.execute(self.sql, (digest,))
             row = cursor.fetchone()
@@ -107,4 +109,4 @@ def token_by_digest(digest: str, using: str = "default") -> ApiToken | None:
     lookup = _lookups.get(using)
     if lookup is None:
         lookup = _lookups[using] = _TokenLookup(using)
-    return lookup(using, digest)
+    return lookup(digest)
