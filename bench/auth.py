@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench import setup_django
+from bench import counting_queries, rotated, setup_django
 
 USERS = 10_000
 ROUNDS = 7
@@ -96,14 +96,13 @@ def seed() -> dict[str, str]:
 
 
 def measure_in_process(headers: dict[str, str]) -> dict[str, dict]:
-    from django.db import connection
     from django.test import Client
 
     client = Client(HTTP_HOST=HOST)
 
     def get(variant):
         extra = {"HTTP_AUTHORIZATION": headers[variant]} if headers[variant] else {}
-        return client.get(f"/bench/{variant}/", **extra)
+        return client.get(f"/api/bench/{variant}/", **extra)
 
     for variant in VARIANTS:  # correctness first, and warm-up (the first use writes last_used)
         for _ in range(50):
@@ -113,13 +112,7 @@ def measure_in_process(headers: dict[str, str]) -> dict[str, dict]:
 
     counts = {}
     for variant in VARIANTS:
-        seen: list[str] = []
-
-        def count(execute, sql, params, many, context, seen=seen):
-            seen.append(sql)
-            return execute(sql, params, many, context)
-
-        with connection.execute_wrapper(count):
+        with counting_queries() as seen:
             for _ in range(100):
                 get(variant)
         writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
@@ -127,8 +120,7 @@ def measure_in_process(headers: dict[str, str]) -> dict[str, dict]:
 
     round_medians: dict[str, list[float]] = {v: [] for v in VARIANTS}
     for round_number in range(ROUNDS):
-        order = VARIANTS[round_number % len(VARIANTS) :] + VARIANTS[: round_number % len(VARIANTS)]
-        for variant in order:
+        for variant in rotated(VARIANTS, round_number):
             samples = []
             gc.collect()
             for _ in range(REQUESTS_PER_ROUND):
@@ -184,7 +176,7 @@ def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
         for _ in range(100):
             try:
                 # Our own server on loopback, over plain HTTP.
-                request = urllib.request.Request(f"{base}/bench/floor/", headers={"Host": HOST})  # noqa: S310
+                request = urllib.request.Request(f"{base}/api/bench/floor/", headers={"Host": HOST})  # noqa: S310
                 urllib.request.urlopen(request, timeout=2).read()  # noqa: S310
                 break
             except OSError:
@@ -197,7 +189,10 @@ def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
             if headers[variant]:
                 command += ["-H", f"Authorization: {headers[variant]}"]
             output = subprocess.run(
-                [*command, f"{base}/bench/{variant}/"], capture_output=True, text=True, check=True
+                [*command, f"{base}/api/bench/{variant}/"],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
             if "Non-2xx" in output:
                 raise SystemExit(f"{variant}: wrk saw failed requests\n{output}")
@@ -207,10 +202,7 @@ def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
             run(variant, 1)  # warm-up: both workers connected, caches filled
         rates: dict[str, list[float]] = {v: [] for v in VARIANTS}
         for round_number in range(HTTP_ROUNDS):
-            order = (
-                VARIANTS[round_number % len(VARIANTS) :] + VARIANTS[: round_number % len(VARIANTS)]
-            )
-            for variant in order:
+            for variant in rotated(VARIANTS, round_number):
                 rates[variant].append(run(variant, HTTP_SECONDS))
     finally:
         server.terminate()

@@ -13,7 +13,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench import setup_django
+from bench import counting_queries, setup_django
 
 SIZES = {"small": 100, "large": 100_000}
 OWNERS = 200
@@ -84,7 +84,6 @@ def seed() -> dict:
 
 
 def measure(admins: dict) -> dict:
-    from django.db import connection
     from django.test import Client
 
     clients = {}
@@ -96,13 +95,7 @@ def measure(admins: dict) -> dict:
     for view, query in VIEWS.items():
         queries = {}
         for label, client in clients.items():
-            seen = []
-
-            def count(execute, sql, params, many, context, seen=seen):
-                seen.append(sql)
-                return execute(sql, params, many, context)
-
-            with connection.execute_wrapper(count):
+            with counting_queries() as seen:
                 response = client.get(PAGE + query)
             if response.status_code != 200:
                 raise SystemExit(f"{label} {view}: HTTP {response.status_code}")

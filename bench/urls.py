@@ -37,7 +37,8 @@ VARIANTS = {
     "api-key": probe([], HasAPIKey),
 }
 
+# Under /api/ like every API view, so that the same middleware path runs for each.
 urlpatterns = [
-    *[path(f"bench/{name}/", view) for name, view in VARIANTS.items()],
+    *[path(f"api/bench/{name}/", view) for name, view in VARIANTS.items()],
     *portal_urlpatterns,
 ]
