@@ -46,7 +46,6 @@
   const openers = new WeakMap();
   function openDialog(dialog, opener) {
     openers.set(dialog, opener || document.activeElement);
-    dialog.closest("details")?.removeAttribute("open");
     dialog.showModal();
     (dialog.querySelector("[autofocus], input:not([type=hidden]), button, a[href]"))?.focus();
   }
@@ -154,18 +153,17 @@
     event.preventDefault();
     const url = new URL(link.href);
     refreshTable(url.href).then(() => {
-      const ordering = url.searchParams.get("ordering");
-      const hidden = filters?.querySelector("input[name=ordering]");
-      if (ordering && filters && !hidden) {
-        filters.insertAdjacentHTML("beforeend", '<input type="hidden" name="ordering">');
+      if (!filters) return;
+      // Keep the filter form in step with the link, so the next filter keeps this sort.
+      let ordering = filters.querySelector("input[name=ordering]");
+      if (!ordering) {
+        ordering = Object.assign(document.createElement("input"), { type: "hidden", name: "ordering" });
+        filters.append(ordering);
       }
-      if (filters) {
-        const field = filters.querySelector("input[name=ordering]");
-        if (field) field.value = ordering || "";
-        const status = url.searchParams.get("status") || "";
-        filters.querySelectorAll("input[name=status]").forEach((r) => { r.checked = r.value === status; });
-        filters.querySelector("input[name=search]").value = url.searchParams.get("search") || "";
-      }
+      ordering.value = url.searchParams.get("ordering") || "";
+      const status = url.searchParams.get("status") || "";
+      filters.querySelectorAll("input[name=status]").forEach((r) => { r.checked = r.value === status; });
+      filters.querySelector("input[name=search]").value = url.searchParams.get("search") || "";
     });
   });
   window.addEventListener("popstate", () => { if (region) location.reload(); });

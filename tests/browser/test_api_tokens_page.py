@@ -143,6 +143,12 @@ def test_filter_by_each_status_keeps_the_view_in_the_url(
         assert (f"status={status}" in page.url) is (status is not None)
 
     screenshot(page, "api-tokens-all")
+    page.get_by_role("link", name="Token name").click()
+    expect(table.locator("td.name")).to_have_text(["last month", "never", "today"])
+    page.locator(".segmented").get_by_label("Inactive", exact=True).check()
+    page.locator(".segmented").get_by_label("All", exact=True).check()
+    expect(table.locator("td.name")).to_have_text(["last month", "never", "today"])
+    assert "ordering=name" in page.url
     page.locator(".segmented").get_by_label("Active", exact=True).check()
     expect(table.locator("td.name")).to_have_text(["today"])
     page.reload()
