@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.models import User
-from tokens.api import NO_STORE
+from tokens.api import NO_STORE, visible_tokens
 from tokens.filters import TokenFilter, TokenOrdering
 from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
 from tokens.services import token_generate, token_revoke
@@ -71,7 +71,7 @@ def _template(part: str | None, request) -> str:
 
 def table_context(request) -> dict:
     tokens = ApiToken.objects.visible_to(request.user)
-    filterset = TokenFilter(request.GET, queryset=tokens.with_status().select_related("user"))
+    filterset = TokenFilter(request.GET, queryset=visible_tokens(request))
     filter_errors = {}
     if filterset.is_valid():
         rows = filterset.qs
