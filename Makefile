@@ -40,11 +40,27 @@ $(VENV)/.bench-deps: pyproject.toml $(VENV)/.deps
 venv: $(VENV)/.deps
 
 # The URLs the portal shows follow the port it serves on, unless PORTAL_DOMAIN says otherwise.
+# Without a real Entra app registration (ENTRA_CLIENT_ID), "Sign in with Microsoft" goes to
+# the local fake Entra ID, started beside the portal on FAKE_ENTRA_PORT.
+FAKE_ENTRA_PORT ?= 8765
 run: export PORTAL_DOMAIN ?= portal.localhost:$(PORT)
+ifeq ($(ENTRA_CLIENT_ID),)
+run: export ENTRA_CLIENT_ID = 6f1c3a52-0d4e-4b8e-9a57-2d7f4c1e9b30
+run: export ENTRA_CLIENT_SECRET = fake-entra-local-secret
+run: export ENTRA_AUTHORITY = http://127.0.0.1:$(FAKE_ENTRA_PORT)
+run: export ENTRA_V1_ISSUER = http://127.0.0.1:$(FAKE_ENTRA_PORT)/sts/{tid}/
+run: FAKE_ENTRA = 1
+endif
 run: $(VENV)/.deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@if [ -n "$(FAKE_ENTRA)" ]; then \
+	  $(PY) manage.py fake_entra --port $(FAKE_ENTRA_PORT) & fake=$$!; \
+	  trap "kill $$fake 2>/dev/null" EXIT INT TERM; \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+	  $(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
 
 # Browser tests need Debian's Chromium; installed here when we are root and it is missing.
 test: $(VENV)/.deps

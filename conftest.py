@@ -1,4 +1,5 @@
 import os
+import uuid
 
 import pytest
 from rest_framework.test import APIClient
@@ -75,3 +76,44 @@ def reader(tenant):
 def api_client():
     """DRF's client, asking for JSON so that errors come back as JSON bodies."""
     return APIClient(HTTP_ACCEPT="application/json")
+
+
+@pytest.fixture(scope="session")
+def fake_entra_server():
+    """One local fake Entra ID for the whole run: real HTTP, keys made at start-up."""
+    from accounts.fake_entra import FakeEntra
+
+    server = FakeEntra().start()
+    yield server
+    server.stop()
+
+
+PORTAL_CLIENT_ID = "11111111-2222-4333-8444-555555555555"
+PORTAL_CLIENT_SECRET = "portal-client-secret"
+
+
+@pytest.fixture
+def entra(fake_entra_server, settings, tenant):
+    """The portal wired to the fake Entra, and Contoso connected to a directory of its own.
+    Accounts and clients are reset for each test; the signing key is kept."""
+    from django.core.cache import cache
+
+    from accounts.entra import JWKS_CACHE_KEY
+
+    fake = fake_entra_server
+    fake.accounts.clear()
+    fake.clients.clear()
+    fake.requests.clear()
+    fake.add_client(PORTAL_CLIENT_ID, PORTAL_CLIENT_SECRET, name="Portal")
+    settings.ENTRA_CLIENT_ID = settings.SOCIAL_AUTH_ENTRA_KEY = PORTAL_CLIENT_ID
+    settings.ENTRA_CLIENT_SECRET = settings.SOCIAL_AUTH_ENTRA_SECRET = PORTAL_CLIENT_SECRET
+    settings.ENTRA_API_APP_ID = PORTAL_CLIENT_ID
+    settings.ENTRA_API_APP_ID_URI = ""
+    settings.ENTRA_AUTHORITY = fake.url
+    settings.ENTRA_V1_ISSUER = fake.v1_issuer_template
+    settings.ENTRA_JWKS_URL = f"{fake.url}/common/discovery/v2.0/keys"
+    cache.delete(JWKS_CACHE_KEY.format(url=settings.ENTRA_JWKS_URL))
+    tenant.entra_tenant_id = uuid.uuid4()
+    tenant.save()
+    fake.tid = str(tenant.entra_tenant_id)
+    return fake

@@ -21,7 +21,7 @@ def parse_tenant_host(host: str) -> tuple[str, str] | None:
     return labels[0], labels[1]
 
 
-API_PREFIXES = ("/api/", "/cas/api/")
+API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
 
 
 def _resolve_tenant(tenant_host: tuple[str, str]) -> Tenant:

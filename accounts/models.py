@@ -77,15 +77,31 @@ class User(AbstractUser):
     tenant = models.ForeignKey(
         Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
     )
-    role = models.CharField(max_length=32, choices=Role.choices, default=Role.SECURITY_READER)
+    # Blank when Entra no longer assigns the user any mapped app role: their tokens can do
+    # nothing until a role is assigned again.
+    role = models.CharField(
+        max_length=32, choices=Role.choices, default=Role.SECURITY_READER, blank=True
+    )
     deprovisioned_at = models.DateTimeField(null=True, blank=True)
+    # The user's object id (`oid`) in their tenant's Entra directory: how Entra sign-in, Entra
+    # bearer tokens in user context and SCIM provisioning find them.
+    entra_object_id = models.UUIDField("Entra object ID", null=True, blank=True)
+    # SCIM's externalId, as Entra's provisioning service sends it (often the mailNickname).
+    scim_external_id = models.CharField("SCIM external ID", max_length=200, blank=True)
 
     objects = UserManager()
 
     class Meta:
         constraints = [
             models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(
+                fields=["tenant", "entra_object_id"], name="user_tenant_entra_oid_unique"
+            ),
         ]
+
+    @property
+    def role_label(self) -> str:
+        return self.get_role_display() if self.role else "No role"
 
     @property
     def display_name(self) -> str:

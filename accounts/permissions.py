@@ -44,3 +44,16 @@ def has_capability(capability: Capability) -> type[BasePermission]:
 
     HasCapability.__name__ = f"Has{capability.name.title().replace('_', '')}"
     return HasCapability
+
+
+class IsPortalUser(IsActiveUser):
+    """A person of the tenant (by session, API token or Entra token in user context), not an
+    application: applications own no API tokens and have no role."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.user.pk is None:
+            self.message = "An application (Entra token in application context) cannot do this."
+            return False
+        return True

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accounts import api as accounts_api
 from tokens import api as tokens_api
 
 app_name = "api"
@@ -9,4 +10,15 @@ urlpatterns = [
     path("tokens/", tokens_api.TokenListApi.as_view(), name="tokens"),
     path("tokens/<str:token_id>/", tokens_api.TokenDetailApi.as_view(), name="token"),
     path("tokens/<str:token_id>/revoke/", tokens_api.TokenRevokeApi.as_view(), name="token-revoke"),
+    path("users/", accounts_api.UserListApi.as_view(), name="users"),
+    path(
+        "users/<str:user_id>/deprovision/",
+        accounts_api.UserDeprovisionApi.as_view(),
+        name="user-deprovision",
+    ),
+    path(
+        "users/<str:user_id>/reprovision/",
+        accounts_api.UserReprovisionApi.as_view(),
+        name="user-reprovision",
+    ),
 ]

@@ -7,6 +7,8 @@ from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
+from accounts.middleware import API_PREFIXES
+
 
 def _first_message(data) -> str:
     if isinstance(data, dict):
@@ -33,7 +35,7 @@ def api_exception_handler(exc, context):
 
 
 def _is_api(request) -> bool:
-    return request.path.startswith(("/api/", "/cas/api/"))
+    return request.path.startswith(API_PREFIXES)
 
 
 def page_not_found(request, exception):

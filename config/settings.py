@@ -91,6 +91,9 @@ INSTALLED_APPS = [
     "django_filters",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
+    "social_django",
     "accounts",
     "tokens",
 ]
@@ -171,6 +174,7 @@ else:
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.TenantModelBackend",
+    "accounts.sso.EntraOAuth2",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -192,12 +196,74 @@ ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 
+# TOTP for local accounts (the break-glass admin); Entra accounts get MFA from Entra.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "API tokens portal"
+# allauth.usersessions records each user's sessions, so deprovisioning can end them all.
+USERSESSIONS_TRACK_ACTIVITY = False
+
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Microsoft Entra ID --------------------------------------------------------------------
+# One app registration (README.md says how): its client id and secret sign users in, and its
+# application id (or api:// URI) is the audience of bearer tokens for the API.
+ENTRA_CLIENT_ID = os.environ.get("ENTRA_CLIENT_ID", "")
+ENTRA_CLIENT_SECRET = os.environ.get("ENTRA_CLIENT_SECRET", "")
+ENTRA_API_APP_ID = os.environ.get("ENTRA_API_APP_ID", ENTRA_CLIENT_ID)
+ENTRA_API_APP_ID_URI = os.environ.get("ENTRA_API_APP_ID_URI", "")  # default api://<app id>
+# Where Entra is: the real one by default, the local fake one (make run, tests) otherwise.
+ENTRA_AUTHORITY = os.environ.get("ENTRA_AUTHORITY", "https://login.microsoftonline.com").rstrip("/")
+ENTRA_V1_ISSUER = os.environ.get("ENTRA_V1_ISSUER", "https://sts.windows.net/{tid}/")
+ENTRA_JWKS_URL = os.environ.get("ENTRA_JWKS_URL", f"{ENTRA_AUTHORITY}/common/discovery/v2.0/keys")
+ENTRA_LEEWAY_SECONDS = env_int("ENTRA_LEEWAY_SECONDS", 60)
+ENTRA_HTTP_TIMEOUT = env_int("ENTRA_HTTP_TIMEOUT", 5)
+
+
+def _role_map() -> dict[str, str]:
+    """ENTRA_ROLE_MAP="AppRoleValue=portal_role,...", highest privilege first."""
+    from accounts.roles import Role
+
+    if not (raw := os.environ.get("ENTRA_ROLE_MAP")):
+        return {
+            "GlobalAdmin": Role.GLOBAL_ADMIN.value,
+            "SecurityOperator": Role.SECURITY_OPERATOR.value,
+            "ComplianceAdmin": Role.COMPLIANCE_ADMIN.value,
+            "SecurityReader": Role.SECURITY_READER.value,
+            "GlobalReader": Role.GLOBAL_READER.value,
+            "DiscoveryAdmin": Role.DISCOVERY_ADMIN.value,
+        }
+    mapping = {}
+    for pair in raw.split(","):
+        value, _, role = pair.strip().partition("=")
+        if role.strip() not in Role.values or not value.strip():
+            raise ImproperlyConfigured(
+                f"ENTRA_ROLE_MAP: {pair.strip()!r} is not AppRoleValue=role, with role one of "
+                f"{', '.join(Role.values)}"
+            )
+        mapping[value.strip()] = role.strip()
+    return mapping
+
+
+ENTRA_ROLE_MAP = _role_map()
+
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_ENTRA_KEY = ENTRA_CLIENT_ID
+SOCIAL_AUTH_ENTRA_SECRET = ENTRA_CLIENT_SECRET
+SOCIAL_AUTH_ENTRA_USE_PKCE = True
+SOCIAL_AUTH_ENTRA_JWT_LEEWAY = ENTRA_LEEWAY_SECONDS
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "accounts.sso.portal_identity",
+    "accounts.sso.portal_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+)
 
 # --- Security headers ------------------------------------------------------------------------
 SECURE = not DEBUG
@@ -232,7 +298,9 @@ SECURE_CSP = {
     "object-src": [CSP.NONE],
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF],
+    # "Sign in with Microsoft" posts here and is redirected on to Entra, which Chromium
+    # checks against form-action too.
+    "form-action": [CSP.SELF, ENTRA_AUTHORITY],
 }
 
 # --- Static files ----------------------------------------------------------------------------
@@ -258,6 +326,7 @@ if DEBUG:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "tokens.authentication.ApiTokenAuthentication",
+        "accounts.authentication.EntraBearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     # Fail closed: a view that forgets to say who may call it admits no one anonymous.

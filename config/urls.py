@@ -13,6 +13,8 @@ urlpatterns = [
     path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("sso/", include("accounts.urls")),
+    path("scim/v2/", include("accounts.scim_urls")),
     path("api/v1/", include("config.api_router")),
 ]
 

@@ -20,14 +20,14 @@ class ApiTokenAuthentication(BaseAuthentication):
     fails never reaches the database. A valid token costs one indexed SELECT, and a write of
     last_used_at at most once a minute."""
 
-    keyword = "token"
+    keywords = ("token",)
 
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION")
         if not header:
             return None
         scheme, _, credentials = header.partition(" ")
-        if scheme.lower() != self.keyword:
+        if scheme.lower() not in self.keywords:
             return None
         value = credentials.rstrip()
         if keys.kind_of(value) is None:
@@ -48,6 +48,10 @@ class ApiTokenAuthentication(BaseAuthentication):
         return user, token
 
     def authenticate_header(self, request) -> str:
+        # DRF asks the first authentication class for the challenge of every 401; a refused
+        # Entra bearer token is answered in its own scheme.
+        if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer"):
+            return 'Bearer realm="api", error="invalid_token"'
         return 'Token realm="api"'
 
     @staticmethod

@@ -2,7 +2,7 @@
 
 A value is `{marker}{secret}{checksum}`, letters and digits only, 64 characters:
 
-- marker: 6 characters naming the kind (`mdaapi`, `mdasie`, `mdalog`), so that secret scanners
+- marker: 6 characters naming the kind (`mdaapi`, `mdasie`, `mdalog`, `mdascm`), so that secret scanners
   can find leaked tokens and a token of one kind is never mistaken for another;
 - secret: 52 characters drawn uniformly from 62 by `secrets` (52 x log2(62) = 309 bits);
 - checksum: CRC32 of marker + secret, in base62, 6 characters, zero-padded.
@@ -21,7 +21,7 @@ import zlib
 ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase
 _ALPHABET_SET = frozenset(ALPHABET)
 
-MARKERS = {"api": "mdaapi", "siem": "mdasie", "log_collector": "mdalog"}
+MARKERS = {"api": "mdaapi", "siem": "mdasie", "log_collector": "mdalog", "scim": "mdascm"}
 KIND_BY_MARKER = {marker: kind for kind, marker in MARKERS.items()}
 MARKER_LENGTH = 6
 SECRET_LENGTH = 52

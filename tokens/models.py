@@ -18,6 +18,7 @@ class Kind(models.TextChoices):
     API = "api", "API token"
     SIEM = "siem", "SIEM agent"
     LOG_COLLECTOR = "log_collector", "Log collector"
+    SCIM = "scim", "SCIM provisioning"
 
 
 class Status(models.TextChoices):

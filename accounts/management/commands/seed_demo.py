@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,6 +22,22 @@ DEMO_USERS = [
     ("former@contoso.com", "Pradeep", "Gupta", Role.SECURITY_OPERATOR, "demo-Former-2026!"),
 ]
 PLATFORM_ADMIN = ("platform-admin", "demo-Platform-2026!")
+
+# Contoso's Entra directory, as the local fake Entra (manage.py fake_entra) serves it: each demo
+# user has an object id there, and the app role that maps to their portal role.
+DEMO_ENTRA_TENANT_ID = uuid.UUID("7d3c9a1e-4b2f-4c8d-9e6a-5f1b0c2d3e4f")
+DEMO_APP_ROLES = {
+    Role.GLOBAL_ADMIN: "GlobalAdmin",
+    Role.SECURITY_OPERATOR: "SecurityOperator",
+    Role.COMPLIANCE_ADMIN: "ComplianceAdmin",
+    Role.SECURITY_READER: "SecurityReader",
+    Role.GLOBAL_READER: "GlobalReader",
+    Role.DISCOVERY_ADMIN: "DiscoveryAdmin",
+}
+
+
+def demo_object_id(username: str) -> uuid.UUID:
+    return uuid.uuid5(DEMO_ENTRA_TENANT_ID, username)
 
 # owner, token name, generated this long ago, last used this long ago (None: never used)
 DEMO_TOKENS = [
@@ -51,7 +68,8 @@ class Command(BaseCommand):
                 "seed_demo makes users with published passwords; with DEBUG=0 pass --force."
             )
         tenant, _ = Tenant.objects.get_or_create(
-            slug="contoso", defaults={"name": "Contoso", "region": "us2"}
+            slug="contoso",
+            defaults={"name": "Contoso", "region": "us2", "entra_tenant_id": DEMO_ENTRA_TENANT_ID},
         )
         users = {}
         for username, first, last, role, password in DEMO_USERS:
@@ -63,6 +81,7 @@ class Command(BaseCommand):
                     "first_name": first,
                     "last_name": last,
                     "email": username,
+                    "entra_object_id": demo_object_id(username),
                 },
             )
             if created:
@@ -108,6 +127,10 @@ class Command(BaseCommand):
         out.write(
             f"    {PLATFORM_ADMIN[0]:<26} {PLATFORM_ADMIN[1]:<24} Django admin only (/admin/)"
         )
+        if tenant.entra_tenant_id == DEMO_ENTRA_TENANT_ID:
+            out.write(
+                "  Or 'Sign in with Microsoft' through the local fake Entra ID (make run starts it)."
+            )
         out.write(
             "  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
             f"{tenant.custom_url}/api/v1/me/"

@@ -1,0 +1,76 @@
+"""Users of the tenant, for full admins: list them, deprovision one, restore one."""
+
+from rest_framework import exceptions, serializers
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from accounts.permissions import has_capability
+from accounts.roles import Capability
+from accounts.services import user_deprovision, user_reprovision
+
+CanManageUsers = has_capability(Capability.SETTINGS_MANAGE)
+
+
+class UserOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+    email = serializers.CharField()
+    role = serializers.CharField()
+    role_label = serializers.CharField()
+    entra_object_id = serializers.UUIDField()
+    deprovisioned = serializers.BooleanField(source="is_deprovisioned")
+    deprovisioned_at = serializers.DateTimeField()
+
+
+def tenant_users(request):
+    return User.objects.filter(tenant_id=request.user.tenant_id).order_by("username")
+
+
+def get_tenant_user(request, user_id: str) -> User:
+    if user_id.isascii() and user_id.isdigit() and len(user_id) <= 18:
+        user = tenant_users(request).filter(pk=int(user_id)).first()
+        if user is not None:
+            return user
+    raise exceptions.NotFound("User not found.")
+
+
+class UserPagination(PageNumberPagination):
+    page_size = 100
+
+
+class UserListApi(APIView):
+    """The tenant's users, with their role and whether they are deprovisioned."""
+
+    permission_classes = [CanManageUsers]
+
+    def get(self, request):
+        paginator = UserPagination()
+        page = paginator.paginate_queryset(tenant_users(request), request, view=self)
+        return paginator.get_paginated_response(UserOutputSerializer(page, many=True).data)
+
+
+class UserDeprovisionApi(APIView):
+    """Deprovision a user: sessions end, sign-in is refused, their API tokens get 403."""
+
+    permission_classes = [CanManageUsers]
+
+    def post(self, request, user_id: str):
+        user = get_tenant_user(request, user_id)
+        if user.pk == request.user.pk:
+            raise exceptions.ValidationError({"detail": "You cannot deprovision yourself."})
+        user_deprovision(user=user)
+        return Response(UserOutputSerializer(user).data)
+
+
+class UserReprovisionApi(APIView):
+    """Restore a deprovisioned user."""
+
+    permission_classes = [CanManageUsers]
+
+    def post(self, request, user_id: str):
+        user = get_tenant_user(request, user_id)
+        user_reprovision(user=user)
+        return Response(UserOutputSerializer(user).data)

@@ -1,0 +1,138 @@
+"""`Authorization: Bearer <JWT>`: OAuth 2.0 access tokens that Entra ID issued for this API.
+
+Application context (a daemon with its own credentials): no user; the token's `roles` claim
+says what it may do. User context (on behalf of a signed-in person): the token's `scp` claim,
+intersected with what the portal user found by `oid` may do now, so a security reader's token
+never alters data whatever scopes it asks for.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from rest_framework import exceptions
+from rest_framework.authentication import BaseAuthentication
+
+from accounts import entra
+from accounts.models import Tenant, User
+from accounts.roles import Capability
+from tokens import keys
+from tokens.authentication import DEPROVISIONED_OWNER
+
+
+@dataclass(frozen=True)
+class EntraApplication:
+    """The caller in application context: an app registration of the tenant's directory.
+    Quacks like a user where the API asks (authenticated, of a tenant, never deprovisioned)
+    but is no database row and can own nothing."""
+
+    tenant: Tenant
+    app_id: str
+    capabilities: frozenset[Capability]
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+    is_deprovisioned = False
+    is_staff = False
+    pk = None
+    id = None
+    role = ""
+    role_label = "Application"
+
+    @property
+    def tenant_id(self) -> int:
+        return self.tenant.pk
+
+    @property
+    def username(self) -> str:
+        return self.app_id
+
+    @property
+    def display_name(self) -> str:
+        return f"Application {self.app_id}"
+
+    def has_capability(self, capability: Capability | str) -> bool:
+        return capability in self.capabilities
+
+
+@dataclass(frozen=True)
+class EntraCredential:
+    """request.auth for a bearer token: which context, what it grants, and its claims."""
+
+    context: str  # "application" or "user"
+    capabilities: frozenset[Capability]
+    claims: dict[str, Any] = field(repr=False)
+    kind = None  # not one of our token kinds: views that take only `siem` tokens refuse it
+
+
+class EntraBearerAuthentication(BaseAuthentication):
+    keyword = "bearer"
+
+    def authenticate(self, request):
+        header = request.META.get("HTTP_AUTHORIZATION")
+        if not header:
+            return None
+        scheme, _, credentials = header.partition(" ")
+        if scheme.lower() != self.keyword:
+            return None
+        token = credentials.strip()
+        if keys.kind_of(token) is not None:
+            raise exceptions.AuthenticationFailed(
+                "API tokens go in 'Authorization: Token <value>'; Bearer is for Entra tokens"
+            )
+        if not entra.api_audiences():
+            raise exceptions.AuthenticationFailed(
+                "Entra bearer tokens are not accepted here: no API application is configured"
+            )
+        try:
+            claims = entra.verify_access_token(token)
+        except entra.TokenRefused as refusal:
+            raise exceptions.AuthenticationFailed(str(refusal)) from None
+        except entra.KeysUnavailable as error:
+            raise exceptions.APIException(str(error)) from None
+
+        tenant = Tenant.objects.filter(entra_tenant_id=uuid.UUID(str(claims["tid"]))).first()
+        if tenant is None:
+            raise exceptions.AuthenticationFailed(
+                "Unknown tenant: the token's directory is not connected to this portal"
+            )
+        tenant_host = getattr(request._request, "tenant_host", None)
+        if tenant_host is not None and (tenant.slug, tenant.region) != tenant_host:
+            raise exceptions.AuthenticationFailed("The token is for another tenant's portal")
+        if "scp" in claims:
+            return self._user_context(tenant, claims)
+        return self._application_context(tenant, claims)
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="api", error="invalid_token"'
+
+    @staticmethod
+    def _application_context(tenant: Tenant, claims: dict[str, Any]):
+        if "roles" not in claims:
+            raise exceptions.AuthenticationFailed(
+                "The token grants no permissions: neither 'roles' nor 'scp'"
+            )
+        app_id = str(claims.get("azp") or claims.get("appid") or "")
+        if not app_id:
+            raise exceptions.AuthenticationFailed("The token does not name its application")
+        capabilities = entra.capabilities_from_claim(claims["roles"])
+        application = EntraApplication(tenant=tenant, app_id=app_id, capabilities=capabilities)
+        return application, EntraCredential("application", capabilities, claims)
+
+    @staticmethod
+    def _user_context(tenant: Tenant, claims: dict[str, Any]):
+        try:
+            oid = uuid.UUID(str(claims.get("oid")))
+        except ValueError:
+            raise exceptions.AuthenticationFailed(
+                "A user-context token needs the user's object id (oid)"
+            ) from None
+        user = User.objects.filter(tenant=tenant, entra_object_id=oid).first()
+        if user is None:
+            raise exceptions.AuthenticationFailed(
+                "Unknown user: no portal user of this tenant has the token's object id"
+            )
+        if user.is_deprovisioned:
+            raise exceptions.PermissionDenied(DEPROVISIONED_OWNER)
+        capabilities = entra.capabilities_from_claim(claims["scp"]) & user.capabilities
+        return user, EntraCredential("user", capabilities, claims)

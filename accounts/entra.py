@@ -1,0 +1,179 @@
+"""Microsoft Entra ID: what its tokens mean here.
+
+Sign-in (accounts/sso.py) and bearer tokens on the API (accounts/authentication.py) both ask
+this module where Entra is, which issuers and audiences to accept, how app roles map to
+portal roles, and which signing keys are current. The key set lives in Django's cache, so
+several app servers share one copy (Redis in production) and a key rotation costs one fetch.
+"""
+
+import json
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+
+import jwt
+from django.conf import settings
+from django.core.cache import cache
+
+from accounts.roles import Capability, Role
+
+ALGORITHM = "RS256"
+JWKS_CACHE_KEY = "entra:jwks:{url}"
+JWKS_TTL = 24 * 3600
+# A token naming a key id we do not have makes us fetch the key set again, but only once per
+# key id in this interval, so a stream of made-up key ids cannot turn us into a load on Entra.
+JWKS_REFETCH_INTERVAL = 300
+
+# What Entra may grant through `roles` (application context) or `scp` (user context). The
+# documentation writes them both `Investigation.read` and `Investigation.Read`, so they are
+# matched case-insensitively. Tokens.manage_all is a portal role's, never an Entra grant.
+GRANTABLE = {
+    capability.value.lower(): capability
+    for capability in Capability
+    if capability is not Capability.TOKENS_MANAGE_ALL
+}
+
+class TokenRefused(Exception):
+    """An Entra token that must not be honoured; the message says why, for the caller."""
+
+
+class KeysUnavailable(Exception):
+    """Entra's key set could not be fetched: our problem, not the caller's."""
+
+
+def sso_enabled() -> bool:
+    return bool(settings.ENTRA_CLIENT_ID and settings.ENTRA_CLIENT_SECRET)
+
+
+def authority_url(tenant: str) -> str:
+    """Entra's base URL for a directory: a tenant id, or `organizations` for any work account."""
+    return f"{settings.ENTRA_AUTHORITY}/{tenant}"
+
+
+def issuers(tid: str) -> tuple[str, str]:
+    """The v2 and v1 issuers of a directory's tokens."""
+    return (
+        f"{settings.ENTRA_AUTHORITY}/{tid}/v2.0",
+        settings.ENTRA_V1_ISSUER.format(tid=tid),
+    )
+
+
+def api_audiences() -> list[str]:
+    """Audiences a bearer token may name: the API's application id and its App ID URI."""
+    app_id = settings.ENTRA_API_APP_ID
+    if not app_id:
+        return []
+    return [app_id, settings.ENTRA_API_APP_ID_URI or f"api://{app_id}"]
+
+
+def role_from_claim(roles: Any) -> Role | None:
+    """The portal role that the id_token's `roles` claim grants through ENTRA_ROLE_MAP (app
+    role value -> portal role, highest privilege first, so a user holding several app roles
+    gets the first listed), or None if it grants none."""
+    if not isinstance(roles, list):
+        return None
+    granted = {value for value in roles if isinstance(value, str)}
+    for app_role, role in settings.ENTRA_ROLE_MAP.items():
+        if app_role in granted:
+            return Role(role)
+    return None
+
+
+def capabilities_from_claim(values: Any) -> frozenset[Capability]:
+    """Capabilities named by a `roles` list or a space-separated `scp` string; anything else
+    (other apps' scopes, Tokens.manage_all, garbage) grants nothing."""
+    if isinstance(values, str):
+        values = values.split()
+    if not isinstance(values, list):
+        return frozenset()
+    return frozenset(
+        GRANTABLE[value.lower()]
+        for value in values
+        if isinstance(value, str) and value.lower() in GRANTABLE
+    )
+
+
+# --- Signing keys ------------------------------------------------------------------------------
+
+
+def _fetch_jwks(url: str) -> dict[str, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=settings.ENTRA_HTTP_TIMEOUT) as response:  # noqa: S310 (URL from settings)
+            document = json.load(response)
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        raise KeysUnavailable(f"Entra's signing keys could not be fetched: {error}") from error
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(keys, list):
+        raise KeysUnavailable("Entra's signing key set is malformed.")
+    by_kid = {key["kid"]: key for key in keys if isinstance(key, dict) and "kid" in key}
+    cache.set(JWKS_CACHE_KEY.format(url=url), by_kid, JWKS_TTL)
+    return by_kid
+
+
+def signing_key(kid: str) -> dict | None:
+    """The published key with this id: from the shared cache, or fetched when the cache is
+    empty, or fetched once more when the id is new (Entra rotates its keys)."""
+    url = settings.ENTRA_JWKS_URL
+    keys = cache.get(JWKS_CACHE_KEY.format(url=url))
+    if keys is None:
+        keys = _fetch_jwks(url)
+    if kid in keys:
+        return keys[kid]
+    if cache.add(f"entra:jwks:miss:{kid}", 1, JWKS_REFETCH_INTERVAL):
+        return _fetch_jwks(url).get(kid)
+    return None
+
+
+# --- Bearer tokens -----------------------------------------------------------------------------
+
+_REFUSALS = [
+    (jwt.ExpiredSignatureError, "Token expired"),
+    (jwt.ImmatureSignatureError, "Token not yet valid"),
+    (jwt.InvalidSignatureError, "Invalid token signature"),
+    (jwt.InvalidAudienceError, "Wrong audience: the token was not issued for this API"),
+    (jwt.InvalidIssuedAtError, "Token issued in the future"),
+]
+
+
+def verify_access_token(token: str) -> dict[str, Any]:
+    """The claims of an Entra access token for this API, checked: RS256 signature by a
+    published key, expiry (with a small leeway), audience, issuer (v1 or v2) and tenant id.
+    Raises TokenRefused with a message that says what was wrong."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError:
+        raise TokenRefused("Malformed bearer token: not a JWT") from None
+    if header.get("alg") != ALGORITHM:
+        raise TokenRefused(f"Unsupported token algorithm {header.get('alg')!r}: only RS256")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise TokenRefused("The token names no signing key (kid)")
+    jwk = signing_key(kid)
+    if jwk is None:
+        raise TokenRefused("Invalid token signature: unknown signing key")
+    try:
+        key = jwt.PyJWK({**jwk, "alg": ALGORITHM}).key
+        claims = jwt.decode(
+            token,
+            key,
+            algorithms=[ALGORITHM],
+            audience=api_audiences(),
+            leeway=settings.ENTRA_LEEWAY_SECONDS,
+            options={"require": ["exp", "iss", "aud", "tid"]},
+        )
+    except jwt.MissingRequiredClaimError as error:
+        raise TokenRefused(f"The token has no '{error.claim}' claim") from None
+    except jwt.PyJWTError as error:
+        for kind, message in _REFUSALS:
+            if isinstance(error, kind):
+                raise TokenRefused(message) from None
+        raise TokenRefused("Malformed bearer token") from None
+    tid = claims["tid"]
+    try:
+        uuid.UUID(str(tid))
+    except ValueError:
+        raise TokenRefused("The token's tenant id (tid) is not a GUID") from None
+    if claims["iss"] not in issuers(str(tid)):
+        raise TokenRefused("Wrong issuer: not Entra ID for the token's tenant")
+    return claims

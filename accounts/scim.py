@@ -1,0 +1,309 @@
+"""SCIM 2.0 user provisioning (RFC 7643/7644), as Microsoft Entra's provisioning service
+calls it: `{tenant URL}/scim/v2/Users`, authenticated with the tenant's SCIM secret token
+(`Authorization: Bearer <value>`, a token of kind `scim` generated on the portal's User
+provisioning page by a full admin).
+
+Entra finds a user with `filter=userName eq "..."`, creates one with POST, disables one with
+PATCH `active=false` (deprovisioning here: sessions ended, tokens kept but refused) and may
+DELETE one (deprovisioned and no longer a SCIM resource). Users created here get no role: the
+role comes from the `roles` claim when they first sign in with Microsoft. Attributes this
+portal does not keep (title, addresses, ...) are accepted and ignored, as Entra sends what its
+attribute mappings say.
+"""
+
+import re
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from rest_framework import exceptions, status
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from accounts.permissions import IsActiveUser
+from accounts.roles import Capability
+from accounts.services import user_deprovision, user_reprovision
+from tokens.authentication import ApiTokenAuthentication
+
+USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+MAX_COUNT = 100
+
+_FILTER = re.compile(r'^\s*(userName|externalId)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
+
+
+class ScimError(exceptions.APIException):
+    def __init__(self, detail: str, status_code: int = 400, scim_type: str | None = None):
+        super().__init__(detail)
+        self.status_code = status_code
+        self.scim_type = scim_type
+
+
+class ScimJSONParser(JSONParser):
+    media_type = "application/scim+json"
+
+
+class ScimRenderer(JSONRenderer):
+    media_type = "application/scim+json"
+
+
+class ScimTokenAuthentication(ApiTokenAuthentication):
+    """Entra's provisioning service sends the secret token as a Bearer token."""
+
+    keywords = ("bearer", "token")
+
+    def authenticate_header(self, request) -> str:
+        return 'Bearer realm="scim"'
+
+
+class CanProvision(IsActiveUser):
+    """A SCIM token, whose issuer may still manage the tenant's settings."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if Capability.SETTINGS_MANAGE not in request.user.capabilities:
+            self.message = "The SCIM token's issuer may no longer manage users."
+            return False
+        return True
+
+
+class ScimView(APIView):
+    authentication_classes = [ScimTokenAuthentication]
+    permission_classes = [CanProvision]
+    token_kinds = ("scim",)
+    parser_classes = [ScimJSONParser, JSONParser]
+    renderer_classes = [ScimRenderer, JSONRenderer]
+
+    def handle_exception(self, exc):
+        response = super().handle_exception(exc)
+        detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        body = {
+            "schemas": [ERROR_SCHEMA],
+            "status": str(response.status_code),
+            "detail": str(detail or response.data),
+        }
+        if scim_type := getattr(exc, "scim_type", None):
+            body["scimType"] = scim_type
+        response.data = body
+        return response
+
+    def users(self):
+        # SCIM-deleted users (is_active=False) are no longer resources.
+        return User.objects.filter(tenant_id=self.request.user.tenant_id, is_active=True)
+
+    def get_user(self, user_id: str) -> User:
+        if user_id.isascii() and user_id.isdigit() and len(user_id) <= 18:
+            user = self.users().filter(pk=int(user_id)).first()
+            if user is not None:
+                return user
+        raise ScimError(f"User {user_id} not found", status.HTTP_404_NOT_FOUND)
+
+    def resource(self, user: User) -> dict:
+        location = self.request.build_absolute_uri(
+            reverse("scim:user", kwargs={"user_id": str(user.pk)})
+        )
+        body = {
+            "schemas": [USER_SCHEMA],
+            "id": str(user.pk),
+            "userName": user.username,
+            "name": {
+                "givenName": user.first_name,
+                "familyName": user.last_name,
+                "formatted": user.get_full_name(),
+            },
+            "displayName": user.display_name,
+            "active": not user.is_deprovisioned,
+            "emails": [{"value": user.email, "type": "work", "primary": True}]
+            if user.email
+            else [],
+            "meta": {
+                "resourceType": "User",
+                "created": user.date_joined.isoformat(),
+                "location": location,
+            },
+        }
+        if user.scim_external_id:
+            body["externalId"] = user.scim_external_id
+        return body
+
+
+def _text(value, attribute: str, max_length: int) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ScimError(f"{attribute} must be a string", scim_type="invalidValue")
+    value = value.strip()
+    if len(value) > max_length or any(ord(c) < 32 for c in value):
+        raise ScimError(f"{attribute} is too long or has control characters", scim_type="invalidValue")
+    return value
+
+
+def _boolean(value, attribute: str) -> bool:
+    # Entra sends "True"/"False" as strings in PATCH operations.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        return value.lower() == "true"
+    raise ScimError(f"{attribute} must be a boolean", scim_type="invalidValue")
+
+
+def _work_email(emails) -> str | None:
+    if emails is None:
+        return None
+    if not isinstance(emails, list) or not all(isinstance(e, dict) for e in emails):
+        raise ScimError("emails must be a list of objects", scim_type="invalidValue")
+    chosen = next((e for e in emails if e.get("primary")), emails[0] if emails else {})
+    return _text(chosen.get("value"), "emails.value", 254)
+
+
+def _apply(user: User, attributes: dict) -> bool | None:
+    """Copies the attributes this portal keeps onto `user`; returns the `active` value asked
+    for, if any."""
+    active = None
+    for attribute, value in attributes.items():
+        key = attribute.lower()
+        if key == "username":
+            user.username = _text(value, "userName", 150)
+            if not user.username:
+                raise ScimError("userName is required", scim_type="invalidValue")
+        elif key == "externalid":
+            user.scim_external_id = _text(value, "externalId", 200)
+        elif key == "name":
+            if not isinstance(value, dict):
+                raise ScimError("name must be an object", scim_type="invalidValue")
+            _apply_name(user, value)
+        elif key in {"name.givenname", "name.familyname"}:
+            _apply_name(user, {key.split(".")[1]: value})
+        elif key == "emails" or key.startswith("emails["):
+            email = _work_email(value if key == "emails" else [{"value": value, "primary": True}])
+            if email is not None:
+                user.email = email
+        elif key == "active":
+            active = _boolean(value, "active")
+    return active
+
+
+def _apply_name(user: User, name: dict) -> None:
+    for part, value in name.items():
+        if part.lower() == "givenname":
+            user.first_name = _text(value, "name.givenName", 150)
+        elif part.lower() == "familyname":
+            user.last_name = _text(value, "name.familyName", 150)
+
+
+def _set_active(user: User, active: bool | None) -> None:
+    if active is False:
+        user_deprovision(user=user)
+    elif active is True:
+        user_reprovision(user=user)
+
+
+def _username_taken(user: User) -> bool:
+    return User.objects.filter(username__iexact=user.username).exclude(pk=user.pk).exists()
+
+
+class UsersScim(ScimView):
+    def get(self, request):
+        users = self.users().order_by("pk")
+        if raw := request.query_params.get("filter"):
+            match = _FILTER.match(raw)
+            if match is None:
+                raise ScimError(
+                    'Only filter=userName eq "..." or externalId eq "..." is supported',
+                    scim_type="invalidFilter",
+                )
+            attribute, value = match.group(1).lower(), match.group(2).replace('\\"', '"')
+            users = users.filter(
+                Q(username__iexact=value) if attribute == "username" else Q(scim_external_id=value)
+            )
+        start, count = self._paging(request.query_params)
+        total = users.count()
+        page = list(users[start - 1 : start - 1 + count])
+        return Response(
+            {
+                "schemas": [LIST_SCHEMA],
+                "totalResults": total,
+                "startIndex": start,
+                "itemsPerPage": len(page),
+                "Resources": [self.resource(user) for user in page],
+            }
+        )
+
+    @staticmethod
+    def _paging(params) -> tuple[int, int]:
+        try:
+            start = max(int(params.get("startIndex", 1)), 1)
+            count = min(max(int(params.get("count", MAX_COUNT)), 0), MAX_COUNT)
+        except ValueError:
+            raise ScimError("startIndex and count must be integers", scim_type="invalidValue") from None
+        return start, count
+
+    @transaction.atomic
+    def post(self, request):
+        if not isinstance(request.data, dict):
+            raise ScimError("The body must be a SCIM User object", scim_type="invalidSyntax")
+        username = _text(request.data.get("userName"), "userName", 150)
+        if not username:
+            raise ScimError("userName is required", scim_type="invalidValue")
+        tenant_id = request.user.tenant_id
+        user = User.objects.filter(tenant_id=tenant_id, username__iexact=username).first()
+        if user is not None and user.is_active:
+            raise ScimError(f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness")
+        if user is None:
+            user = User(tenant_id=tenant_id, role="")
+            user.set_unusable_password()
+        user.is_active = True  # a user deleted through SCIM comes back as the same account
+        active = _apply(user, request.data)
+        if _username_taken(user):
+            raise ScimError(f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness")
+        user.save()
+        _set_active(user, True if active is None else active)
+        return Response(self.resource(user), status=status.HTTP_201_CREATED)
+
+
+class UserScim(ScimView):
+    def get(self, request, user_id: str):
+        return Response(self.resource(self.get_user(user_id)))
+
+    @transaction.atomic
+    def patch(self, request, user_id: str):
+        user = self.get_user(user_id)
+        operations = request.data.get("Operations") if isinstance(request.data, dict) else None
+        if not isinstance(operations, list) or not operations:
+            raise ScimError("A PatchOp needs a list of Operations", scim_type="invalidSyntax")
+        active = None
+        for operation in operations:
+            if not isinstance(operation, dict):
+                raise ScimError("Each operation must be an object", scim_type="invalidSyntax")
+            op = str(operation.get("op", "")).lower()
+            if op not in {"add", "replace", "remove"}:
+                raise ScimError(f"Unsupported op {operation.get('op')!r}", scim_type="invalidSyntax")
+            path, value = operation.get("path"), operation.get("value")
+            if path is None and not isinstance(value, dict):
+                raise ScimError("An operation without a path needs an object value", scim_type="invalidSyntax")
+            if op == "remove":
+                value = None if path else {}
+            attributes = value if path is None else {str(path): value}
+            if "active" in {key.lower() for key in attributes} and op == "remove":
+                raise ScimError("active cannot be removed", scim_type="mutability")
+            asked = _apply(user, attributes)
+            active = asked if asked is not None else active
+        if _username_taken(user):
+            raise ScimError(f"A user named {user.username} exists", status.HTTP_409_CONFLICT, "uniqueness")
+        user.save()
+        _set_active(user, active)
+        user.refresh_from_db()
+        return Response(self.resource(user))
+
+    @transaction.atomic
+    def delete(self, request, user_id: str):
+        user = self.get_user(user_id)
+        user_deprovision(user=user)
+        User.objects.filter(pk=user.pk).update(is_active=False)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,42 @@
+"""Changes to users: the Django admin, the management command, the users API and SCIM
+provisioning all call these."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+
+def _end_sessions(user: User) -> int:
+    from allauth.usersessions.models import UserSession
+
+    sessions = list(UserSession.objects.filter(user=user))
+    for session in sessions:
+        session.end()  # deletes it from the session store, wherever that is
+    return len(sessions)
+
+
+@transaction.atomic
+def user_deprovision(*, user: User) -> bool:
+    """Takes a user out of the portal at once: no sign-in, every open session ended, and their
+    API tokens, kept (and shown marked on the tokens page), refused with a 403 from the next
+    request. Returns False if the user was already deprovisioned."""
+    updated = User.objects.filter(pk=user.pk, deprovisioned_at__isnull=True).update(
+        deprovisioned_at=timezone.now()
+    )
+    user.refresh_from_db(fields=["deprovisioned_at"])
+    # Ended even when the flag was already set: it costs nothing and catches a session that
+    # raced the flag.
+    _end_sessions(user)
+    return bool(updated)
+
+
+@transaction.atomic
+def user_reprovision(*, user: User) -> bool:
+    """The reverse of user_deprovision: the user may sign in again and their tokens work again
+    (with the privileges of their role now). Returns False if they were not deprovisioned."""
+    updated = User.objects.filter(pk=user.pk).exclude(
+        deprovisioned_at__isnull=True, is_active=True
+    ).update(deprovisioned_at=None, is_active=True)
+    user.refresh_from_db(fields=["deprovisioned_at", "is_active"])
+    return bool(updated)
