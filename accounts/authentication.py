@@ -20,6 +20,11 @@ from tokens import keys
 from tokens.authentication import DEPROVISIONED_OWNER
 
 
+class KeysUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = "Entra's signing keys could not be fetched; try again shortly."
+
+
 @dataclass(frozen=True)
 class EntraApplication:
     """The caller in application context: an app registration of the tenant's directory.
@@ -89,7 +94,7 @@ class EntraBearerAuthentication(BaseAuthentication):
         except entra.TokenRefused as refusal:
             raise exceptions.AuthenticationFailed(str(refusal)) from None
         except entra.KeysUnavailable as error:
-            raise exceptions.APIException(str(error)) from None
+            raise KeysUnavailable(str(error)) from None
 
         tenant = Tenant.objects.filter(entra_tenant_id=uuid.UUID(str(claims["tid"]))).first()
         if tenant is None:
