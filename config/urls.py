@@ -9,6 +9,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("settings/", account_views.home),
     path("settings/system/about/", account_views.about, name="about"),
+    path("settings/system/provisioning/", account_views.provisioning, name="provisioning"),
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
     path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
     path("admin/", admin.site.urls),

@@ -310,7 +310,7 @@ def test_a_token_without_a_tenant_id_is_refused(api_client, entra):
 
 def test_only_rs256_is_accepted(api_client, entra):
     claims = jwt.decode(app_token(entra), options={"verify_signature": False})
-    hs256 = jwt.encode(claims, "guessable", algorithm="HS256", headers={"kid": entra.key.kid})
+    hs256 = jwt.encode(claims, "a-shared-secret-anyone-could-guess!", algorithm="HS256", headers={"kid": entra.key.kid})
     unsigned = jwt.encode(claims, None, algorithm="none")
 
     refused(
