@@ -46,6 +46,10 @@ def _portal_domain(settings):
     settings.ALLOWED_HOSTS = [".portal.test", "portal.test", "testserver", "localhost", "127.0.0.1"]
     # Hashing test passwords the slow, safe way would only slow the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Failed-login counters and cached key sets belong to the test that made them.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
