@@ -93,13 +93,13 @@ def fake_entra_server():
 
 
 PORTAL_CLIENT_ID = "11111111-2222-4333-8444-555555555555"
-PORTAL_CLIENT_SECRET = "portal-client-secret"
+PORTAL_CLIENT_SECRET = "portal-client-secret"  # noqa: S105 (the fake Entra's)
 
 
 @pytest.fixture
-def entra(fake_entra_server, settings, tenant):
-    """The portal wired to the fake Entra, and Contoso connected to a directory of its own.
-    Accounts and clients are reset for each test; the signing key is kept."""
+def entra_settings(fake_entra_server, settings):
+    """The portal wired to the fake Entra, whose accounts and clients are reset for each test
+    (the signing key is kept)."""
     from django.core.cache import cache
 
     from accounts.entra import JWKS_CACHE_KEY
@@ -116,8 +116,16 @@ def entra(fake_entra_server, settings, tenant):
     settings.ENTRA_AUTHORITY = fake.url
     settings.ENTRA_V1_ISSUER = fake.v1_issuer_template
     settings.ENTRA_JWKS_URL = f"{fake.url}/common/discovery/v2.0/keys"
+    # The sign-in form posts to us and is redirected on to Entra: CSP's form-action names it.
+    settings.SECURE_CSP = {**settings.SECURE_CSP, "form-action": ["'self'", fake.url]}
     cache.delete(JWKS_CACHE_KEY.format(url=settings.ENTRA_JWKS_URL))
+    return fake
+
+
+@pytest.fixture
+def entra(entra_settings, tenant):
+    """The fake Entra, with Contoso connected to a directory of its own (entra.tid)."""
     tenant.entra_tenant_id = uuid.uuid4()
     tenant.save()
-    fake.tid = str(tenant.entra_tenant_id)
-    return fake
+    entra_settings.tid = str(tenant.entra_tenant_id)
+    return entra_settings

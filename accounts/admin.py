@@ -23,7 +23,15 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.fieldsets,
         (
             "Tenant",
-            {"fields": ["tenant", "role", "entra_object_id", "scim_external_id", "deprovisioned_at"]},
+            {
+                "fields": [
+                    "tenant",
+                    "role",
+                    "entra_object_id",
+                    "scim_external_id",
+                    "deprovisioned_at",
+                ]
+            },
         ),
     ]
     add_fieldsets = [

@@ -34,6 +34,7 @@ GRANTABLE = {
     if capability is not Capability.TOKENS_MANAGE_ALL
 }
 
+
 class TokenRefused(Exception):
     """An Entra token that must not be honoured; the message says why, for the caller."""
 

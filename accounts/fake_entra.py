@@ -251,7 +251,9 @@ class FakeEntra:
                 handler,
                 200,
                 {
-                    "issuer": self.issuer(directory) if specific else f"{self.url}/{{tenantid}}/v2.0",
+                    "issuer": self.issuer(directory)
+                    if specific
+                    else f"{self.url}/{{tenantid}}/v2.0",
                     "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                     "token_endpoint": f"{base}/oauth2/v2.0/token",
                     "jwks_uri": f"{base}/discovery/v2.0/keys",
@@ -322,7 +324,9 @@ class FakeEntra:
         params = {"code": code}
         if "state" in form:
             params["state"] = form["state"]
-        self._send(handler, 302, "", "text/plain", [("Location", f"{redirect_uri}?{urlencode(params)}")])
+        self._send(
+            handler, 302, "", "text/plain", [("Location", f"{redirect_uri}?{urlencode(params)}")]
+        )
 
     def _token(self, handler, directory: str, form: dict[str, str]) -> None:
         client = self.clients.get(form.get("client_id", ""))

@@ -140,7 +140,9 @@ def _text(value, attribute: str, max_length: int) -> str:
         raise ScimError(f"{attribute} must be a string", scim_type="invalidValue")
     value = value.strip()
     if len(value) > max_length or any(ord(c) < 32 for c in value):
-        raise ScimError(f"{attribute} is too long or has control characters", scim_type="invalidValue")
+        raise ScimError(
+            f"{attribute} is too long or has control characters", scim_type="invalidValue"
+        )
     return value
 
 
@@ -241,7 +243,9 @@ class UsersScim(ScimView):
             start = max(int(params.get("startIndex", 1)), 1)
             count = min(max(int(params.get("count", MAX_COUNT)), 0), MAX_COUNT)
         except ValueError:
-            raise ScimError("startIndex and count must be integers", scim_type="invalidValue") from None
+            raise ScimError(
+                "startIndex and count must be integers", scim_type="invalidValue"
+            ) from None
         return start, count
 
     @transaction.atomic
@@ -254,14 +258,18 @@ class UsersScim(ScimView):
         tenant_id = request.user.tenant_id
         user = User.objects.filter(tenant_id=tenant_id, username__iexact=username).first()
         if user is not None and user.is_active:
-            raise ScimError(f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness")
+            raise ScimError(
+                f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness"
+            )
         if user is None:
             user = User(tenant_id=tenant_id, role="")
             user.set_unusable_password()
         user.is_active = True  # a user deleted through SCIM comes back as the same account
         active = _apply(user, request.data)
         if _username_taken(user):
-            raise ScimError(f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness")
+            raise ScimError(
+                f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness"
+            )
         user.save()
         _set_active(user, True if active is None else active)
         return Response(self.resource(user), status=status.HTTP_201_CREATED)
@@ -283,10 +291,14 @@ class UserScim(ScimView):
                 raise ScimError("Each operation must be an object", scim_type="invalidSyntax")
             op = str(operation.get("op", "")).lower()
             if op not in {"add", "replace", "remove"}:
-                raise ScimError(f"Unsupported op {operation.get('op')!r}", scim_type="invalidSyntax")
+                raise ScimError(
+                    f"Unsupported op {operation.get('op')!r}", scim_type="invalidSyntax"
+                )
             path, value = operation.get("path"), operation.get("value")
             if path is None and not isinstance(value, dict):
-                raise ScimError("An operation without a path needs an object value", scim_type="invalidSyntax")
+                raise ScimError(
+                    "An operation without a path needs an object value", scim_type="invalidSyntax"
+                )
             if op == "remove":
                 value = None if path else {}
             attributes = value if path is None else {str(path): value}
@@ -295,7 +307,9 @@ class UserScim(ScimView):
             asked = _apply(user, attributes)
             active = asked if asked is not None else active
         if _username_taken(user):
-            raise ScimError(f"A user named {user.username} exists", status.HTTP_409_CONFLICT, "uniqueness")
+            raise ScimError(
+                f"A user named {user.username} exists", status.HTTP_409_CONFLICT, "uniqueness"
+            )
         user.save()
         _set_active(user, active)
         user.refresh_from_db()

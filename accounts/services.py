@@ -35,8 +35,10 @@ def user_deprovision(*, user: User) -> bool:
 def user_reprovision(*, user: User) -> bool:
     """The reverse of user_deprovision: the user may sign in again and their tokens work again
     (with the privileges of their role now). Returns False if they were not deprovisioned."""
-    updated = User.objects.filter(pk=user.pk).exclude(
-        deprovisioned_at__isnull=True, is_active=True
-    ).update(deprovisioned_at=None, is_active=True)
+    updated = (
+        User.objects.filter(pk=user.pk)
+        .exclude(deprovisioned_at__isnull=True, is_active=True)
+        .update(deprovisioned_at=None, is_active=True)
+    )
     user.refresh_from_db(fields=["deprovisioned_at", "is_active"])
     return bool(updated)

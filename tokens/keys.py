@@ -2,8 +2,8 @@
 
 A value is `{marker}{secret}{checksum}`, letters and digits only, 64 characters:
 
-- marker: 6 characters naming the kind (`mdaapi`, `mdasie`, `mdalog`, `mdascm`), so that secret scanners
-  can find leaked tokens and a token of one kind is never mistaken for another;
+- marker: 6 characters naming the kind (`mdaapi`, `mdasie`, `mdalog`, `mdascm`), so that secret
+  scanners can find leaked tokens and a token of one kind is never mistaken for another;
 - secret: 52 characters drawn uniformly from 62 by `secrets` (52 x log2(62) = 309 bits);
 - checksum: CRC32 of marker + secret, in base62, 6 characters, zero-padded.
 

@@ -93,7 +93,9 @@ def test_the_admin_actions_deprovision_and_restore(operator, db):
     assert operator.deprovisioned_at is not None
     assert staff.deprovisioned_at is None  # never yourself
 
-    admin.post("/admin/accounts/user/", {"action": "reprovision", "_selected_action": [operator.pk]})
+    admin.post(
+        "/admin/accounts/user/", {"action": "reprovision", "_selected_action": [operator.pk]}
+    )
     operator.refresh_from_db()
     assert operator.deprovisioned_at is None
 
@@ -142,9 +144,7 @@ def test_bad_deprovision_requests(api_client, admin_user, other_tenant, user_id,
     assert not User.objects.filter(deprovisioned_at__isnull=False).exists()
 
 
-@pytest.mark.parametrize(
-    "role", [r for r in Role if r != Role.GLOBAL_ADMIN], ids=lambda r: r.value
-)
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.GLOBAL_ADMIN], ids=lambda r: r.value)
 def test_only_full_admins_may_deprovision(api_client, tenant, operator, role):
     caller = make_user(tenant, role)
     _, value = make_token(caller)

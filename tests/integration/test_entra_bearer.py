@@ -98,7 +98,8 @@ def test_a_daemon_token_from_the_client_credentials_flow_is_accepted(api_client,
             "scope": f"api://{APP}/.default",
         }
     ).encode()
-    with urllib.request.urlopen(f"{entra.url}/{entra.tid}/oauth2/v2.0/token", form) as answer:
+    token_url = f"{entra.url}/{entra.tid}/oauth2/v2.0/token"
+    with urllib.request.urlopen(token_url, form) as answer:  # noqa: S310 (the fake, over HTTP)
         token = json.load(answer)["access_token"]
 
     response = api_client.get("/api/v1/me/", **bearer(token))
@@ -310,7 +311,12 @@ def test_a_token_without_a_tenant_id_is_refused(api_client, entra):
 
 def test_only_rs256_is_accepted(api_client, entra):
     claims = jwt.decode(app_token(entra), options={"verify_signature": False})
-    hs256 = jwt.encode(claims, "a-shared-secret-anyone-could-guess!", algorithm="HS256", headers={"kid": entra.key.kid})
+    hs256 = jwt.encode(
+        claims,
+        "a-shared-secret-anyone-could-guess!",
+        algorithm="HS256",
+        headers={"kid": entra.key.kid},
+    )
     unsigned = jwt.encode(claims, None, algorithm="none")
 
     refused(

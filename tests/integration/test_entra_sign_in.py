@@ -114,9 +114,7 @@ def test_a_role_changed_in_entra_applies_at_the_next_sign_in(client, entra):
     assert User.objects.filter(username__iexact="alice@contoso.com").count() == 1
 
 
-def test_a_role_removed_in_entra_is_removed_here_and_the_sign_in_refused(
-    client, entra, api_client
-):
+def test_a_role_removed_in_entra_is_removed_here_and_the_sign_in_refused(client, entra, api_client):
     account = add_alice(entra, roles=["SecurityOperator"])
     sign_in_with_microsoft(client, account)
     client.logout()
@@ -169,9 +167,7 @@ def test_on_the_generic_portal_the_tid_claim_decides_the_tenant(client, entra, t
     assert User.objects.get(entra_object_id=account.oid).tenant == tenant
 
 
-def test_another_directorys_account_cannot_sign_in_on_this_tenants_url(
-    client, entra, other_tenant
-):
+def test_another_directorys_account_cannot_sign_in_on_this_tenants_url(client, entra, other_tenant):
     other_tenant.entra_tenant_id = uuid.uuid4()
     other_tenant.save()
     outsider = entra.add_account(

@@ -29,7 +29,9 @@ def test_a_user_sets_up_totp_from_the_account_menu(client, admin_user):
 
     # Turning on a second factor asks for the password again first.
     asked = client.get("/accounts/2fa/totp/activate/")
-    assert asked["Location"] == "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+    assert (
+        asked["Location"] == "/accounts/reauthenticate/?next=%2Faccounts%2F2fa%2Ftotp%2Factivate%2F"
+    )
     client.post(asked["Location"], {"password": PASSWORD})
     form = client.get("/accounts/2fa/totp/activate/")
     secret = form.context["form"].secret

@@ -28,7 +28,9 @@ def post(client, path, body):
 
 
 def patch(client, path, *operations):
-    return client.patch(path, {"schemas": [PATCH], "Operations": list(operations)}, content_type=SCIM)
+    return client.patch(
+        path, {"schemas": [PATCH], "Operations": list(operations)}, content_type=SCIM
+    )
 
 
 def entra_user(username="alice@contoso.com", **extra):
@@ -121,7 +123,9 @@ def test_patch_active_true_restores_the_user(scim, tenant, api_client):
     _, value = make_token(user)
     patch(scim, f"/scim/v2/Users/{user.pk}", {"op": "replace", "value": {"active": False}})
 
-    response = patch(scim, f"/scim/v2/Users/{user.pk}", {"op": "replace", "value": {"active": True}})
+    response = patch(
+        scim, f"/scim/v2/Users/{user.pk}", {"op": "replace", "value": {"active": True}}
+    )
 
     assert response.json()["active"] is True
     assert api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}").status_code == 200
@@ -189,26 +193,52 @@ def test_an_existing_user_name_is_a_409(scim, tenant, other_tenant):
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "detail"),
     [
-        ("get", "/scim/v2/Users?filter=displayName%20co%20%22a%22", None, 400,
-         'Only filter=userName eq "..." or externalId eq "..." is supported'),
+        (
+            "get",
+            "/scim/v2/Users?filter=displayName%20co%20%22a%22",
+            None,
+            400,
+            'Only filter=userName eq "..." or externalId eq "..." is supported',
+        ),
         ("get", "/scim/v2/Users?count=many", None, 400, "startIndex and count must be integers"),
         ("post", "/scim/v2/Users", {"schemas": [USER_SCHEMA]}, 400, "userName is required"),
         ("post", "/scim/v2/Users", {"userName": 5}, 400, "userName must be a string"),
         ("post", "/scim/v2/Users", [1, 2], 400, "The body must be a SCIM User object"),
-        ("post", "/scim/v2/Users", {"userName": "x@contoso.com", "active": "maybe"}, 400,
-         "active must be a boolean"),
-        ("patch", "/scim/v2/Users/{pk}", {"Operations": "replace"}, 400,
-         "A PatchOp needs a list of Operations"),
-        ("patch", "/scim/v2/Users/{pk}", {"Operations": [{"op": "move"}]}, 400,
-         "Unsupported op 'move'"),
+        (
+            "post",
+            "/scim/v2/Users",
+            {"userName": "x@contoso.com", "active": "maybe"},
+            400,
+            "active must be a boolean",
+        ),
+        (
+            "patch",
+            "/scim/v2/Users/{pk}",
+            {"Operations": "replace"},
+            400,
+            "A PatchOp needs a list of Operations",
+        ),
+        (
+            "patch",
+            "/scim/v2/Users/{pk}",
+            {"Operations": [{"op": "move"}]},
+            400,
+            "Unsupported op 'move'",
+        ),
         ("get", "/scim/v2/Users/abc", None, 404, "User abc not found"),
         ("get", "/scim/v2/Users/99999999", None, 404, "User 99999999 not found"),
     ],
 )
-def test_bad_requests_get_a_scim_error_with_a_detail(scim, reader, method, path, body, status, detail):
+def test_bad_requests_get_a_scim_error_with_a_detail(
+    scim, reader, method, path, body, status, detail
+):
     path = path.format(pk=reader.pk)
     kwargs = {"content_type": SCIM} if body is not None else {}
-    response = getattr(scim, method)(path, body, **kwargs) if body is not None else getattr(scim, method)(path)
+    response = (
+        getattr(scim, method)(path, body, **kwargs)
+        if body is not None
+        else getattr(scim, method)(path)
+    )
 
     assert response.status_code == status
     assert response.json()["detail"] == detail

@@ -20,9 +20,12 @@ class Command(BaseCommand):
             raise CommandError(f"No user named {username!r}.")
         if undo:
             changed = user_reprovision(user=user)
-            self.stdout.write(f"{user.username}: " + ("restored." if changed else "was not deprovisioned."))
+            self.stdout.write(
+                f"{user.username}: " + ("restored." if changed else "was not deprovisioned.")
+            )
         else:
             changed = user_deprovision(user=user)
             self.stdout.write(
-                f"{user.username}: " + ("deprovisioned." if changed else "was already deprovisioned.")
+                f"{user.username}: "
+                + ("deprovisioned." if changed else "was already deprovisioned.")
             )

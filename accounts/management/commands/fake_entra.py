@@ -1,6 +1,8 @@
 """Runs the local fake Entra ID (accounts/fake_entra.py) for development: `make run` starts it
 beside the portal so that "Sign in with Microsoft" and Entra bearer tokens work on a laptop."""
 
+import contextlib
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -54,7 +56,5 @@ class Command(BaseCommand):
             f"-d client_secret={DAEMON_SECRET} -d scope=api://{audience}/.default "
             f"{fake.url}/{tid}/oauth2/v2.0/token"
         )
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             fake.serve_forever()
-        except KeyboardInterrupt:
-            pass

@@ -39,6 +39,7 @@ DEMO_APP_ROLES = {
 def demo_object_id(username: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_ENTRA_TENANT_ID, username)
 
+
 # owner, token name, generated this long ago, last used this long ago (None: never used)
 DEMO_TOKENS = [
     ("admin@contoso.com", "Sentinel connector", timedelta(days=120), timedelta(hours=2)),
@@ -129,7 +130,7 @@ class Command(BaseCommand):
         )
         if tenant.entra_tenant_id == DEMO_ENTRA_TENANT_ID:
             out.write(
-                "  Or 'Sign in with Microsoft' through the local fake Entra ID (make run starts it)."
+                "  Or 'Sign in with Microsoft': make run starts a local fake Entra ID for it."
             )
         out.write(
             "  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
