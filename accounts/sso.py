@@ -46,7 +46,10 @@ class EntraOAuth2(AzureADV2TenantOAuth2):
     LEGACY_ID_KEYS = ()
     # Openid only: no refresh token is asked for, and none of Entra's tokens is stored.
     DEFAULT_SCOPE = ["openid", "profile", "email"]
-    EXTRA_DATA = [("oid", "oid"), ("tid", "tid")]
+
+    def extra_data(self, user, uid, response, details, pipeline_kwargs):
+        # Only who they are: Entra's access token is never stored (the base class keeps it).
+        return {"oid": response.get("oid"), "tid": response.get("tid")}
 
     @property
     def tenant_id(self) -> str:

@@ -70,6 +70,8 @@ def test_first_sign_in_creates_the_user_in_the_tenant_and_lands_on_the_tokens_pa
     )
     assert (user.first_name, user.last_name, user.email) == ("Alice", "Smith", "alice@contoso.com")
     assert not user.has_usable_password()
+    # Entra's tokens are checked and dropped: only the ids are kept with the association.
+    assert user.social_auth.get().extra_data == {"oid": alice.oid, "tid": entra.tid}
     page = client.get("/", HTTP_HOST=CONTOSO, follow=True)
     assert page.redirect_chain[-1][0] == "/settings/security-extensions/api-tokens/"
     assert page.context["user"] == user

@@ -72,6 +72,9 @@ class Command(BaseCommand):
             slug="contoso",
             defaults={"name": "Contoso", "region": "us2", "entra_tenant_id": DEMO_ENTRA_TENANT_ID},
         )
+        if tenant.entra_tenant_id is None:  # a database seeded before Entra sign-in existed
+            tenant.entra_tenant_id = DEMO_ENTRA_TENANT_ID
+            tenant.save(update_fields=["entra_tenant_id"])
         users = {}
         for username, first, last, role, password in DEMO_USERS:
             user, created = User.objects.get_or_create(
@@ -88,6 +91,9 @@ class Command(BaseCommand):
             if created:
                 user.set_password(password)
                 user.save(update_fields=["password"])
+            elif user.entra_object_id is None:
+                user.entra_object_id = demo_object_id(username)
+                user.save(update_fields=["entra_object_id"])
             users[username] = user
 
         staff, created = User.objects.get_or_create(
