@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from accounts import views as account_views
 
@@ -13,6 +14,12 @@ urlpatterns = [
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
     path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
     path("admin/", admin.site.urls),
+    # Local accounts are break-glass admins: their passwords are reset by an operator, never
+    # by an email link (allauth's reset would mail one).
+    path(
+        "accounts/password/reset/",
+        TemplateView.as_view(template_name="account/password_reset.html"),
+    ),
     path("accounts/", include("allauth.urls")),
     path("sso/", include("accounts.urls")),
     path("scim/v2/", include("accounts.scim_urls")),

@@ -76,3 +76,13 @@ def test_pages_at_an_unknown_tenant_address_are_404(client, tenant):
 
     assert unknown.status_code == 404
     assert known.status_code == 200
+
+
+def test_local_passwords_are_never_reset_by_email(client, admin_user, mailoutbox):
+    page = client.get("/accounts/password/reset/")
+    attempt = client.post("/accounts/password/reset/", {"email": admin_user.email})
+
+    assert page.status_code == 200
+    assert "manage.py changepassword" in page.content.decode()
+    assert attempt.status_code == 405
+    assert mailoutbox == []
