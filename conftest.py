@@ -46,6 +46,9 @@ def _portal_domain(settings):
     settings.ALLOWED_HOSTS = [".portal.test", "portal.test", "testserver", "localhost", "127.0.0.1"]
     # Hashing test passwords the slow, safe way would only slow the suite.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The per-tenant API throttle is off unless a test is about it (tests/integration/
+    # test_throttling.py turns it on): a suite makes far more than 30 calls a minute.
+    settings.API_THROTTLE_PER_MINUTE = 0
     # Failed-login counters and cached key sets belong to the test that made them.
     from django.core.cache import cache
 

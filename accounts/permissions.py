@@ -57,3 +57,22 @@ class IsPortalUser(IsActiveUser):
             self.message = "An application (Entra token in application context) cannot do this."
             return False
         return True
+
+
+class HasCapabilityFor(IsActiveUser):
+    """The capability a view's `capabilities` table names for the request's method (any one
+    of several, where the reference allows alternatives)."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if request.method == "OPTIONS":
+            return True
+        method = "GET" if request.method == "HEAD" else request.method
+        needed = view.capabilities.get(method, ())
+        held = request_capabilities(request)
+        if not any(capability in held for capability in needed):
+            names = " or ".join(capability.value for capability in needed)
+            self.message = f"This requires the {names} permission."
+            return False
+        return True

@@ -94,8 +94,11 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "allauth.usersessions",
     "social_django",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "tokens",
+    "security",
 ]
 
 MIDDLEWARE = [
@@ -341,7 +344,32 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["security.throttling.TenantRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "config.schema.PortalAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# Requests per minute per tenant on the API (all app servers together when REDIS_URL is set);
+# 0 turns throttling off.
+API_THROTTLE_PER_MINUTE = env_int("API_THROTTLE_PER_MINUTE", 30)
+# A list's `total` is exact up to this many records, then `moreThanTotal` says there are more.
+DATA_API_COUNT_BOUND = env_int("DATA_API_COUNT_BOUND", 1000)
+# Cloud Discovery log files: where they are kept and how large one may be (5 GB, as the
+# original allows). With several app servers MEDIA_ROOT must be shared storage.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+DISCOVERY_UPLOAD_MAX_BYTES = env_int("DISCOVERY_UPLOAD_MAX_BYTES", 5 * 1024**3)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "API tokens portal: Cloud Apps API",
+    "DESCRIPTION": "The Defender for Cloud Apps compatible REST API. Authenticate with "
+    "`Authorization: Token <API token>` or `Authorization: Bearer <Entra access token>`.",
+    "VERSION": PORTAL_VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "PREPROCESSING_HOOKS": ["config.schema.drop_aliases"],
+    # Swagger UI's files come from the drf-spectacular-sidecar package: no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- Internationalisation --------------------------------------------------------------------

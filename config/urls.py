@@ -3,8 +3,11 @@ from django.shortcuts import redirect
 from django.templatetags.static import static
 from django.urls import include, path
 from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from rest_framework.permissions import AllowAny
 
 from accounts import views as account_views
+from security.urls import unversioned
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -23,7 +26,21 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("sso/", include("accounts.urls")),
     path("scim/v2/", include("accounts.scim_urls")),
+    # OpenAPI 3 for the whole API, and Swagger UI over it (its files from the sidecar package;
+    # the split view loads its start-up script as a file, which the CSP allows).
+    path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
     path("api/v1/", include("config.api_router")),
+    path("api/v1/", include(("security.urls", "data"), namespace="data")),
+    path("api/", include((unversioned, "data"), namespace="data-unversioned")),
+    # The same API under /cas/, as the reference's Entra examples call it.
+    path("cas/api/v1/", include(("config.api_router", "api"), namespace="cas-api")),
+    path("cas/api/v1/", include(("security.urls", "data"), namespace="cas-data")),
+    path("cas/api/", include((unversioned, "data"), namespace="cas-data-unversioned")),
 ]
 
 handler400 = "config.exceptions.bad_request"

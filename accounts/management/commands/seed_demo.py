@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User, generic_portal_url
 from accounts.roles import Role
+from security import demo as security_demo
+from security.models import Alert
 from tokens.models import ApiToken, Kind
 from tokens.services import token_generate
 
@@ -114,6 +116,9 @@ class Command(BaseCommand):
                 created_at=now - made_ago,
                 last_used_at=None if used_ago is None else now - used_ago,
             )
+
+        if not Alert.objects.for_tenant(tenant).exists():
+            security_demo.seed(tenant, [username for username, *_ in DEMO_USERS])
 
         former = users["former@contoso.com"]
         if former.deprovisioned_at is None:

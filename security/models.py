@@ -1,0 +1,379 @@
+"""The tenant's security data that the API serves, shaped after the Defender for Cloud Apps
+REST API (../shared/mda-api/REFERENCE.md): alerts, activities, entities (accounts and users),
+files, IP ranges ("subnets") and Cloud Discovery data sources and log uploads.
+
+Every model belongs to a tenant and every query starts from `for_tenant(tenant)`. Columns
+are named after the API's filter fields where that reads well. Multi-valued fields that the
+API filters with eq/neq (tags, policies, alert ids, ...) are kept twice: as JSON for output
+and as a delimited text column (`|a|b|`) that both SQLite and PostgreSQL can match with LIKE.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import Tenant
+
+
+def object_id() -> str:
+    """A 24-hex id, the shape of the original's ids (MongoDB ObjectIds)."""
+    return secrets.token_hex(12)
+
+
+def delimited(values) -> str:
+    """`|a|b|` for ["a", "b"]: what the *_text columns hold, so `|a|` finds one value."""
+    return "|" + "|".join(str(value) for value in values) + "|" if values else ""
+
+
+class TenantQuerySet(models.QuerySet):
+    def for_tenant(self, tenant) -> "TenantQuerySet":
+        return self.filter(tenant=tenant)
+
+
+class Severity(models.IntegerChoices):
+    LOW = 0, "Low"
+    MEDIUM = 1, "Medium"
+    HIGH = 2, "High"
+    INFORMATIONAL = 3, "Informational"
+
+
+class AlertStatus(models.IntegerChoices):
+    UNREAD = 0, "Unread"
+    READ = 1, "Read"
+    ARCHIVED = 2, "Archived"
+
+
+class Resolution(models.IntegerChoices):
+    OPEN = 0, "Open"
+    DISMISSED = 1, "Dismissed"
+    RESOLVED = 2, "Resolved"
+    FALSE_POSITIVE = 3, "Closed as false positive"
+    BENIGN = 4, "Closed as benign"
+    TRUE_POSITIVE = 5, "Closed as true positive"
+
+
+class IpCategory(models.IntegerChoices):
+    CORPORATE = 1, "Corporate"
+    ADMINISTRATIVE = 2, "Administrative"
+    RISKY = 3, "Risky"
+    VPN = 4, "VPN"
+    CLOUD_PROVIDER = 5, "Cloud provider"
+    OTHER = 6, "Other"
+
+
+class Entity(models.Model):
+    """A user (saas 0) or one of their accounts in an app (saas = app id)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    entity_id = models.CharField(max_length=64)  # a GUID, as in the original
+    saas = models.IntegerField(default=0)
+    inst = models.IntegerField(default=0)
+    type = models.CharField(max_length=32, default="account")  # user | account
+    display_name = models.CharField(max_length=200)
+    email = models.CharField(max_length=254, blank=True)
+    domain = models.CharField(max_length=200, blank=True)
+    organization = models.CharField(max_length=200, blank=True)  # organisational unit
+    is_admin = models.BooleanField(default=False)
+    is_external = models.BooleanField(null=True)
+    status = models.IntegerField(default=2)  # 0 N/A, 1 Staged, 2 Active, 3 Suspended, 4 Deleted
+    user_groups = models.JSONField(default=list)
+    user_groups_text = models.TextField(blank=True, editable=False)
+    threat_score = models.IntegerField(default=0)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="accounts"
+    )
+    last_seen = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "entities"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "entity_id", "saas", "inst"], name="entity_tenant_key"
+            )
+        ]
+        indexes = [models.Index(fields=["tenant", "display_name", "id"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.user_groups_text = delimited(self.user_groups)
+        super().save(*args, **kwargs)
+
+
+class Alert(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    id_value = models.BigIntegerField()
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    timestamp = models.DateTimeField(db_index=False)
+    severity = models.IntegerField(choices=Severity.choices)
+    status = models.IntegerField(choices=AlertStatus.choices, default=AlertStatus.UNREAD)
+    resolution_status = models.IntegerField(choices=Resolution.choices, default=Resolution.OPEN)
+    resolution_date = models.DateTimeField(null=True, blank=True)
+    resolution_reason = models.IntegerField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    handled_by = models.CharField(max_length=254, blank=True)
+    feedback = models.JSONField(default=dict, blank=True)
+    stories = models.JSONField(default=list)
+    intent = models.JSONField(default=list)
+    threat_score = models.IntegerField(default=0)
+    risk = models.IntegerField(default=0)
+    alert_type = models.IntegerField(default=0)
+    source = models.CharField(max_length=32, default="policy")
+    is_system = models.BooleanField(default=False)
+    is_preview = models.BooleanField(default=False)
+    # The related entities, as the API shows them ({"type", "id", "label", ...}).
+    entities = models.JSONField(default=list)
+    # What the entity.* filters match, drawn from `entities` on save.
+    entity_ids_text = models.TextField(blank=True, editable=False)
+    ips_text = models.TextField(blank=True, editable=False)
+    services_text = models.TextField(blank=True, editable=False)
+    instances_text = models.TextField(blank=True, editable=False)
+    policies_text = models.TextField(blank=True, editable=False)
+    files_text = models.TextField(blank=True, editable=False)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-timestamp", "-id"], name="alert_tenant_date"),
+            models.Index(fields=["tenant", "severity", "-timestamp"], name="alert_tenant_severity"),
+            models.Index(
+                fields=["tenant", "resolution_status", "-timestamp"], name="alert_tenant_resolution"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs):
+        by_type: dict[str, list] = {}
+        for entity in self.entities:
+            by_type.setdefault(entity.get("type"), []).append(entity)
+        self.entity_ids_text = delimited(
+            f"{e['id']}:{e.get('inst', 0)}"
+            for e in by_type.get("account", []) + by_type.get("user", [])
+        )
+        self.ips_text = delimited(e["id"] for e in by_type.get("ip", []))
+        self.services_text = delimited(e["id"] for e in by_type.get("service", []))
+        self.instances_text = delimited(
+            f"{e['id']}:{e.get('inst', 0)}" for e in by_type.get("service", [])
+        )
+        self.policies_text = delimited(e["id"] for e in by_type.get("policyRule", []))
+        self.files_text = delimited(e["id"] for e in by_type.get("file", []))
+        super().save(*args, **kwargs)
+
+
+class Activity(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    timestamp = models.DateTimeField()  # when it happened: the `date` filter and sort
+    created = models.DateTimeField()  # when it was stored: the `created` filter and sort
+    service = models.IntegerField()  # app id
+    app_name = models.CharField(max_length=100)
+    instance = models.IntegerField(default=0)
+    description = models.TextField(blank=True)
+    action_type = models.CharField(max_length=100, blank=True)
+    event_action_type = models.CharField(max_length=100, blank=True)
+    is_admin = models.BooleanField(default=False)  # activity.type
+    impersonated = models.BooleanField(default=False)
+    taken_action = models.CharField(max_length=32, null=True, blank=True)
+    device_type = models.CharField(max_length=16, null=True, blank=True)
+    device_tags_text = models.TextField(blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    user_agent_tags_text = models.TextField(blank=True)
+    ip_address = models.CharField(max_length=45, null=True, blank=True)
+    ip_category = models.IntegerField(choices=IpCategory.choices, null=True, blank=True)
+    ip_tags_text = models.TextField(blank=True)
+    country = models.CharField(max_length=2, null=True, blank=True)
+    organization = models.CharField(max_length=200, null=True, blank=True)  # registered ISP
+    user_name = models.CharField(max_length=254, null=True, blank=True)
+    user_domain = models.CharField(max_length=200, null=True, blank=True)
+    user_org_unit = models.CharField(max_length=200, null=True, blank=True)
+    user_tags_text = models.TextField(blank=True)
+    entity = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    entity_key = models.CharField(max_length=80, blank=True)  # "{entity_id}:{inst}"
+    policies_text = models.TextField(blank=True)
+    source = models.IntegerField(default=2)  # 0 access control, 1 session, 2 app connector, ...
+    alert_ids_text = models.TextField(blank=True)
+    object_ids_text = models.TextField(blank=True)
+    file_id = models.CharField(max_length=64, null=True, blank=True)
+    office365_url = models.CharField(max_length=500, null=True, blank=True)
+    feedback = models.JSONField(default=dict, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "activities"
+        # One index per way the API narrows and sorts a tenant's months of activities; each
+        # ends in the sort key and id so a page (and a scan step) is a short index walk.
+        indexes = [
+            models.Index(fields=["tenant", "timestamp", "id"], name="activity_tenant_date"),
+            models.Index(fields=["tenant", "created", "id"], name="activity_tenant_created"),
+            models.Index(
+                fields=["tenant", "service", "timestamp", "id"], name="activity_tenant_service"
+            ),
+            models.Index(
+                fields=["tenant", "user_name", "timestamp", "id"], name="activity_tenant_user"
+            ),
+            models.Index(
+                fields=["tenant", "ip_address", "timestamp", "id"], name="activity_tenant_ip"
+            ),
+            models.Index(
+                fields=["tenant", "action_type", "timestamp", "id"], name="activity_tenant_action"
+            ),
+            models.Index(
+                fields=["tenant", "entity_key", "timestamp", "id"], name="activity_tenant_entity"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description or self.action_type
+
+
+class File(models.Model):
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    file_id = models.CharField(max_length=64)  # the app's own id for the file
+    name = models.CharField(max_length=300)
+    extension = models.CharField(max_length=20, blank=True)
+    mime_type = models.CharField(max_length=150, blank=True)
+    file_type = models.IntegerField(default=0)  # 0 Other, 1 Document, ... 6 Folder
+    service = models.IntegerField()
+    app_name = models.CharField(max_length=100)
+    instance = models.IntegerField(default=0)
+    size = models.BigIntegerField(default=0)
+    owner = models.ForeignKey(
+        Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    owner_key = models.CharField(max_length=80, blank=True)  # "{entity_id}:{inst}"
+    owner_org_unit = models.CharField(max_length=200, blank=True)
+    sharing = models.IntegerField(default=0)  # 0 Private .. 4 Public (Internet)
+    created_date = models.DateTimeField()
+    modified_date = models.DateTimeField()
+    snapshot_last_modified = models.DateTimeField(null=True, blank=True)
+    trashed = models.BooleanField(default=False)
+    deleted = models.BooleanField(default=False)
+    quarantined = models.BooleanField(default=False)
+    folder = models.BooleanField(default=False)
+    parent_folder = models.CharField(max_length=64, blank=True)
+    collaborator_entities_text = models.TextField(blank=True)
+    collaborator_domains_text = models.TextField(blank=True)
+    collaborator_groups_text = models.TextField(blank=True)
+    labels_text = models.TextField(blank=True)
+    scan_labels_text = models.TextField(blank=True)
+    policies_text = models.TextField(blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-modified_date", "-id"], name="file_tenant_modified")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Subnet(models.Model):
+    """An IP address range (data enrichment)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    name = models.CharField(max_length=200)
+    category = models.IntegerField(choices=IpCategory.choices)
+    subnets = models.JSONField(default=list)  # CIDR strings as given
+    organization = models.CharField(max_length=200, blank=True)
+    override_organization = models.BooleanField(default=False)
+    tags = models.JSONField(default=list)
+    tags_text = models.TextField(blank=True, editable=False)
+    built_in = models.BooleanField(default=False)
+    last_modified = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="subnet_tenant_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.tags_text = delimited(self.tags)
+        super().save(*args, **kwargs)
+
+
+class DataSource(models.Model):
+    """A Cloud Discovery data source ("continuous report" stream): where uploaded logs go."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    name = models.CharField(max_length=100)
+    log_type = models.IntegerField()
+    receiver_type = models.CharField(max_length=8, default="ftp")  # syslog | ftp
+    protocol = models.CharField(max_length=8, blank=True)
+    anonymize_users = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+    last_modified = models.DateTimeField(auto_now=True)
+    last_data_received = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="datasource_tenant_name_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class UploadStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the file"
+    RECEIVED = "received", "File received"
+    QUEUED = "queued", "Queued for processing"
+
+
+class DiscoveryUpload(models.Model):
+    """One log file: asked for (upload_url), received (PUT), handed over (done_upload)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    # SHA-256 of the one-time secret in the upload URL; the secret itself is never stored.
+    url_digest = models.CharField(max_length=64, unique=True, editable=False)
+    filename = models.CharField(max_length=255)
+    source = models.CharField(max_length=64)  # log format, e.g. CISCO_ASA
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data_source = models.ForeignKey(
+        DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"
+    )
+    as_snapshot = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=16, choices=UploadStatus.choices, default=UploadStatus.PENDING
+    )
+    file = models.FileField(upload_to="discovery/%Y/%m/", blank=True)
+    size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    received_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return self.filename

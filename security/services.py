@@ -1,0 +1,329 @@
+"""Every change the data API makes: closing and marking alerts, activity feedback, IP ranges,
+and the three steps of a Cloud Discovery log upload."""
+
+import hashlib
+import ipaddress
+import secrets
+import tempfile
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import File as DjangoFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from security.models import (
+    Activity,
+    Alert,
+    AlertStatus,
+    DataSource,
+    DiscoveryUpload,
+    IpCategory,
+    Resolution,
+    Subnet,
+    UploadStatus,
+)
+
+# close_* kind -> (resolution, the reasonId values it takes; None: takes none)
+CLOSE_KINDS = {
+    "benign": (Resolution.BENIGN, {2, 4, 5, 6}),
+    "false_positive": (Resolution.FALSE_POSITIVE, {0, 1, 3, 4}),
+    "true_positive": (Resolution.TRUE_POSITIVE, None),
+}
+
+
+@dataclass
+class CloseResult:
+    closed: int
+    not_found: list[str] | None
+
+
+@transaction.atomic
+def alerts_close(
+    *,
+    alerts,
+    kind: str,
+    by: str,
+    comment: str = "",
+    reason_id: int | None = None,
+    feedback: dict | None = None,
+    asked_ids: list[str] | None = None,
+) -> CloseResult:
+    """Closes the alerts of `alerts` (already narrowed to the tenant and the request's filters)
+    that are not closed this way yet. `asked_ids`, when the request named alerts by id, are
+    checked so that the answer lists the ones that do not exist."""
+    resolution, reasons = CLOSE_KINDS[kind]
+    if reasons is None and reason_id is not None:
+        raise ValidationError({"reasonId": f"close_{kind} takes no reasonId."})
+    if reasons is not None and reason_id is not None and reason_id not in reasons:
+        raise ValidationError(
+            {"reasonId": f"close_{kind} takes reasonId {', '.join(map(str, sorted(reasons)))}."}
+        )
+    not_found = None
+    if asked_ids is not None:
+        found = set(alerts.filter(public_id__in=asked_ids).values_list("public_id", flat=True))
+        not_found = [alert_id for alert_id in asked_ids if alert_id not in found]
+    closed = alerts.exclude(resolution_status=resolution).update(
+        resolution_status=resolution,
+        resolution_date=timezone.now(),
+        resolution_reason=reason_id,
+        comment=comment,
+        handled_by=by,
+        feedback=feedback or {},
+    )
+    return CloseResult(closed, not_found)
+
+
+def alert_mark(*, alert: Alert, read: bool) -> Alert:
+    alert.status = AlertStatus.READ if read else AlertStatus.UNREAD
+    Alert.objects.filter(pk=alert.pk).update(status=alert.status)
+    return alert
+
+
+def activity_feedback(*, activity: Activity, feedback: dict, by: str) -> Activity:
+    activity.feedback = {**feedback, "by": by, "at": timezone.now().isoformat()}
+    Activity.objects.filter(pk=activity.pk).update(feedback=activity.feedback)
+    return activity
+
+
+# --- IP ranges ---------------------------------------------------------------------------------
+
+
+def _clean_subnet(data: dict) -> dict:
+    errors = {}
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
+        errors["name"] = "name is required: a string of at most 200 characters."
+    category = data.get("category")
+    if isinstance(category, str) and category.strip().isdigit():
+        category = int(category)  # the management script sends it as read from a CSV
+    if isinstance(category, bool) or category not in IpCategory.values:
+        errors["category"] = (
+            "category must be one of 1 Corporate, 2 Administrative, 3 Risky, 4 VPN, 5 Cloud provider, 6 Other."
+        )
+    subnets = data.get("subnets")
+    cidrs = []
+    if not isinstance(subnets, list) or not subnets or len(subnets) > 1000:
+        errors["subnets"] = "subnets must be a list of 1 to 1000 CIDR strings."
+    else:
+        for cidr in subnets:
+            try:
+                ipaddress.ip_network(cidr.strip() if isinstance(cidr, str) else cidr, strict=False)
+            except (ValueError, TypeError, AttributeError):
+                errors["subnets"] = f"{str(cidr)[:60]!r} is not an IPv4 or IPv6 range (CIDR)."
+                break
+            cidrs.append(cidr.strip())
+    organization = data.get("organization") or ""
+    if not isinstance(organization, str) or len(organization) > 200:
+        errors["organization"] = "organization must be a string of at most 200 characters."
+    tags = data.get("tags") or []
+    if not isinstance(tags, list) or not all(
+        isinstance(tag, str) and 0 < len(tag) <= 100 for tag in tags
+    ):
+        errors["tags"] = "tags must be a list of tag names or ids."
+    override = data.get("overrideOrganization", bool(organization))
+    if not isinstance(override, bool):
+        errors["overrideOrganization"] = "overrideOrganization must be true or false."
+    if errors:
+        raise ValidationError(errors)
+    return {
+        "name": name.strip(),
+        "category": category,
+        "subnets": cidrs,
+        "organization": organization.strip(),
+        "override_organization": override,
+        "tags": list(dict.fromkeys(tags)),
+    }
+
+
+@transaction.atomic
+def subnet_create(*, tenant, data: dict) -> Subnet:
+    fields = _clean_subnet(data)
+    if Subnet.objects.for_tenant(tenant).filter(name=fields["name"]).exists():
+        raise ValidationError({"name": f"An IP range named {fields['name']!r} exists."})
+    try:
+        with transaction.atomic():
+            return Subnet.objects.create(tenant=tenant, last_modified=timezone.now(), **fields)
+    except IntegrityError:  # a concurrent create took the name
+        raise ValidationError({"name": f"An IP range named {fields['name']!r} exists."}) from None
+
+
+@transaction.atomic
+def subnet_update(*, subnet: Subnet, data: dict) -> Subnet:
+    """Replaces the range: fields left out are cleared, as the reference says."""
+    fields = _clean_subnet(data)
+    taken = (
+        Subnet.objects.for_tenant(subnet.tenant)
+        .filter(name=fields["name"])
+        .exclude(pk=subnet.pk)
+        .exists()
+    )
+    if taken:
+        raise ValidationError({"name": f"An IP range named {fields['name']!r} exists."})
+    for name, value in fields.items():
+        setattr(subnet, name, value)
+    subnet.last_modified = timezone.now()
+    subnet.save()
+    return subnet
+
+
+def subnet_delete(*, subnet: Subnet) -> None:
+    if subnet.built_in:
+        raise ValidationError("Built-in IP ranges cannot be deleted.")
+    subnet.delete()
+
+
+# --- Cloud Discovery uploads -------------------------------------------------------------------
+
+# The log formats the reference lists for upload_url's `source`.
+LOG_SOURCES = frozenset(
+    """BLUECOAT BARRACUDA BARRACUDA_NEXT_GEN_FW BARRACUDA_NEXT_GEN_FW_WEBLOG BARRACUDA_SYSLOG
+    BLUECOAT_SYSLOG CHECKPOINT CHECKPOINT_CEF_SYSLOG CHECKPOINT_SMART_VIEW_TRACKER CHECKPOINT_XML
+    CISCO_ASA CISCO_ASA_FIREPOWER_SYSLOG CISCO_ASA_SYSLOG CISCO_FIREPOWER_V6_SYSLOG CISCO_FWSM
+    CISCO_FWSM_SYSLOG CISCO_IRONPORT_PROXY CISCO_IRONPORT_PROXY_SYSLOG CISCO_IRONPORT_WSA_II
+    CISCO_IRONPORT_WSA_III CISCO_SCAN_SAFE CLAVISTER_SYSLOG CONTENTKEEPER_SYSLOG CORRATA
+    FORCEPOINT FORCEPOINT_LEEF_SYSLOG FORTIGATE FORTIGATE_SYSLOG FORTIOS_SYSLOG GENERIC_CEF
+    GENERIC_CEF_SYSLOG GENERIC_LEEF GENERIC_LEEF_SYSLOG GENERIC_W3C GENERIC_W3C_SYSLOG I_FILTER
+    I_FILTER_SYSLOG IBOSS JUNIPER_SRX_SD_SYSLOG JUNIPER_SRX_SYSLOG JUNIPER_SRX_WELF_SYSLOG
+    JUNIPER_SSG_SYSLOG MACHINE_ZONE_MERAKI MACHINE_ZONE_MERAKI_SYSLOG MCAFEE_SWG
+    MCAFEE_SWG_SYSLOG MENLO_SECURITY_CEF MICROSOFT_ISA_W3C OPEN_SYSTEMS_SECURE_WEB_GATEWAY
+    PALO_ALTO PALO_ALTO_LEEF PALO_ALTO_LEEF_SYSLOG PALO_ALTO_SYSLOG SONICWALL_SYSLOG
+    SOPHOS_CYBEROAM_SYSLOG SOPHOS_SG SOPHOS_SG_SYSLOG SOPHOS_XG SOPHOS_XG_SYSLOG SQUID
+    SQUID_NATIVE SQUID_NATIVE_SYSLOG STORMSHIELD_SYSLOG WANDERA_SYSLOG WATCHGUARD_XTM_SYSLOG
+    WEBSENSE_SIEM_CEF_SYSLOG WEBSENSE_V7_5 ZSCALER ZSCALER_CEF_SYSLOG ZSCALER_QRADAR_SYSLOG
+    ZSCALER_SYSLOG""".split()
+)
+UPLOAD_URL_LIFETIME = timedelta(hours=1)
+CHUNK = 1024 * 1024
+
+
+def upload_digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@transaction.atomic
+def discovery_upload_begin(
+    *, user, tenant, filename: str, source: str
+) -> tuple[DiscoveryUpload, str]:
+    """Records a log upload about to happen; returns it with the one-time secret for its URL
+    (only the secret's digest is stored)."""
+    errors = {}
+    if (
+        not filename
+        or len(filename) > 255
+        or any(c in filename for c in "/\\\0")
+        or filename in {".", ".."}
+    ):
+        errors["filename"] = (
+            "filename is required: a file name of at most 255 characters, without a path."
+        )
+    if source not in LOG_SOURCES:
+        errors["source"] = (
+            f"source {source[:60]!r} is not a log format this API knows (e.g. CISCO_ASA, GENERIC_CEF, ZSCALER)."
+        )
+    if errors:
+        raise ValidationError(errors)
+    secret = secrets.token_urlsafe(32)
+    upload = DiscoveryUpload.objects.create(
+        tenant=tenant,
+        url_digest=upload_digest(secret),
+        filename=filename,
+        source=source,
+        requested_by=user if getattr(user, "pk", None) else None,
+        expires_at=timezone.now() + UPLOAD_URL_LIFETIME,
+    )
+    return upload, secret
+
+
+class UploadTooLarge(Exception):
+    pass
+
+
+def discovery_upload_receive(
+    *, upload: DiscoveryUpload, stream, declared_size: int | None
+) -> DiscoveryUpload:
+    """Stores the PUT body of an upload, hashing and counting it as it streams in; more than
+    DISCOVERY_UPLOAD_MAX_BYTES is refused and nothing is kept."""
+    limit = settings.DISCOVERY_UPLOAD_MAX_BYTES
+    if declared_size is not None and declared_size > limit:
+        raise UploadTooLarge
+    digest = hashlib.sha256()
+    size = 0
+    # Spooled to a temporary file first, so that a refused body leaves nothing in storage.
+    with tempfile.TemporaryFile() as spool:
+        while chunk := stream.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise UploadTooLarge
+            digest.update(chunk)
+            spool.write(chunk)
+        if declared_size is not None and size != declared_size:
+            raise ValidationError("The body is shorter than its Content-Length.")
+        spool.seek(0)
+        upload.file.save(f"{upload.public_id}-{upload.filename}", DjangoFile(spool), save=False)
+    updated = DiscoveryUpload.objects.filter(pk=upload.pk, status=UploadStatus.PENDING).update(
+        status=UploadStatus.RECEIVED,
+        file=upload.file.name,
+        size=size,
+        sha256=digest.hexdigest(),
+        received_at=timezone.now(),
+    )
+    if not updated:  # a second PUT raced this one: keep the first
+        upload.file.delete(save=False)
+        raise ValidationError("This upload URL has been used.")
+    upload.refresh_from_db()
+    return upload
+
+
+@transaction.atomic
+def discovery_upload_done(
+    *, upload: DiscoveryUpload, stream_name: str, as_snapshot: bool
+) -> DiscoveryUpload:
+    """Hands a received file to processing, into a data source (or a snapshot report)."""
+    if upload.status == UploadStatus.PENDING:
+        raise ValidationError("The file has not been uploaded to this URL yet.")
+    if upload.status == UploadStatus.QUEUED:
+        raise ValidationError("This upload is already done.")
+    data_source = None
+    if not as_snapshot:
+        data_source = DataSource.objects.for_tenant(upload.tenant).filter(name=stream_name).first()
+        if data_source is None:
+            raise ValidationError(
+                {"inputStreamName": f"No data source is named {stream_name[:100]!r}."}
+            )
+        DataSource.objects.filter(pk=data_source.pk).update(last_data_received=timezone.now())
+    elif not stream_name:
+        raise ValidationError({"inputStreamName": "A snapshot report needs a name."})
+    DiscoveryUpload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.QUEUED,
+        data_source=data_source,
+        as_snapshot=as_snapshot,
+        done_at=timezone.now(),
+    )
+    upload.refresh_from_db()
+    return upload
+
+
+def pending_upload(secret: str):
+    """The upload waiting for its file at this secret URL, if any and not expired."""
+    return (
+        DiscoveryUpload.objects.filter(
+            url_digest=upload_digest(secret),
+            status=UploadStatus.PENDING,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("tenant")
+        .first()
+    )
+
+
+def upload_by_url(tenant, url: str):
+    """The tenant's upload that an upload URL (as upload_url returned it) names."""
+    secret = url.rstrip("/").rsplit("/", 1)[-1] if isinstance(url, str) else ""
+    if not secret:
+        return None
+    return (
+        DiscoveryUpload.objects.for_tenant(tenant).filter(url_digest=upload_digest(secret)).first()
+    )
