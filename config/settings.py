@@ -352,6 +352,7 @@ REST_FRAMEWORK = {
 # Requests per minute per tenant on the API (all app servers together when REDIS_URL is set);
 # 0 turns throttling off.
 API_THROTTLE_PER_MINUTE = env_int("API_THROTTLE_PER_MINUTE", 30)
+API_THROTTLE_WINDOW = env_int("API_THROTTLE_WINDOW", 60)  # seconds; tests shorten it
 # A list's `total` is exact up to this many records, then `moreThanTotal` says there are more.
 DATA_API_COUNT_BOUND = env_int("DATA_API_COUNT_BOUND", 1000)
 # Cloud Discovery log files: where they are kept and how large one may be (5 GB, as the

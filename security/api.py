@@ -9,6 +9,7 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from rest_framework import exceptions
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -90,6 +91,8 @@ def envelope(queryset, list_request: ListRequest, present) -> dict:
 class ResourceList(DataApiView):
     """GET or POST, with the list body as JSON (GET too), form fields or query parameters."""
 
+    # The reference shows `limit` sent URL-encoded, as form data and in a JSON body.
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
     model = None
     fields: dict = {}
     sorts: dict = {}

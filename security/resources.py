@@ -438,7 +438,10 @@ def subnet_entry(cidr: str) -> dict:
         address, mask = mapped, network.prefixlen + 96
     else:
         address, mask = network.network_address, network.prefixlen
-    return {"mask": mask, "address": address.exploded, "originalString": cidr}
+    # Eight groups of four hex digits, also for IPv4-mapped addresses (which Python's
+    # `exploded` writes with a dotted tail).
+    groups = ":".join(f"{(int(address) >> (16 * (7 - i))) & 0xFFFF:04x}" for i in range(8))
+    return {"mask": mask, "address": groups, "originalString": cidr}
 
 
 def subnet_data(subnet: Subnet, tenant) -> dict:

@@ -8,26 +8,24 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
-WINDOW = 60
-
-
 class TenantRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         limit = settings.API_THROTTLE_PER_MINUTE
         tenant_id = getattr(request.user, "tenant_id", None)
         if not limit or tenant_id is None:
             return True
+        length = settings.API_THROTTLE_WINDOW
         now = time.time()
-        window = int(now // WINDOW)
+        window = int(now // length)
         key = f"throttle:tenant:{tenant_id}:{window}"
         # add() creates the counter once per window (it expires with it); incr() is atomic.
-        cache.add(key, 0, WINDOW + 5)
+        cache.add(key, 0, length + 5)
         try:
             count = cache.incr(key)
         except ValueError:  # the key expired between add and incr
-            cache.add(key, 1, WINDOW + 5)
+            cache.add(key, 1, length + 5)
             count = 1
-        self._wait = (window + 1) * WINDOW - now
+        self._wait = (window + 1) * length - now
         return count <= limit
 
     def wait(self) -> float:

@@ -32,3 +32,74 @@ def make_user(tenant: Tenant | None, role: str = Role.SECURITY_READER, **fields)
 
 def make_token(user: User, name: str = "Script", kind: str = Kind.API) -> tuple[ApiToken, str]:
     return token_generate(user=user, name=name, kind=kind)
+
+
+# --- the tenant's security data (security/models.py) -------------------------------------------
+
+
+def make_entity(tenant, **fields):
+    from security.models import Entity
+
+    n = next(_sequence)
+    fields.setdefault("entity_id", f"00000000-0000-4000-8000-{n:012d}")
+    fields.setdefault("display_name", f"Person {n}")
+    fields.setdefault("type", "user" if fields.get("saas", 0) == 0 else "account")
+    return Entity.objects.create(tenant=tenant, **fields)
+
+
+def make_alert(tenant, **fields):
+    from django.utils import timezone
+
+    from security.models import Alert
+
+    n = next(_sequence)
+    fields.setdefault("id_value", 1000 + n)
+    fields.setdefault("title", f"Alert {n}")
+    fields.setdefault("timestamp", timezone.now())
+    fields.setdefault("severity", 1)
+    return Alert.objects.create(tenant=tenant, **fields)
+
+
+def make_activity(tenant, **fields):
+    from django.utils import timezone
+
+    from security.models import Activity
+
+    n = next(_sequence)
+    fields.setdefault("timestamp", timezone.now())
+    fields.setdefault("created", fields["timestamp"])
+    fields.setdefault("service", 11161)
+    fields.setdefault("app_name", "Office 365")
+    fields.setdefault("description", f"Activity {n}")
+    entity = fields.get("entity")
+    if entity is not None:
+        fields.setdefault("entity_key", f"{entity.entity_id}:{entity.inst}")
+    return Activity.objects.create(tenant=tenant, **fields)
+
+
+def make_file(tenant, **fields):
+    from django.utils import timezone
+
+    from security.models import File
+
+    n = next(_sequence)
+    fields.setdefault("file_id", f"file{n}")
+    fields.setdefault("name", f"File {n}.docx")
+    fields.setdefault("service", 20892)
+    fields.setdefault("app_name", "Microsoft SharePoint Online")
+    fields.setdefault("created_date", timezone.now())
+    fields.setdefault("modified_date", fields["created_date"])
+    return File.objects.create(tenant=tenant, **fields)
+
+
+def make_subnet(tenant, **fields):
+    from django.utils import timezone
+
+    from security.models import Subnet
+
+    n = next(_sequence)
+    fields.setdefault("name", f"Range {n}")
+    fields.setdefault("category", 1)
+    fields.setdefault("subnets", [f"10.{n % 250}.0.0/16"])
+    fields.setdefault("last_modified", timezone.now())
+    return Subnet.objects.create(tenant=tenant, **fields)

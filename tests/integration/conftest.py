@@ -1,0 +1,30 @@
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import Role
+from tests.factories import make_token, make_user
+
+CONTOSO = "contoso.us2.portal.test"
+
+
+@pytest.fixture
+def token_client(tenant):
+    """An API client holding the API token of a new user of Contoso with the given role, as a
+    script would (the user is on `client.user`)."""
+
+    def token_client(role: str = Role.GLOBAL_ADMIN, kind: str = "api", host: str = CONTOSO):
+        user = make_user(tenant, role)
+        _, value = make_token(user, kind=kind)
+        client = APIClient(
+            HTTP_ACCEPT="application/json", HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST=host
+        )
+        client.user = user
+        return client
+
+    return token_client
+
+
+@pytest.fixture
+def admin_api(token_client):
+    """A full admin's token: may read and change everything."""
+    return token_client(Role.GLOBAL_ADMIN)
