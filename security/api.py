@@ -317,7 +317,7 @@ class ActivityFeedbackApi(DataApiView):
         if body is None:
             raise BadRequest("The body must be a JSON object.")
         value = body.get("feedbackValue", body.get("feedback"))
-        if value is not None and not isinstance(value, str | int) or isinstance(value, bool):
+        if isinstance(value, bool) or (value is not None and not isinstance(value, str | int)):
             raise BadRequest("feedbackValue must be a string or a number.")
         feedback = {
             "feedbackValue": None if value is None else str(value),
@@ -478,10 +478,12 @@ class DiscoveryUploadUrlApi(DataApiView):
     def get(self, request):
         filename = request.query_params.get("filename", "").strip()
         source = request.query_params.get("source", "").strip().upper()
-        upload, secret = services.discovery_upload_begin(
+        _, secret = services.discovery_upload_begin(
             user=request.user, tenant=self.tenant, filename=filename, source=source
         )
-        url = request.build_absolute_uri(f"/api/v1/discovery/upload/{secret}/")
+        # On the host the client used; the scheme the portal is served with (behind a TLS
+        # proxy the request itself may have come in over plain HTTP).
+        url = f"{settings.PORTAL_SCHEME}://{request.get_host()}/api/v1/discovery/upload/{secret}/"
         return Response({"url": url, "provider": "aws"}, headers=NO_STORE)
 
 
@@ -493,12 +495,17 @@ def discovery_upload_put(request, secret: str):
     upload = services.pending_upload(secret)
     if upload is None:
         return JsonResponse({"detail": "Unknown, used or expired upload URL."}, status=404)
+    # Django reads a body only as far as its Content-Length: a chunked body without one
+    # would be stored empty, so it is refused.
     try:
-        declared = (
-            int(request.META["CONTENT_LENGTH"]) if request.META.get("CONTENT_LENGTH") else None
-        )
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
+    if declared <= 0:
+        return JsonResponse(
+            {"detail": "Send the log file with its Content-Length (an empty file is no log)."},
+            status=411,
+        )
     try:
         upload = services.discovery_upload_receive(
             upload=upload, stream=request, declared_size=declared

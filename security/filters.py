@@ -119,7 +119,7 @@ class Field:
     value_kind: str = "str"
 
 
-def F(column: str, kind: str, *operators: str, **extra) -> Field:  # noqa: N802 (a table row)
+def F(column: str, kind: str, *operators: str, **extra) -> Field:
     return Field(column, kind, frozenset(operators), **extra)
 
 

@@ -101,7 +101,8 @@ def _clean_subnet(data: dict) -> dict:
         category = int(category)  # the management script sends it as read from a CSV
     if isinstance(category, bool) or category not in IpCategory.values:
         errors["category"] = (
-            "category must be one of 1 Corporate, 2 Administrative, 3 Risky, 4 VPN, 5 Cloud provider, 6 Other."
+            "category must be one of 1 Corporate, 2 Administrative, 3 Risky, 4 VPN, "
+            "5 Cloud provider, 6 Other."
         )
     subnets = data.get("subnets")
     cidrs = []
@@ -110,8 +111,10 @@ def _clean_subnet(data: dict) -> dict:
     else:
         for cidr in subnets:
             try:
-                ipaddress.ip_network(cidr.strip() if isinstance(cidr, str) else cidr, strict=False)
-            except (ValueError, TypeError, AttributeError):
+                if not isinstance(cidr, str):
+                    raise TypeError(cidr)
+                ipaddress.ip_network(cidr.strip(), strict=False)
+            except (ValueError, TypeError):
                 errors["subnets"] = f"{str(cidr)[:60]!r} is not an IPv4 or IPv6 range (CIDR)."
                 break
             cidrs.append(cidr.strip())
@@ -179,21 +182,79 @@ def subnet_delete(*, subnet: Subnet) -> None:
 
 # The log formats the reference lists for upload_url's `source`.
 LOG_SOURCES = frozenset(
-    """BLUECOAT BARRACUDA BARRACUDA_NEXT_GEN_FW BARRACUDA_NEXT_GEN_FW_WEBLOG BARRACUDA_SYSLOG
-    BLUECOAT_SYSLOG CHECKPOINT CHECKPOINT_CEF_SYSLOG CHECKPOINT_SMART_VIEW_TRACKER CHECKPOINT_XML
-    CISCO_ASA CISCO_ASA_FIREPOWER_SYSLOG CISCO_ASA_SYSLOG CISCO_FIREPOWER_V6_SYSLOG CISCO_FWSM
-    CISCO_FWSM_SYSLOG CISCO_IRONPORT_PROXY CISCO_IRONPORT_PROXY_SYSLOG CISCO_IRONPORT_WSA_II
-    CISCO_IRONPORT_WSA_III CISCO_SCAN_SAFE CLAVISTER_SYSLOG CONTENTKEEPER_SYSLOG CORRATA
-    FORCEPOINT FORCEPOINT_LEEF_SYSLOG FORTIGATE FORTIGATE_SYSLOG FORTIOS_SYSLOG GENERIC_CEF
-    GENERIC_CEF_SYSLOG GENERIC_LEEF GENERIC_LEEF_SYSLOG GENERIC_W3C GENERIC_W3C_SYSLOG I_FILTER
-    I_FILTER_SYSLOG IBOSS JUNIPER_SRX_SD_SYSLOG JUNIPER_SRX_SYSLOG JUNIPER_SRX_WELF_SYSLOG
-    JUNIPER_SSG_SYSLOG MACHINE_ZONE_MERAKI MACHINE_ZONE_MERAKI_SYSLOG MCAFEE_SWG
-    MCAFEE_SWG_SYSLOG MENLO_SECURITY_CEF MICROSOFT_ISA_W3C OPEN_SYSTEMS_SECURE_WEB_GATEWAY
-    PALO_ALTO PALO_ALTO_LEEF PALO_ALTO_LEEF_SYSLOG PALO_ALTO_SYSLOG SONICWALL_SYSLOG
-    SOPHOS_CYBEROAM_SYSLOG SOPHOS_SG SOPHOS_SG_SYSLOG SOPHOS_XG SOPHOS_XG_SYSLOG SQUID
-    SQUID_NATIVE SQUID_NATIVE_SYSLOG STORMSHIELD_SYSLOG WANDERA_SYSLOG WATCHGUARD_XTM_SYSLOG
-    WEBSENSE_SIEM_CEF_SYSLOG WEBSENSE_V7_5 ZSCALER ZSCALER_CEF_SYSLOG ZSCALER_QRADAR_SYSLOG
-    ZSCALER_SYSLOG""".split()
+    [
+        "BLUECOAT",
+        "BARRACUDA",
+        "BARRACUDA_NEXT_GEN_FW",
+        "BARRACUDA_NEXT_GEN_FW_WEBLOG",
+        "BARRACUDA_SYSLOG",
+        "BLUECOAT_SYSLOG",
+        "CHECKPOINT",
+        "CHECKPOINT_CEF_SYSLOG",
+        "CHECKPOINT_SMART_VIEW_TRACKER",
+        "CHECKPOINT_XML",
+        "CISCO_ASA",
+        "CISCO_ASA_FIREPOWER_SYSLOG",
+        "CISCO_ASA_SYSLOG",
+        "CISCO_FIREPOWER_V6_SYSLOG",
+        "CISCO_FWSM",
+        "CISCO_FWSM_SYSLOG",
+        "CISCO_IRONPORT_PROXY",
+        "CISCO_IRONPORT_PROXY_SYSLOG",
+        "CISCO_IRONPORT_WSA_II",
+        "CISCO_IRONPORT_WSA_III",
+        "CISCO_SCAN_SAFE",
+        "CLAVISTER_SYSLOG",
+        "CONTENTKEEPER_SYSLOG",
+        "CORRATA",
+        "FORCEPOINT",
+        "FORCEPOINT_LEEF_SYSLOG",
+        "FORTIGATE",
+        "FORTIGATE_SYSLOG",
+        "FORTIOS_SYSLOG",
+        "GENERIC_CEF",
+        "GENERIC_CEF_SYSLOG",
+        "GENERIC_LEEF",
+        "GENERIC_LEEF_SYSLOG",
+        "GENERIC_W3C",
+        "GENERIC_W3C_SYSLOG",
+        "I_FILTER",
+        "I_FILTER_SYSLOG",
+        "IBOSS",
+        "JUNIPER_SRX_SD_SYSLOG",
+        "JUNIPER_SRX_SYSLOG",
+        "JUNIPER_SRX_WELF_SYSLOG",
+        "JUNIPER_SSG_SYSLOG",
+        "MACHINE_ZONE_MERAKI",
+        "MACHINE_ZONE_MERAKI_SYSLOG",
+        "MCAFEE_SWG",
+        "MCAFEE_SWG_SYSLOG",
+        "MENLO_SECURITY_CEF",
+        "MICROSOFT_ISA_W3C",
+        "OPEN_SYSTEMS_SECURE_WEB_GATEWAY",
+        "PALO_ALTO",
+        "PALO_ALTO_LEEF",
+        "PALO_ALTO_LEEF_SYSLOG",
+        "PALO_ALTO_SYSLOG",
+        "SONICWALL_SYSLOG",
+        "SOPHOS_CYBEROAM_SYSLOG",
+        "SOPHOS_SG",
+        "SOPHOS_SG_SYSLOG",
+        "SOPHOS_XG",
+        "SOPHOS_XG_SYSLOG",
+        "SQUID",
+        "SQUID_NATIVE",
+        "SQUID_NATIVE_SYSLOG",
+        "STORMSHIELD_SYSLOG",
+        "WANDERA_SYSLOG",
+        "WATCHGUARD_XTM_SYSLOG",
+        "WEBSENSE_SIEM_CEF_SYSLOG",
+        "WEBSENSE_V7_5",
+        "ZSCALER",
+        "ZSCALER_CEF_SYSLOG",
+        "ZSCALER_QRADAR_SYSLOG",
+        "ZSCALER_SYSLOG",
+    ]
 )
 UPLOAD_URL_LIFETIME = timedelta(hours=1)
 CHUNK = 1024 * 1024
@@ -221,7 +282,8 @@ def discovery_upload_begin(
         )
     if source not in LOG_SOURCES:
         errors["source"] = (
-            f"source {source[:60]!r} is not a log format this API knows (e.g. CISCO_ASA, GENERIC_CEF, ZSCALER)."
+            f"source {source[:60]!r} is not a log format this API knows "
+            "(e.g. CISCO_ASA, GENERIC_CEF, ZSCALER)."
         )
     if errors:
         raise ValidationError(errors)
@@ -247,7 +309,7 @@ def discovery_upload_receive(
     """Stores the PUT body of an upload, hashing and counting it as it streams in; more than
     DISCOVERY_UPLOAD_MAX_BYTES is refused and nothing is kept."""
     limit = settings.DISCOVERY_UPLOAD_MAX_BYTES
-    if declared_size is not None and declared_size > limit:
+    if declared_size > limit:
         raise UploadTooLarge
     digest = hashlib.sha256()
     size = 0
@@ -259,7 +321,7 @@ def discovery_upload_receive(
                 raise UploadTooLarge
             digest.update(chunk)
             spool.write(chunk)
-        if declared_size is not None and size != declared_size:
+        if size != declared_size:
             raise ValidationError("The body is shorter than its Content-Length.")
         spool.seek(0)
         upload.file.save(f"{upload.public_id}-{upload.filename}", DjangoFile(spool), save=False)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.throttling import BaseThrottle
 
+
 class TenantRateThrottle(BaseThrottle):
     def allow_request(self, request, view) -> bool:
         limit = settings.API_THROTTLE_PER_MINUTE

@@ -100,12 +100,32 @@ def test_closing_again_counts_nothing(admin_api, alerts):
     [
         ("benign", {}, "filters is required"),
         ("benign", {"filters": {}}, "filters is required"),
-        ("benign", {"filters": {"id": {"eq": ["x"]}}, "reasonId": 1}, "reasonId: close_benign takes reasonId 2, 4, 5, 6."),
-        ("false_positive", {"filters": {"id": {"eq": ["x"]}}, "reasonId": 5}, "reasonId: close_false_positive takes reasonId 0, 1, 3, 4."),
-        ("true_positive", {"filters": {"id": {"eq": ["x"]}}, "reasonId": 4}, "reasonId: close_true_positive takes no reasonId."),
-        ("benign", {"filters": {"id": {"eq": ["x"]}}, "reasonId": "5"}, "reasonId must be a whole number."),
+        (
+            "benign",
+            {"filters": {"id": {"eq": ["x"]}}, "reasonId": 1},
+            "reasonId: close_benign takes reasonId 2, 4, 5, 6.",
+        ),
+        (
+            "false_positive",
+            {"filters": {"id": {"eq": ["x"]}}, "reasonId": 5},
+            "reasonId: close_false_positive takes reasonId 0, 1, 3, 4.",
+        ),
+        (
+            "true_positive",
+            {"filters": {"id": {"eq": ["x"]}}, "reasonId": 4},
+            "reasonId: close_true_positive takes no reasonId.",
+        ),
+        (
+            "benign",
+            {"filters": {"id": {"eq": ["x"]}}, "reasonId": "5"},
+            "reasonId must be a whole number.",
+        ),
         ("benign", {"filters": {"id": {"eq": ["x"]}}, "comment": 5}, "comment must be a string"),
-        ("benign", {"filters": {"id": {"eq": ["x"]}}, "allowContact": "yes"}, "allowContact must be true or false."),
+        (
+            "benign",
+            {"filters": {"id": {"eq": ["x"]}}, "allowContact": "yes"},
+            "allowContact must be true or false.",
+        ),
         ("benign", {"filters": {"nope": {"eq": [1]}}}, "Unknown filter field 'nope'"),
     ],
 )
@@ -124,9 +144,13 @@ def test_bad_close_requests_are_a_400_and_close_nothing(admin_api, alerts, kind,
         ("/api/v1/alerts/resolve", Resolution.TRUE_POSITIVE),
     ],
 )
-def test_the_deprecated_bulk_requests_route_to_their_replacements(admin_api, alerts, path, resolution):
+def test_the_deprecated_bulk_requests_route_to_their_replacements(
+    admin_api, alerts, path, resolution
+):
     response = admin_api.post(
-        path, {"comment": "old script", "filters": {"id": {"eq": [alerts[1].public_id]}}}, format="json"
+        path,
+        {"comment": "old script", "filters": {"id": {"eq": [alerts[1].public_id]}}},
+        format="json",
     )
 
     assert response.status_code == 200
@@ -145,7 +169,9 @@ def test_the_deprecated_single_dismiss_closes_as_false_positive(admin_api, alert
 def test_read_and_unread(admin_api, alerts):
     alert = alerts[0]
 
-    read = admin_api.post(f"/api/v1/alerts/{alert.public_id}/read/", content_type="application/json")
+    read = admin_api.post(
+        f"/api/v1/alerts/{alert.public_id}/read/", content_type="application/json"
+    )
     after_read = Alert.objects.get(pk=alert.pk).status
     unread = admin_api.post(f"/api/v1/alerts/{alert.public_id}/unread")
 
@@ -156,8 +182,10 @@ def test_read_and_unread(admin_api, alerts):
 def test_an_application_closing_alerts_is_recorded_by_its_app_id(api_client, entra, tenant):
     alert = make_alert(tenant)
     token = entra.access_token(
-        tid=entra.tid, audience=entra.clients[next(iter(entra.clients))].client_id,
-        roles=["Investigation.manage"], client_id="soar-app",
+        tid=entra.tid,
+        audience=entra.clients[next(iter(entra.clients))].client_id,
+        roles=["Investigation.manage"],
+        client_id="soar-app",
     )
 
     response = api_client.post(
@@ -178,7 +206,11 @@ def test_readers_read_alerts_but_cannot_close_or_mark_them(token_client, alerts,
 
     listed = client.get("/api/v1/alerts/")
     attempts = [
-        client.post("/api/v1/alerts/close_benign/", {"filters": {"id": {"eq": [alert.public_id]}}}, format="json"),
+        client.post(
+            "/api/v1/alerts/close_benign/",
+            {"filters": {"id": {"eq": [alert.public_id]}}},
+            format="json",
+        ),
         client.post(f"/api/v1/alerts/{alert.public_id}/read/"),
         client.post(f"/api/v1/alerts/{alert.public_id}/dismiss/"),
     ]

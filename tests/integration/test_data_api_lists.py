@@ -89,9 +89,7 @@ def test_a_form_encoded_limit(admin_api, alerts, content_type):
     assert response.json()["hasNext"] is True
 
 
-@pytest.mark.parametrize(
-    ("limit", "returned"), [(1, 1), ("100", 5), (100, 5), ("3", 3)], ids=str
-)
+@pytest.mark.parametrize(("limit", "returned"), [(1, 1), ("100", 5), (100, 5), ("3", 3)], ids=str)
 def test_limits_that_are_accepted(admin_api, alerts, limit, returned):
     response = admin_api.post("/api/v1/alerts/", {"limit": limit}, format="json")
 
@@ -168,22 +166,52 @@ def test_sorting(admin_api, alerts, sort, expected):
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        ({"filters": {"nope": {"eq": [1]}}}, "Unknown filter field 'nope' for alerts; known fields: "),
-        ({"filters": {"severity": {"like": [1]}}}, "Operator 'like' is not an operator this API knows on field 'severity'; use eq, neq"),
-        ({"filters": {"severity": {"gt": 1}}}, "Operator 'gt' is not allowed on field 'severity'; use eq, neq"),
-        ({"filters": {"severity": {"eq": ["high"]}}}, 'filters.severity.eq: expected a number, got "high"'),
+        (
+            {"filters": {"nope": {"eq": [1]}}},
+            "Unknown filter field 'nope' for alerts; known fields: ",
+        ),
+        (
+            {"filters": {"severity": {"like": [1]}}},
+            "Operator 'like' is not an operator this API knows on field 'severity'; use eq, neq",
+        ),
+        (
+            {"filters": {"severity": {"gt": 1}}},
+            "Operator 'gt' is not allowed on field 'severity'; use eq, neq",
+        ),
+        (
+            {"filters": {"severity": {"eq": ["high"]}}},
+            'filters.severity.eq: expected a number, got "high"',
+        ),
         ({"filters": {"severity": {"eq": []}}}, "filters.severity.eq: needs at least one value"),
         ({"filters": {"severity": 2}}, "filters.severity must be an object of operators"),
         ({"filters": {"severity": {}}}, "filters.severity must be an object of operators"),
         ({"filters": [1]}, "filters must be a JSON object"),
         ({"filters": "{not json"}, "filters is not valid JSON"),
-        ({"filters": {"date": {"gte": "yesterday"}}}, 'filters.date.gte: expected a number, got "yesterday"'),
+        (
+            {"filters": {"date": {"gte": "yesterday"}}},
+            'filters.date.gte: expected a number, got "yesterday"',
+        ),
         ({"filters": {"date": {"gte": -5}}}, "filters.date.gte: -5 is not a time in milliseconds"),
-        ({"filters": {"date": {"range": [{"start": 5}]}}}, 'filters.date.range: expected a list of {"start": ..., "end": ...}'),
-        ({"filters": {"date": {"range": [{"start": 9, "end": 5}]}}}, "filters.date.range: start is after end"),
-        ({"filters": {"date": {"gte_ndays": 100000}}}, "filters.date.gte_ndays: expected a number of days from 0 to 36500"),
-        ({"filters": {"read": {"eq": "yes"}}}, 'filters.read.eq: expected true or false, got "yes"'),
-        ({"filters": {"entity.entity": {"eq": ["abc"]}}}, 'filters.entity.entity.eq: expected {"id": "...", "inst": 0}'),
+        (
+            {"filters": {"date": {"range": [{"start": 5}]}}},
+            'filters.date.range: expected a list of {"start": ..., "end": ...}',
+        ),
+        (
+            {"filters": {"date": {"range": [{"start": 9, "end": 5}]}}},
+            "filters.date.range: start is after end",
+        ),
+        (
+            {"filters": {"date": {"gte_ndays": 100000}}},
+            "filters.date.gte_ndays: expected a number of days from 0 to 36500",
+        ),
+        (
+            {"filters": {"read": {"eq": "yes"}}},
+            'filters.read.eq: expected true or false, got "yes"',
+        ),
+        (
+            {"filters": {"entity.entity": {"eq": ["abc"]}}},
+            'filters.entity.entity.eq: expected {"id": "...", "inst": 0}',
+        ),
         ({"sortField": "title"}, "sortField 'title' is not one of date, severity"),
         ({"sortDirection": "up"}, "sortDirection must be asc or desc"),
         ({"isScan": True}, "isScan is only for activities"),

@@ -19,7 +19,9 @@ def ms(when: datetime) -> int:
 @pytest.fixture
 def activities(tenant):
     """Three activities with distinct values on every filtered field."""
-    alice = make_entity(tenant, entity_id="aaaaaaaa-0000-4000-8000-000000000001", display_name="Alice")
+    alice = make_entity(
+        tenant, entity_id="aaaaaaaa-0000-4000-8000-000000000001", display_name="Alice"
+    )
     return {
         "a": make_activity(
             tenant,
@@ -141,8 +143,12 @@ def test_gte_ndays_and_lte_ndays_count_back_from_now(admin_api, tenant):
     recent = make_activity(tenant, timestamp=now - timedelta(days=1))
     old = make_activity(tenant, timestamp=now - timedelta(days=10))
 
-    newer = admin_api.post("/api/v1/activities/", {"filters": {"date": {"gte_ndays": 3}}}, format="json")
-    older = admin_api.post("/api/v1/activities/", {"filters": {"date": {"lte_ndays": 3}}}, format="json")
+    newer = admin_api.post(
+        "/api/v1/activities/", {"filters": {"date": {"gte_ndays": 3}}}, format="json"
+    )
+    older = admin_api.post(
+        "/api/v1/activities/", {"filters": {"date": {"lte_ndays": 3}}}, format="json"
+    )
 
     assert [row["_id"] for row in newer.json()["data"]] == [recent.public_id]
     assert [row["_id"] for row in older.json()["data"]] == [old.public_id]
@@ -191,7 +197,9 @@ def test_alert_filters(admin_api, alerts, filters, expected):
 def test_alert_ids_by_lower_or_upper_case_field(admin_api, alerts):
     wanted = alerts["closed_read"].public_id
     for field in ("id", "ID"):
-        body = admin_api.post("/api/v1/alerts/", {"filters": {field: {"eq": [wanted]}}}, format="json")
+        body = admin_api.post(
+            "/api/v1/alerts/", {"filters": {field: {"eq": [wanted]}}}, format="json"
+        )
         assert [row["_id"] for row in body.json()["data"]] == [wanted]
 
 
@@ -201,7 +209,9 @@ def test_entity_filter_brings_a_users_accounts_along(admin_api, tenant):
     make_entity(tenant, entity_id="user-2", saas=0, display_name="Bob")
 
     body = admin_api.post(
-        "/api/v1/entities/", {"filters": {"entity": {"eq": [{"id": "user-1", "inst": 0}]}}}, format="json"
+        "/api/v1/entities/",
+        {"filters": {"entity": {"eq": [{"id": "user-1", "inst": 0}]}}},
+        format="json",
     ).json()
 
     assert {(row["id"], row["saas"]) for row in body["data"]} == {
@@ -224,8 +234,12 @@ def test_entity_filter_brings_a_users_accounts_along(admin_api, tenant):
 )
 def test_entity_filters(admin_api, tenant, filters, expected):
     names = {
-        "admin": make_entity(tenant, display_name="admin", is_admin=True, is_external=False, user_groups=["VIP"]),
-        "guest": make_entity(tenant, display_name="guest", saas=11770, is_external=True, domain="gmail.com"),
+        "admin": make_entity(
+            tenant, display_name="admin", is_admin=True, is_external=False, user_groups=["VIP"]
+        ),
+        "guest": make_entity(
+            tenant, display_name="guest", saas=11770, is_external=True, domain="gmail.com"
+        ),
         "unknown": make_entity(tenant, display_name="unknown", is_external=None, status=3),
     }
 
@@ -267,13 +281,23 @@ def test_files_leave_deleted_ones_out_unless_asked(admin_api, tenant):
 )
 def test_file_filters(admin_api, tenant, filters, expected):
     make_file(
-        tenant, name="sheet.xlsx", extension="xlsx", file_type=2, sharing=1,
-        labels_text=delimited(["Confidential"]), policies_text=delimited(["p9"]),
+        tenant,
+        name="sheet.xlsx",
+        extension="xlsx",
+        file_type=2,
+        sharing=1,
+        labels_text=delimited(["Confidential"]),
+        policies_text=delimited(["p9"]),
         modified_date=T0 + timedelta(days=5),
     )
     make_file(
-        tenant, name="public.docx", extension="docx", file_type=1, sharing=4,
-        collaborator_domains_text=delimited(["gmail.com"]), modified_date=T0,
+        tenant,
+        name="public.docx",
+        extension="docx",
+        file_type=1,
+        sharing=4,
+        collaborator_domains_text=delimited(["gmail.com"]),
+        modified_date=T0,
     )
 
     body = admin_api.post("/api/v1/files/", {"filters": filters}, format="json").json()
@@ -283,7 +307,9 @@ def test_file_filters(admin_api, tenant, filters, expected):
 
 def test_an_operator_the_reference_lists_but_this_api_does_not_take_is_a_400(admin_api, tenant):
     response = admin_api.post(
-        "/api/v1/files/", {"filters": {"collaborators.withDomain": {"deq": ["x.com"]}}}, format="json"
+        "/api/v1/files/",
+        {"filters": {"collaborators.withDomain": {"deq": ["x.com"]}}},
+        format="json",
     )
 
     assert response.status_code == 400
