@@ -168,9 +168,9 @@ class AlertCloseApi(DataApiView):
             raise BadRequest("The body must be a JSON object.")
         alerts = Alert.objects.for_tenant(self.tenant)
         asked_ids = None
-        if pk is not None:  # the deprecated per-alert dismiss
-            asked_ids = [pk]
-            alerts = alerts.filter(public_id=pk)
+        if pk is not None:  # the deprecated per-alert dismiss: the alert must exist
+            alert = _one(alerts, public_id=_object_id(pk))
+            alerts = alerts.filter(pk=alert.pk)
         else:
             filters = body.get("filters")
             if not isinstance(filters, dict) or not filters:

@@ -456,6 +456,9 @@ def subnet_data(subnet: Subnet, tenant) -> dict:
                 "_id": tag_id(tag),
                 "id": tag_id(tag),
                 "name": tag,
+                "nameTemplate": {"template": tag},
+                "description": "",
+                "descriptionTemplate": {"template": ""},
                 "target": 1,
                 "type": 2,
                 "visibility": 0,
@@ -472,7 +475,6 @@ def subnet_data(subnet: Subnet, tenant) -> dict:
 
 
 def stream_data(source: DataSource) -> dict:
-    uploads = source.uploads.all()
     return {
         "_id": source.public_id,
         "displayName": source.name,
@@ -485,12 +487,20 @@ def stream_data(source: DataSource) -> dict:
         "created": iso(source.created),
         "lastModified": iso(source.last_modified),
         "lastDataReceived": iso(source.last_data_received),
-        "logFilesHistoryCount": len(uploads),
+        "logFilesHistoryCount": source.uploads.count(),
         "supportedEntityTypes": [1, 2],
         "supportedTrafficTypes": [1],
         "globalAggregated": True,
         "timeFrames": {},
         "timeFrames2": {},
+        "validTimeFrames": [],
+        "validTimeFrames2": [],
+        "readTimeFramesFromSecond": True,
+        "timeWithoutLogs": 0,
+        "lastAlertProcessingTime": datetime_to_ms(source.last_data_received) or 0,
+        "logFilesFailsCount": 0,
+        "currentServicesCollectionName": "discovery_services",
+        "sourceStreams": [],
     }
 
 

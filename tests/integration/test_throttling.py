@@ -1,0 +1,79 @@
+"""30 requests a minute per tenant by default, counted in the shared cache; over it a 429
+that says "throttled" with a Retry-After; the count starts again with the next window."""
+
+import time
+
+import pytest
+
+from accounts.roles import Role
+
+
+@pytest.fixture
+def throttle(settings):
+    """The throttle on, as in production (the suite turns it off elsewhere)."""
+    settings.API_THROTTLE_PER_MINUTE = 30
+    settings.API_THROTTLE_WINDOW = 60
+    return settings
+
+
+def wait_for_a_fresh_window(length: int) -> None:
+    """Start right after a window boundary, so a test's calls all fall in one window."""
+    time.sleep(length - time.time() % length + 0.01)
+
+
+def keep_clear_of_the_window_end(length: int, margin: float = 5) -> None:
+    """Within `margin` seconds of the window's end, wait for the next one to start."""
+    if length - time.time() % length < margin:
+        wait_for_a_fresh_window(length)
+
+
+def test_the_31st_request_in_a_minute_is_a_429(token_client, throttle):
+    client = token_client(Role.SECURITY_READER)
+    keep_clear_of_the_window_end(60)  # 30 calls take well under a second
+
+    statuses = [client.get("/api/v1/me/").status_code for _ in range(30)]
+    refused = client.get("/api/v1/alerts/")
+
+    assert statuses == [200] * 30
+    assert refused.status_code == 429
+    assert "throttled" in refused.json()["detail"]
+    assert 1 <= int(refused["Retry-After"]) <= 60
+
+
+def test_the_count_is_per_tenant_not_per_token(token_client, tenant, other_tenant, throttle):
+    from rest_framework.test import APIClient
+
+    from tests.factories import make_token, make_user
+
+    throttle.API_THROTTLE_PER_MINUTE = 3
+    first, second = token_client(), token_client()
+    _, theirs = make_token(make_user(other_tenant, Role.GLOBAL_ADMIN))
+    fabrikam = APIClient(HTTP_AUTHORIZATION=f"Token {theirs}", HTTP_ACCEPT="application/json")
+    keep_clear_of_the_window_end(60)
+
+    statuses = [c.get("/api/v1/me/").status_code for c in (first, second, first, second)]
+    other = fabrikam.get("/api/v1/me/")
+
+    assert statuses == [200, 200, 200, 429]
+    assert other.status_code == 200
+
+
+def test_the_count_resets_with_the_window(token_client, throttle):
+    throttle.API_THROTTLE_PER_MINUTE = 2
+    throttle.API_THROTTLE_WINDOW = 2  # a two-second "minute", so the test can wait it out
+    client = token_client()
+    wait_for_a_fresh_window(2)
+
+    before = [client.get("/api/v1/me/").status_code for _ in range(3)]
+    wait_for_a_fresh_window(2)
+    after = client.get("/api/v1/me/").status_code
+
+    assert before == [200, 200, 429]
+    assert after == 200
+
+
+def test_zero_turns_it_off(token_client, throttle):
+    throttle.API_THROTTLE_PER_MINUTE = 0
+    client = token_client()
+
+    assert {client.get("/api/v1/me/").status_code for _ in range(40)} == {200}
