@@ -1,5 +1,6 @@
-"""Two app servers, one PostgreSQL: nothing that decides whether a token is valid lives in a
-server process, so a revocation made through one holds on the other from the next request."""
+"""Two app servers, one PostgreSQL, one Redis: nothing that decides whether a token is valid
+lives in a server process, so a revocation or a deprovisioning made through one holds on the
+other from the next request; and the per-tenant throttle counts the requests of both."""
 
 import json
 import os
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from conftest import skip_or_fail
 from tests.factories import make_token
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,15 +41,40 @@ def call(base: str, method: str, path: str, value: str) -> int:
         return error.code
 
 
+THROTTLE = 8  # requests a minute per tenant, for these servers
+REDIS_URL = "redis://127.0.0.1:6379/15"  # a database of its own, emptied for each test
+
+
 @pytest.fixture
-def two_servers(transactional_db):
-    """Two gunicorn processes on the test database, each with persistent connections."""
+def shared_cache():
+    try:
+        import redis
+
+        client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+        client.flushdb()
+    except Exception as error:  # noqa: BLE001 (any reason Redis is not there)
+        skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {error}")
+    yield client
+    client.flushdb()
+
+
+@pytest.fixture
+def two_servers(transactional_db, shared_cache):
+    """Two gunicorn processes on the test database, each with persistent connections, sharing
+    one Redis cache."""
     settings = connection.settings_dict
     url = (
         f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": url, "CONN_MAX_AGE": "600", "DEBUG": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "CONN_MAX_AGE": "600",
+        "DEBUG": "1",
+        "REDIS_URL": REDIS_URL,
+        "API_THROTTLE_PER_MINUTE": str(THROTTLE),
+    }
     servers, bases = [], []
     for _ in range(2):
         port = free_port()
@@ -95,3 +122,28 @@ def test_revocation_through_one_server_holds_on_the_other(two_servers, reader):
     assert before == [200, 200]
     assert revoked == 204
     assert after == [401, 401]
+
+
+@pytest.mark.postgres
+def test_deprovisioning_through_one_server_holds_on_the_other(two_servers, admin_user, reader):
+    first, second = two_servers
+    _, admin_value = make_token(admin_user)
+    _, reader_value = make_token(reader)
+
+    before = call(second, "GET", "/api/v1/me/", reader_value)
+    gone = call(first, "POST", f"/api/v1/users/{reader.pk}/deprovision/", admin_value)
+    after = call(second, "GET", "/api/v1/me/", reader_value)
+
+    assert (before, gone, after) == (200, 200, 403)
+
+
+@pytest.mark.postgres
+def test_the_throttle_counts_both_servers_requests_together(two_servers, reader):
+    first, second = two_servers
+    _, value = make_token(reader)
+    if 60 - time.time() % 60 < 5:  # keep all the calls in one minute
+        time.sleep(60 - time.time() % 60 + 0.1)
+
+    statuses = [call((first, second)[i % 2], "GET", "/api/v1/me/", value) for i in range(THROTTLE + 1)]
+
+    assert statuses == [200] * THROTTLE + [429]
