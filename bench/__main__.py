@@ -2,7 +2,7 @@
 PostgreSQL too, each in a fresh database of its own. Prints the tables and the targets, and
 writes them to bench/results/latest.md.
 
-`python -m bench auth` or `python -m bench page` runs one benchmark; BENCH_ONLY=SQLite or
+`python -m bench auth`, `python -m bench page` or `python -m bench data` runs one benchmark; BENCH_ONLY=SQLite or
 BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
 
 import json
@@ -126,7 +126,37 @@ def page_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
     return lines, checks
 
 
-BENCHES = {"auth": ("bench.auth", auth_report), "page": ("bench.page", page_report)}
+def data_api_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bool]]]:
+    lines = [
+        f"### Data API on months of activities: {label}",
+        "",
+        "| request | 10,000 activities: median ms (min–max) | 1,000,000: median ms (min–max) "
+        "| ratio | rows (10k / 1M) | queries (10k / 1M) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    checks = []
+    for name, r in result.items():
+        small, large = r["small"], r["large"]
+        ratio = large["median_ms"] / small["median_ms"]
+        lines.append(
+            f"| {name} | {small['median_ms']:.1f} ({small['min_ms']:.1f}–{small['max_ms']:.1f}) | "
+            f"{large['median_ms']:.1f} ({large['min_ms']:.1f}–{large['max_ms']:.1f}) | "
+            f"{ratio:.2f} | {small['rows']} / {large['rows']} | "
+            f"{small['queries']} / {large['queries']} |"
+        )
+        checks.append(
+            (f"{label}: {name} with 1,000,000 activities {ratio:.2f}x the time with 10,000 (≤ 2)",
+             ratio <= 2)
+        )  # fmt: skip
+    lines.append("")
+    return lines, checks
+
+
+BENCHES = {
+    "auth": ("bench.auth", auth_report),
+    "page": ("bench.page", page_report),
+    "data": ("bench.data_api", data_api_report),
+}
 
 
 def main() -> None:

@@ -232,6 +232,14 @@ class Activity(models.Model):
             models.Index(
                 fields=["tenant", "entity_key", "timestamp", "id"], name="activity_tenant_entity"
             ),
+            # sortField=created under the broad equality filters (an app, an action type):
+            # without these, a page would sort every matching row.
+            models.Index(
+                fields=["tenant", "service", "created", "id"], name="activity_service_created"
+            ),
+            models.Index(
+                fields=["tenant", "action_type", "created", "id"], name="activity_action_created"
+            ),
         ]
 
     def __str__(self) -> str:
