@@ -190,7 +190,9 @@ def measure(tokens: dict) -> dict:
     from django.test import Client
 
     clients = {
-        label: Client(HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=f"{label}.us2.portal.localhost")
+        label: Client(
+            HTTP_AUTHORIZATION=f"Token {token}", HTTP_HOST=f"{label}.us2.portal.localhost"
+        )
         for label, token in tokens.items()
     }
     bodies = {(name, label): body_for(name, label) for name in QUERIES for label in SIZES}
@@ -211,7 +213,9 @@ def measure(tokens: dict) -> dict:
             name, label = key
             for _ in range(REQUESTS_PER_ROUND):
                 started = time.perf_counter()
-                clients[label].post("/api/v1/activities/", bodies[key], content_type="application/json")
+                clients[label].post(
+                    "/api/v1/activities/", bodies[key], content_type="application/json"
+                )
                 samples[key].append((time.perf_counter() - started) * 1000)
     result = {}
     for name in QUERIES:

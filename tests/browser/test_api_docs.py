@@ -3,7 +3,9 @@
 from playwright.sync_api import expect
 
 
-def test_swagger_ui_renders_the_api_without_csp_errors(browser, portal, transactional_db, screenshot):
+def test_swagger_ui_renders_the_api_without_csp_errors(
+    browser, portal, transactional_db, screenshot
+):
     context = browser.new_context()
     page = context.new_page()
     errors, requests = [], []
