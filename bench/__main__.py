@@ -2,8 +2,8 @@
 PostgreSQL too, each in a fresh database of its own. Prints the tables and the targets, and
 writes them to bench/results/latest.md.
 
-`python -m bench auth`, `python -m bench page` or `python -m bench data` runs one benchmark; BENCH_ONLY=SQLite or
-BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
+`python -m bench auth`, `python -m bench page` or `python -m bench data` runs one benchmark;
+BENCH_ONLY=SQLite or BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
 
 import json
 import os

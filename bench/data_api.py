@@ -99,7 +99,7 @@ def rows(tenant_id: int, count: int, rng: random.Random):
         yield (
             tenant_id, secrets.token_hex(12), when, when + timedelta(seconds=30), app_id,
             app_name, 0, text, action, event, False, False, None, device, "", agent, "",
-            f"{rng.choice((20, 40, 203))}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}",
+            f"{rng.choice((20, 40, 203))}.{rng.randrange(256)}.{rng.randrange(256)}.{i % 254 + 1}",
             1, "", country, isp, f"user{user}@contoso.com", "contoso.com", "Finance", "",
             f"00000000-0000-4000-8000-{user:012d}:0", "", 2, "", "", None, None, "{}",
         )  # fmt: skip
