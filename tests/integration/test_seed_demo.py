@@ -33,3 +33,31 @@ def test_seed_demo_refuses_a_production_database_unless_forced(db, settings):
     with pytest.raises(CommandError, match="with DEBUG=0 pass --force"):
         call_command("seed_demo")
     assert User.objects.count() == 0
+
+
+def test_seed_demo_fills_contoso_with_varied_security_data(db):
+    from security.models import Activity, Alert, DataSource, Entity, File, Subnet
+
+    call_command("seed_demo", force=True)
+    call_command("seed_demo", force=True)
+
+    assert Activity.objects.count() == 600
+    assert Alert.objects.count() == 48
+    severity_status = set(Alert.objects.values_list("severity", "resolution_status"))
+    assert {severity for severity, _ in severity_status} == {0, 1, 2, 3}
+    assert {status for _, status in severity_status} == {0, 3, 4, 5}
+    assert all(
+        Alert.objects.filter(severity=severity).count() >= 10 for severity in (0, 1, 2, 3)
+    )
+    assert Activity.objects.values("service").distinct().count() == 8
+    assert Activity.objects.values("user_name").distinct().count() == 7
+    assert Entity.objects.filter(type="user").count() == 7
+    assert Entity.objects.filter(type="account").count() == 28
+    assert File.objects.count() == 60
+    assert Subnet.objects.count() == 5
+    assert DataSource.objects.count() == 2
+    # Each person's activities point at their user entity.
+    activity = Activity.objects.select_related("entity").first()
+    assert activity.entity.email == activity.user_name
+    # Demo users have Entra object ids that the fake Entra's accounts use.
+    assert not User.objects.filter(tenant__slug="contoso", entra_object_id__isnull=True).exists()
