@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "accounts",
     "tokens",
     "security",
+    "extensions",
 ]
 
 MIDDLEWARE = [
@@ -372,6 +373,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# SIEM agents: "connected" while they called the feed within this many seconds; the feed
+# reads only events stored at least SIEM_FEED_LAG_SECONDS ago (see extensions/feed.py).
+SIEM_CONNECTED_WINDOW = env_int("SIEM_CONNECTED_WINDOW", 15 * 60)
+SIEM_FEED_LAG_SECONDS = env_int("SIEM_FEED_LAG_SECONDS", 5)
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("settings/system/about/", account_views.about, name="about"),
     path("settings/system/provisioning/", account_views.provisioning, name="provisioning"),
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
+    path("settings/", include("extensions.urls")),
     path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     # Local accounts are break-glass admins: their passwords are reset by an operator, never
@@ -42,10 +43,15 @@ urlpatterns = [
     ),
     path("api/v1/", include("config.api_router")),
     path("api/v1/", include(("security.urls", "data"), namespace="data")),
+    path("api/v1/", include(("extensions.urls_api", "extensions-api"), namespace="extensions-api")),
     path("api/", include((unversioned, "data"), namespace="data-unversioned")),
     # The same API under /cas/, as the reference's Entra examples call it.
     path("cas/api/v1/", include(("config.api_router", "api"), namespace="cas-api")),
     path("cas/api/v1/", include(("security.urls", "data"), namespace="cas-data")),
+    path(
+        "cas/api/v1/",
+        include(("extensions.urls_api", "extensions-api"), namespace="cas-extensions-api"),
+    ),
     path("cas/api/", include((unversioned, "data"), namespace="cas-data-unversioned")),
 ]
 

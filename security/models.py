@@ -12,6 +12,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from accounts.models import Tenant
 
@@ -126,6 +127,8 @@ class Alert(models.Model):
     alert_type = models.IntegerField(default=0)
     source = models.CharField(max_length=32, default="policy")
     is_system = models.BooleanField(default=False)
+    # When the alert was stored here: the order in which the SIEM feed delivers alerts.
+    created = models.DateTimeField(default=timezone.now)
     is_preview = models.BooleanField(default=False)
     # The related entities, as the API shows them ({"type", "id", "label", ...}).
     entities = models.JSONField(default=list)
@@ -146,6 +149,7 @@ class Alert(models.Model):
             models.Index(
                 fields=["tenant", "resolution_status", "-timestamp"], name="alert_tenant_resolution"
             ),
+            models.Index(fields=["tenant", "created", "id"], name="alert_tenant_created"),
         ]
 
     def __str__(self) -> str:
@@ -326,6 +330,7 @@ class DataSource(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
     name = models.CharField(max_length=100)
+    log_format = models.CharField(max_length=64, default="GENERIC_CEF")  # security/log_formats.py
     log_type = models.IntegerField()
     receiver_type = models.CharField(max_length=8, default="ftp")  # syslog | ftp
     protocol = models.CharField(max_length=8, blank=True)
@@ -362,6 +367,14 @@ class DiscoveryUpload(models.Model):
     source = models.CharField(max_length=64)  # log format, e.g. CISCO_ASA
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when a log collector's token asked for the upload URL.
+    collector = models.ForeignKey(
+        "extensions.LogCollector",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="uploads",
     )
     data_source = models.ForeignKey(
         DataSource, null=True, blank=True, on_delete=models.SET_NULL, related_name="uploads"

@@ -14,6 +14,7 @@ from django.core.files.base import File as DjangoFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from security.log_formats import LOG_TYPE_IDS
 from security.models import (
     Activity,
     Alert,
@@ -180,82 +181,7 @@ def subnet_delete(*, subnet: Subnet) -> None:
 
 # --- Cloud Discovery uploads -------------------------------------------------------------------
 
-# The log formats the reference lists for upload_url's `source`.
-LOG_SOURCES = frozenset(
-    [
-        "BLUECOAT",
-        "BARRACUDA",
-        "BARRACUDA_NEXT_GEN_FW",
-        "BARRACUDA_NEXT_GEN_FW_WEBLOG",
-        "BARRACUDA_SYSLOG",
-        "BLUECOAT_SYSLOG",
-        "CHECKPOINT",
-        "CHECKPOINT_CEF_SYSLOG",
-        "CHECKPOINT_SMART_VIEW_TRACKER",
-        "CHECKPOINT_XML",
-        "CISCO_ASA",
-        "CISCO_ASA_FIREPOWER_SYSLOG",
-        "CISCO_ASA_SYSLOG",
-        "CISCO_FIREPOWER_V6_SYSLOG",
-        "CISCO_FWSM",
-        "CISCO_FWSM_SYSLOG",
-        "CISCO_IRONPORT_PROXY",
-        "CISCO_IRONPORT_PROXY_SYSLOG",
-        "CISCO_IRONPORT_WSA_II",
-        "CISCO_IRONPORT_WSA_III",
-        "CISCO_SCAN_SAFE",
-        "CLAVISTER_SYSLOG",
-        "CONTENTKEEPER_SYSLOG",
-        "CORRATA",
-        "FORCEPOINT",
-        "FORCEPOINT_LEEF_SYSLOG",
-        "FORTIGATE",
-        "FORTIGATE_SYSLOG",
-        "FORTIOS_SYSLOG",
-        "GENERIC_CEF",
-        "GENERIC_CEF_SYSLOG",
-        "GENERIC_LEEF",
-        "GENERIC_LEEF_SYSLOG",
-        "GENERIC_W3C",
-        "GENERIC_W3C_SYSLOG",
-        "I_FILTER",
-        "I_FILTER_SYSLOG",
-        "IBOSS",
-        "JUNIPER_SRX_SD_SYSLOG",
-        "JUNIPER_SRX_SYSLOG",
-        "JUNIPER_SRX_WELF_SYSLOG",
-        "JUNIPER_SSG_SYSLOG",
-        "MACHINE_ZONE_MERAKI",
-        "MACHINE_ZONE_MERAKI_SYSLOG",
-        "MCAFEE_SWG",
-        "MCAFEE_SWG_SYSLOG",
-        "MENLO_SECURITY_CEF",
-        "MICROSOFT_ISA_W3C",
-        "OPEN_SYSTEMS_SECURE_WEB_GATEWAY",
-        "PALO_ALTO",
-        "PALO_ALTO_LEEF",
-        "PALO_ALTO_LEEF_SYSLOG",
-        "PALO_ALTO_SYSLOG",
-        "SONICWALL_SYSLOG",
-        "SOPHOS_CYBEROAM_SYSLOG",
-        "SOPHOS_SG",
-        "SOPHOS_SG_SYSLOG",
-        "SOPHOS_XG",
-        "SOPHOS_XG_SYSLOG",
-        "SQUID",
-        "SQUID_NATIVE",
-        "SQUID_NATIVE_SYSLOG",
-        "STORMSHIELD_SYSLOG",
-        "WANDERA_SYSLOG",
-        "WATCHGUARD_XTM_SYSLOG",
-        "WEBSENSE_SIEM_CEF_SYSLOG",
-        "WEBSENSE_V7_5",
-        "ZSCALER",
-        "ZSCALER_CEF_SYSLOG",
-        "ZSCALER_QRADAR_SYSLOG",
-        "ZSCALER_SYSLOG",
-    ]
-)
+LOG_SOURCES = frozenset(LOG_TYPE_IDS)
 UPLOAD_URL_LIFETIME = timedelta(hours=1)
 CHUNK = 1024 * 1024
 
@@ -266,7 +192,7 @@ def upload_digest(secret: str) -> str:
 
 @transaction.atomic
 def discovery_upload_begin(
-    *, user, tenant, filename: str, source: str
+    *, user, tenant, filename: str, source: str, collector=None
 ) -> tuple[DiscoveryUpload, str]:
     """Records a log upload about to happen; returns it with the one-time secret for its URL
     (only the secret's digest is stored)."""
@@ -294,6 +220,7 @@ def discovery_upload_begin(
         filename=filename,
         source=source,
         requested_by=user if getattr(user, "pk", None) else None,
+        collector=collector,
         expires_at=timezone.now() + UPLOAD_URL_LIFETIME,
     )
     return upload, secret

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ExtensionsConfig(AppConfig):
+    name = "extensions"
+    verbose_name = "Security extensions"

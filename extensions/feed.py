@@ -1,0 +1,183 @@
+"""The SIEM feed: a tenant's alerts and activities in the order they were stored, after a
+cursor, without loss or repetition across calls.
+
+Both streams are read by a keyset on (stored time, id), so events that share a timestamp are
+told apart by id, and a cursor names exactly the last event delivered from each stream. Only
+events stored at least SIEM_FEED_LAG_SECONDS ago are read: a transaction that began earlier
+but commits later could otherwise land behind a cursor that has already passed it.
+"""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from security import resources
+from security.models import Activity, Alert
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+STREAMS = {"alerts": Alert, "activities": Activity}
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def _micros(when: datetime) -> int:
+    return (when - EPOCH) // timedelta(microseconds=1)
+
+
+def encode_cursor(positions: dict[str, tuple[int, int]]) -> str:
+    raw = json.dumps({name: list(position) for name, position in sorted(positions.items())})
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> dict[str, tuple[int, int]]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeError):
+        raise BadCursor("cursor is not one this feed gave") from None
+    if not isinstance(raw, dict) or not set(raw) <= set(STREAMS):
+        raise BadCursor("cursor is not one this feed gave")
+    positions = {}
+    for name, position in raw.items():
+        if (
+            not isinstance(position, list)
+            or len(position) != 2
+            or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in position)
+        ):
+            raise BadCursor("cursor is not one this feed gave")
+        positions[name] = (position[0], position[1])
+    return positions
+
+
+@dataclass
+class Event:
+    stream: str  # alerts | activities
+    record: Alert | Activity
+
+    @property
+    def key(self) -> tuple:
+        return (self.record.created, self.stream, self.record.pk)
+
+
+def _after(position: tuple[int, int]) -> Q:
+    at = EPOCH + timedelta(microseconds=position[0])
+    return Q(created__gte=at) & (Q(created__gt=at) | Q(created=at, pk__gt=position[1]))
+
+
+def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]:
+    """Up to `limit` events after the cursor (or from the agent's creation), the cursor to
+    send next time, and whether more are waiting."""
+    start = (_micros(agent.created_at), 0)
+    positions = decode_cursor(cursor) if cursor else {}
+    streams = [
+        name
+        for name, wanted in (("alerts", agent.send_alerts), ("activities", agent.send_activities))
+        if wanted
+    ]
+    settled = timezone.now() - timedelta(seconds=settings.SIEM_FEED_LAG_SECONDS)
+    candidates: list[Event] = []
+    for name in streams:
+        model = STREAMS[name]
+        queryset = model.objects.for_tenant(agent.tenant).filter(
+            _after(positions.get(name, start)), created__lte=settled
+        )
+        if name == "activities":
+            queryset = queryset.select_related("entity")
+        rows = queryset.order_by("created", "id")[: limit + 1]
+        candidates += [Event(name, row) for row in rows]
+    candidates.sort(key=lambda event: event.key)
+    events = candidates[:limit]
+    has_more = len(candidates) > limit
+    for event in events:
+        positions[event.stream] = (_micros(event.record.created), event.record.pk)
+    for name in streams:
+        positions.setdefault(name, start)
+    return events, encode_cursor(positions), has_more
+
+
+# --- formats -----------------------------------------------------------------------------------
+
+CEF_SEVERITY = {0: 3, 1: 6, 2: 9, 3: 1}  # alert severity -> CEF 0-10
+
+
+def cef_header(value) -> str:
+    """CEF header fields escape backslash and pipe."""
+    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+
+
+def cef_value(value) -> str:
+    """CEF extension values escape backslash and equals sign, and write line breaks as \\n."""
+    return (
+        str(value)
+        .replace("\\", "\\\\")
+        .replace("=", "\\=")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+
+
+def _extension(pairs: list[tuple[str, object]]) -> str:
+    return " ".join(f"{key}={cef_value(value)}" for key, value in pairs if value not in (None, ""))
+
+
+def cef_line(event: Event, tenant) -> str:
+    record = event.record
+    when = int(record.timestamp.timestamp() * 1000)
+    if event.stream == "alerts":
+        head = ["ALERT_" + str(record.alert_type), record.title, CEF_SEVERITY.get(record.severity, 5)]
+        extension = _extension(
+            [
+                ("externalId", record.public_id),
+                ("rt", when),
+                ("start", when),
+                ("end", when),
+                ("msg", record.description),
+                ("cs1Label", "portalURL"),
+                ("cs1", f"{tenant.custom_url}/api/v1/alerts/{record.public_id}/"),
+                ("cs2Label", "severity"),
+                ("cs2", ["LOW", "MEDIUM", "HIGH", "INFORMATIONAL"][record.severity]),
+            ]
+        )
+    else:
+        head = [record.action_type or "ACTIVITY", record.description or record.action_type, 0]
+        extension = _extension(
+            [
+                ("externalId", record.public_id),
+                ("rt", when),
+                ("start", when),
+                ("end", when),
+                ("msg", record.description),
+                ("suser", record.user_name),
+                ("destinationServiceName", record.app_name),
+                ("dvc", record.ip_address),
+                ("requestClientApplication", record.user_agent),
+                ("cs2Label", "uniqueServiceId"),
+                ("cs2", record.service),
+                ("cs1Label", "portalURL"),
+                ("cs1", f"{tenant.custom_url}/api/v1/activities/{record.public_id}/"),
+            ]
+        )
+    header = "|".join(
+        cef_header(part)
+        for part in ["CEF:0", "MCAS", "SIEM_Agent", settings.PORTAL_VERSION, *head]
+    )
+    return f"{header}|{extension}"
+
+
+def json_event(event: Event, tenant) -> dict:
+    record = event.record
+    data = (
+        resources.alert_data(record, tenant)
+        if event.stream == "alerts"
+        else resources.activity_data(record, tenant)
+    )
+    kind = "alert" if event.stream == "alerts" else "activity"
+    return {"type": kind, "stored": _micros(record.created) // 1000, **data}
