@@ -109,7 +109,9 @@ CEF_SEVERITY = {0: 3, 1: 6, 2: 9, 3: 1}  # alert severity -> CEF 0-10
 
 def cef_header(value) -> str:
     """CEF header fields escape backslash and pipe."""
-    return str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    return (
+        str(value).replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ")
+    )
 
 
 def cef_value(value) -> str:
@@ -132,7 +134,11 @@ def cef_line(event: Event, tenant) -> str:
     record = event.record
     when = int(record.timestamp.timestamp() * 1000)
     if event.stream == "alerts":
-        head = ["ALERT_" + str(record.alert_type), record.title, CEF_SEVERITY.get(record.severity, 5)]
+        head = [
+            "ALERT_" + str(record.alert_type),
+            record.title,
+            CEF_SEVERITY.get(record.severity, 5),
+        ]
         extension = _extension(
             [
                 ("externalId", record.public_id),
@@ -166,8 +172,7 @@ def cef_line(event: Event, tenant) -> str:
             ]
         )
     header = "|".join(
-        cef_header(part)
-        for part in ["CEF:0", "MCAS", "SIEM_Agent", settings.PORTAL_VERSION, *head]
+        cef_header(part) for part in ["CEF:0", "MCAS", "SIEM_Agent", settings.PORTAL_VERSION, *head]
     )
     return f"{header}|{extension}"
 

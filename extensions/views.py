@@ -1,4 +1,4 @@
-"""Settings › Security extensions › SIEM agents and Settings › Cloud Discovery › Log
+"""Settings > Security extensions > SIEM agents and Settings > Cloud Discovery > Log
 collectors. Plain form pages (no JavaScript needed); the copy buttons come from portal.js.
 A token's value is shown once, on the no-store page that follows adding or regenerating."""
 
@@ -54,7 +54,8 @@ siem_required = capability_required(Capability.SETTINGS_MANAGE)
 
 
 class SiemAgentForm(forms.Form):
-    name = forms.CharField(max_length=200, strip=False)
+    # Checked by the service, so the page and the API say the same thing.
+    name = forms.CharField(max_length=200, strip=False, required=False)
     output_format = forms.ChoiceField(
         label="Output format", choices=OutputFormat.choices, widget=forms.RadioSelect
     )
@@ -196,7 +197,8 @@ COLLECTOR_FORM = {
 
 
 class DataSourceForm(forms.Form):
-    name = forms.CharField(max_length=200, strip=False)
+    # Checked by the service, so the page and the API say the same thing.
+    name = forms.CharField(max_length=200, strip=False, required=False)
     log_format = forms.ChoiceField(label="Log format", choices=[(f, f) for f in LOG_FORMATS])
     receiver_type = forms.ChoiceField(
         label="Receiver type", choices=[("ftp", "FTP"), ("syslog", "Syslog")]
@@ -204,7 +206,8 @@ class DataSourceForm(forms.Form):
 
 
 class LogCollectorForm(forms.Form):
-    name = forms.CharField(max_length=200, strip=False)
+    # Checked by the service, so the page and the API say the same thing.
+    name = forms.CharField(max_length=200, strip=False, required=False)
     data_sources = forms.ModelMultipleChoiceField(
         label="Data sources",
         queryset=DataSource.objects.none(),
@@ -279,9 +282,7 @@ def log_collector_new(request):
     form = LogCollectorForm(request.POST or None, tenant=request.user.tenant)
     if request.method == "POST" and form.is_valid():
         try:
-            collector, value = services.log_collector_create(
-                user=request.user, **form.cleaned_data
-            )
+            collector, value = services.log_collector_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:

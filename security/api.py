@@ -15,6 +15,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
+from extensions.models import LogCollector
+from extensions.services import log_collector_received
 from security import resources, services
 from security.filters import (
     FilterError,
@@ -24,8 +26,6 @@ from security.filters import (
     string_value,
 )
 from security.models import Activity, Alert, DataSource, DiscoveryUpload, Entity, File, Subnet
-from extensions.models import LogCollector
-from extensions.services import log_collector_received
 from tokens.api import NO_STORE
 from tokens.models import ApiToken, Kind
 

@@ -46,9 +46,7 @@ def test_seed_demo_fills_contoso_with_varied_security_data(db):
     severity_status = set(Alert.objects.values_list("severity", "resolution_status"))
     assert {severity for severity, _ in severity_status} == {0, 1, 2, 3}
     assert {status for _, status in severity_status} == {0, 3, 4, 5}
-    assert all(
-        Alert.objects.filter(severity=severity).count() >= 10 for severity in (0, 1, 2, 3)
-    )
+    assert all(Alert.objects.filter(severity=severity).count() >= 10 for severity in (0, 1, 2, 3))
     assert Activity.objects.values("service").distinct().count() == 8
     assert Activity.objects.values("user_name").distinct().count() == 7
     assert Entity.objects.filter(type="user").count() == 7
