@@ -57,5 +57,9 @@ def test_seed_demo_fills_contoso_with_varied_security_data(db):
     # Each person's activities point at their user entity.
     activity = Activity.objects.select_related("entity").first()
     assert activity.entity.email == activity.user_name
+    from extensions.models import LogCollector, SiemAgent
+
+    assert list(SiemAgent.objects.values_list("name", flat=True)) == ["Contoso Sentinel"]
+    assert LogCollector.objects.get().data_sources.count() == 2
     # Demo users have Entra object ids that the fake Entra's accounts use.
     assert not User.objects.filter(tenant__slug="contoso", entra_object_id__isnull=True).exists()

@@ -157,3 +157,27 @@ def test_siem_and_collector_tokens_stay_off_the_api_tokens_page_and_api(
     assert revoke_page.status_code == 302
     assert revoke_api.status_code == 404
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 2
+
+
+def test_the_django_admin_lists_every_kind_with_a_filter_by_kind(admin_user, tenant):
+    from django.test import Client
+
+    siem_agent_create(
+        user=admin_user,
+        name="Sentinel",
+        output_format="cef",
+        send_alerts=True,
+        send_activities=True,
+    )
+    source = DataSource.objects.create(
+        tenant=tenant, name="Proxy", log_format="SQUID", log_type=114
+    )
+    log_collector_create(user=admin_user, name="Branch", data_sources=[source])
+    staff = Client()
+    staff.force_login(make_user(None, username="ops", is_staff=True, is_superuser=True))
+
+    everything = staff.get("/admin/tokens/apitoken/").content.decode()
+    siem_only = staff.get("/admin/tokens/apitoken/?kind__exact=siem").content.decode()
+
+    assert "SIEM agent: Sentinel" in everything and "Log collector: Branch" in everything
+    assert "SIEM agent: Sentinel" in siem_only and "Log collector: Branch" not in siem_only

@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User, generic_portal_url
 from accounts.roles import Role
+from extensions.models import LogCollector, SiemAgent
+from extensions.services import log_collector_create, siem_agent_create
 from security import demo as security_demo
-from security.models import Alert
+from security.models import Alert, DataSource
 from tokens.models import ApiToken, Kind
 from tokens.services import token_generate
 
@@ -119,6 +121,20 @@ class Command(BaseCommand):
 
         if not Alert.objects.for_tenant(tenant).exists():
             security_demo.seed(tenant, [username for username, *_ in DEMO_USERS])
+        admin = users["admin@contoso.com"]
+        # A SIEM agent and a log collector, so those sections are not empty (token values
+        # discarded, as above).
+        if not SiemAgent.objects.for_tenant(tenant).exists():
+            siem_agent_create(
+                user=admin, name="Contoso Sentinel", output_format="cef",
+                send_alerts=True, send_activities=True,
+            )  # fmt: skip
+        if not LogCollector.objects.for_tenant(tenant).exists():
+            log_collector_create(
+                user=admin,
+                name="Headquarters collector",
+                data_sources=DataSource.objects.for_tenant(tenant),
+            )
 
         former = users["former@contoso.com"]
         if former.deprovisioned_at is None:
