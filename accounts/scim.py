@@ -75,6 +75,9 @@ class CanProvision(IsActiveUser):
 
 class ScimView(APIView):
     authentication_classes = [ScimTokenAuthentication]
+    # Entra's provisioning cycles come in bursts; they are not the API clients the
+    # per-tenant throttle is for.
+    throttle_classes = []
     permission_classes = [CanProvision]
     token_kinds = ("scim",)
     parser_classes = [ScimJSONParser, JSONParser]

@@ -22,6 +22,7 @@ from security.models import Activity, Alert
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STREAMS = {"alerts": Alert, "activities": Activity}
+MAX_MICROS = 253402300799999999  # 9999-12-31T23:59:59.999999Z
 
 
 class BadCursor(ValueError):
@@ -49,7 +50,9 @@ def decode_cursor(cursor: str) -> dict[str, tuple[int, int]]:
         if (
             not isinstance(position, list)
             or len(position) != 2
-            or not all(isinstance(p, int) and not isinstance(p, bool) and p >= 0 for p in position)
+            or not all(isinstance(p, int) and not isinstance(p, bool) for p in position)
+            or not 0 <= position[0] <= MAX_MICROS
+            or not 0 <= position[1] < 2**63
         ):
             raise BadCursor("cursor is not one this feed gave")
         positions[name] = (position[0], position[1])

@@ -64,16 +64,21 @@ def datetime_to_ms(value: datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
+INT64 = 2**63 - 1
+
+
 def integer_value(value: Any, where: str) -> int:
-    if isinstance(value, bool):
-        raise FilterError(f"{where}: expected a number, got {json.dumps(value)}")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
-        return int(value)
-    raise FilterError(f"{where}: expected a number, got {json.dumps(value)}")
+    """A whole number that a database column can hold (64 bits), or a FilterError."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+        number = int(value)
+    if number is None or not -INT64 <= number <= INT64:
+        raise FilterError(f"{where}: expected a number, got {json.dumps(value)[:80]}")
+    return number
 
 
 def string_value(value: Any, where: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import Q
 
 from security.filters import (
+    MAX_MS,
     F,
     Field,
     FilterError,
@@ -245,7 +246,7 @@ def scan_resume_q(cursor: Any, descending: bool) -> Q:
     ):
         raise FilterError(f'{where} must be {{"after": "<cursor>"}} as nextQueryFilters gave it')
     micros, _, pk = cursor["after"].partition("_")
-    if not (micros.isdigit() and pk.isdigit()) or len(micros) > 18 or len(pk) > 18:
+    if not (micros.isdigit() and pk.isdigit()) or int(micros) > MAX_MS * 1000 or len(pk) > 18:
         raise FilterError(f"{where}.after is not a cursor this API made")
     at = _EPOCH + timedelta(microseconds=int(micros))
     if descending:

@@ -238,3 +238,25 @@ def test_bodies_that_are_not_json_objects_are_a_400(admin_api, alerts, raw, deta
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith(detail)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api/v1/alerts/", {"filters": {"severity": {"eq": [10**30]}}}),
+        ("/api/v1/alerts/", {"filters": {"severity": {"eq": ["99999999999999999999"]}}}),
+        ("/api/v1/alerts/", {"skip": 10**19}),
+        ("/api/v1/activities/", {"filters": {"service": {"neq": [-(10**20)]}}}),
+        (
+            "/api/v1/activities/",
+            {"isScan": True, "filters": {"scanCursor": {"after": "999999999999999999_1"}}},
+        ),
+        ("/api/v1/alerts/", {"filters": {"date": {"gte": 10**16}}}),
+        ("/api/v1/alerts/", {"filters": {"date": {"gte": 1.5}}}),
+    ],
+)
+def test_numbers_out_of_any_range_are_a_400_not_a_500(admin_api, alerts, path, body):
+    response = admin_api.post(path, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"]

@@ -275,3 +275,19 @@ def test_activities_stored_out_of_time_order_are_delivered_in_stored_order(admin
         older_event_stored_later.public_id,
     ]
     assert Activity.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    "position", [[10**19, 1], [1, 10**20], [-1, 0], [1.5, 2], [True, 1], "x", [1]], ids=str
+)
+def test_cursors_out_of_range_are_a_400(admin_user, position):
+    import base64
+    import json
+
+    client = agent_client(admin_user)
+    cursor = base64.urlsafe_b64encode(json.dumps({"alerts": position}).encode()).decode()
+
+    response = client.get(FEED, {"cursor": cursor})
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "cursor is not one this feed gave"

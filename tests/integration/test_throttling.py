@@ -77,3 +77,27 @@ def test_zero_turns_it_off(token_client, throttle):
     client = token_client()
 
     assert {client.get("/api/v1/me/").status_code for _ in range(40)} == {200}
+
+
+def test_scim_and_the_siem_feed_are_not_counted(token_client, admin_user, throttle, settings):
+    from rest_framework.test import APIClient
+
+    from extensions.services import siem_agent_create
+    from tokens.services import scim_token_rotate
+
+    throttle.API_THROTTLE_PER_MINUTE = 2
+    settings.SIEM_FEED_LAG_SECONDS = 0
+    keep_clear_of_the_window_end(60)
+    _, scim = scim_token_rotate(user=admin_user)
+    _, siem = siem_agent_create(
+        user=admin_user, name="S", output_format="json", send_alerts=True, send_activities=False
+    )
+    scim_client = APIClient(HTTP_AUTHORIZATION=f"Bearer {scim}")
+    siem_client = APIClient(HTTP_AUTHORIZATION=f"Token {siem}")
+
+    provisioning = {scim_client.get("/scim/v2/Users").status_code for _ in range(5)}
+    feed = {siem_client.get("/api/v1/siem/events/").status_code for _ in range(5)}
+    api = [token_client().get("/api/v1/me/").status_code for _ in range(3)]
+
+    assert (provisioning, feed) == ({200}, {200})
+    assert api == [200, 200, 429]
