@@ -72,9 +72,9 @@ def integer_value(value: Any, where: str) -> int:
     number = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20:
+    elif (isinstance(value, float) and value.is_integer()) or (
+        isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20
+    ):
         number = int(value)
     if number is None or not -INT64 <= number <= INT64:
         raise FilterError(f"{where}: expected a number, got {json.dumps(value)[:80]}")
