@@ -43,9 +43,8 @@ def http(
     headers = {"Accept": "application/json", "Content-Type": content_type}
     if token:
         headers["Authorization"] = f"Token {token}"
-    request = urllib.request.Request(
-        url or portal.api + path, data=body, method=method, headers=headers
-    )  # noqa: S310
+    target = url or portal.api + path
+    request = urllib.request.Request(target, data=body, method=method, headers=headers)  # noqa: S310
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, response.read(), dict(response.headers)
