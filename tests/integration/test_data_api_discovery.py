@@ -251,3 +251,18 @@ def test_the_admin_lists_uploads_with_their_status(admin_api, media, db):
     page = client.get("/admin/security/discoveryupload/").content.decode()
 
     assert "asa.log" in page and "File received" in page
+
+
+def test_an_upload_urls_secret_never_reaches_the_logs(admin_api, media, settings, caplog):
+    import logging
+
+    caplog.set_level(logging.DEBUG)
+    settings.DISCOVERY_UPLOAD_MAX_BYTES = 10
+    url = begin(admin_api).json()["url"]
+    secret = url.rstrip("/").rsplit("/", 1)[1]
+
+    refused = put(url, LOG)  # a 413, which Django logs with the request's path
+
+    assert refused.status_code == 413
+    assert "/discovery/upload/<redacted>/" in caplog.text
+    assert secret not in caplog.text
