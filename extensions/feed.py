@@ -136,6 +136,13 @@ def _extension(pairs: list[tuple[str, object]]) -> str:
 def cef_line(event: Event, tenant) -> str:
     record = event.record
     when = int(record.timestamp.timestamp() * 1000)
+    common = [
+        ("externalId", record.public_id),
+        ("rt", when),
+        ("start", when),
+        ("end", when),
+        ("msg", record.description),
+    ]
     if event.stream == "alerts":
         head = [
             "ALERT_" + str(record.alert_type),
@@ -144,11 +151,7 @@ def cef_line(event: Event, tenant) -> str:
         ]
         extension = _extension(
             [
-                ("externalId", record.public_id),
-                ("rt", when),
-                ("start", when),
-                ("end", when),
-                ("msg", record.description),
+                *common,
                 ("cs1Label", "portalURL"),
                 ("cs1", f"{tenant.custom_url}/api/v1/alerts/{record.public_id}/"),
                 ("cs2Label", "severity"),
@@ -159,11 +162,7 @@ def cef_line(event: Event, tenant) -> str:
         head = [record.action_type or "ACTIVITY", record.description or record.action_type, 0]
         extension = _extension(
             [
-                ("externalId", record.public_id),
-                ("rt", when),
-                ("start", when),
-                ("end", when),
-                ("msg", record.description),
+                *common,
                 ("suser", record.user_name),
                 ("destinationServiceName", record.app_name),
                 ("dvc", record.ip_address),

@@ -40,6 +40,21 @@ def _new_token(*, user, label: str, kind: str) -> tuple[ApiToken, str]:
     return token_generate(user=user, name=label[:100], kind=kind)
 
 
+def _replace_token(owner, *, by, label: str, kind: str) -> str:
+    """A new token for an agent or collector; its old one is refused from the next request."""
+    if owner.token is not None:
+        token_revoke(token=owner.token, by=by)
+    owner.token, value = _new_token(user=by, label=label, kind=kind)
+    owner.save(update_fields=["token"])
+    return value
+
+
+def _delete_with_token(owner, *, by) -> None:
+    if owner.token is not None:
+        token_revoke(token=owner.token, by=by)
+    owner.delete()
+
+
 # --- SIEM agents -------------------------------------------------------------------------------
 
 
@@ -92,18 +107,12 @@ def siem_agent_update(
 @transaction.atomic
 def siem_agent_regenerate(*, agent: SiemAgent, by) -> str:
     """A new token for the agent; the old one is refused from the next request."""
-    if agent.token is not None:
-        token_revoke(token=agent.token, by=by)
-    agent.token, value = _new_token(user=by, label=f"SIEM agent: {agent.name}", kind=Kind.SIEM)
-    agent.save(update_fields=["token"])
-    return value
+    return _replace_token(agent, by=by, label=f"SIEM agent: {agent.name}", kind=Kind.SIEM)
 
 
 @transaction.atomic
 def siem_agent_delete(*, agent: SiemAgent, by) -> None:
-    if agent.token is not None:
-        token_revoke(token=agent.token, by=by)
-    agent.delete()
+    _delete_with_token(agent, by=by)
 
 
 def siem_agent_delivered(*, agent: SiemAgent, count: int) -> None:
@@ -172,20 +181,14 @@ def log_collector_update(*, collector: LogCollector, name: str, data_sources) ->
 
 @transaction.atomic
 def log_collector_regenerate(*, collector: LogCollector, by) -> str:
-    if collector.token is not None:
-        token_revoke(token=collector.token, by=by)
-    collector.token, value = _new_token(
-        user=by, label=f"Log collector: {collector.name}", kind=Kind.LOG_COLLECTOR
+    return _replace_token(
+        collector, by=by, label=f"Log collector: {collector.name}", kind=Kind.LOG_COLLECTOR
     )
-    collector.save(update_fields=["token"])
-    return value
 
 
 @transaction.atomic
 def log_collector_delete(*, collector: LogCollector, by) -> None:
-    if collector.token is not None:
-        token_revoke(token=collector.token, by=by)
-    collector.delete()
+    _delete_with_token(collector, by=by)
 
 
 def log_collector_received(*, collector_id: int, size: int) -> None:

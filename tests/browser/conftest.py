@@ -104,3 +104,26 @@ def screenshot():
         page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
     return screenshot
+
+
+@pytest.fixture
+def contoso(transactional_db):
+    """Contoso, committed (the live server reads it from another thread)."""
+    from tests.factories import make_tenant
+
+    return make_tenant(name="Contoso", slug="contoso", region="us2")
+
+
+@pytest.fixture
+def admin(contoso):
+    """Contoso's full admin, Megan Bowen."""
+    from accounts.roles import Role
+    from tests.factories import make_user
+
+    return make_user(
+        contoso,
+        Role.GLOBAL_ADMIN,
+        username="admin@contoso.com",
+        first_name="Megan",
+        last_name="Bowen",
+    )

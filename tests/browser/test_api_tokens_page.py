@@ -10,26 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.roles import Role
-from tests.factories import make_tenant, make_token, make_user
+from tests.factories import make_token, make_user
 from tokens.models import ApiToken
 
 PAGE = "/settings/security-extensions/api-tokens/"
-
-
-@pytest.fixture
-def contoso(transactional_db):
-    return make_tenant(name="Contoso", slug="contoso", region="us2")
-
-
-@pytest.fixture
-def admin(contoso):
-    return make_user(
-        contoso,
-        Role.GLOBAL_ADMIN,
-        username="admin@contoso.com",
-        first_name="Megan",
-        last_name="Bowen",
-    )
 
 
 @pytest.fixture

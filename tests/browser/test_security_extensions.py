@@ -8,27 +8,15 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from accounts.roles import Role
 from security.models import DiscoveryUpload, UploadStatus
-from tests.factories import make_activity, make_alert, make_tenant, make_user
+from tests.factories import make_activity, make_alert
 
 
-@pytest.fixture
-def contoso(transactional_db, settings, tmp_path):
+@pytest.fixture(autouse=True)
+def _feed_and_files(settings, tmp_path):
+    """Events readable at once; uploaded logs in a directory of this test's own."""
     settings.SIEM_FEED_LAG_SECONDS = 0
     settings.MEDIA_ROOT = tmp_path
-    return make_tenant(name="Contoso", slug="contoso", region="us2")
-
-
-@pytest.fixture
-def admin(contoso):
-    return make_user(
-        contoso,
-        Role.GLOBAL_ADMIN,
-        username="admin@contoso.com",
-        first_name="Megan",
-        last_name="Bowen",
-    )
 
 
 def http(
