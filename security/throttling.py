@@ -19,13 +19,13 @@ class TenantRateThrottle(BaseThrottle):
         now = time.time()
         window = int(now // length)
         key = f"throttle:tenant:{tenant_id}:{window}"
-        # add() creates the counter once per window (it expires with it); incr() is atomic.
-        cache.add(key, 0, length + 5)
+        # One round trip in the steady state: incr() on the window's counter; only the
+        # window's first request creates it (add() is atomic, so two servers racing to
+        # create it both count).
         try:
             count = cache.incr(key)
-        except ValueError:  # the key expired between add and incr
-            cache.add(key, 1, length + 5)
-            count = 1
+        except ValueError:
+            count = 1 if cache.add(key, 1, length + 5) else cache.incr(key)
         self._wait = (window + 1) * length - now
         return count <= limit
 
