@@ -5,6 +5,20 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
+def log_format_from_log_type(apps, schema_editor):
+    """Data sources made before formats were recorded get the format their log type names."""
+    from security.log_formats import LOG_TYPE_IDS
+
+    by_type = {}
+    for log_format, log_type in sorted(LOG_TYPE_IDS.items()):
+        by_type.setdefault(log_type, log_format)
+    DataSource = apps.get_model("security", "DataSource")
+    for source in DataSource.objects.all():
+        if source.log_type in by_type:
+            source.log_format = by_type[source.log_type]
+            source.save(update_fields=["log_format"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -24,6 +38,7 @@ class Migration(migrations.Migration):
             name='log_format',
             field=models.CharField(default='GENERIC_CEF', max_length=64),
         ),
+        migrations.RunPython(log_format_from_log_type, migrations.RunPython.noop),
         migrations.AddField(
             model_name='discoveryupload',
             name='collector',
