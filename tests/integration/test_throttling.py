@@ -101,3 +101,33 @@ def test_scim_and_the_siem_feed_are_not_counted(token_client, admin_user, thrott
 
     assert (provisioning, feed) == ({200}, {200})
     assert api == [200, 200, 429]
+
+
+def test_on_redis_the_count_is_one_pipelined_round_trip(token_client, throttle, settings):
+    """The production cache: the counter lives in Redis with an expiry, and counts right."""
+    import redis
+    from django.core.cache import caches
+
+    from conftest import skip_or_fail
+
+    url = "redis://127.0.0.1:6379/14"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
+    except redis.RedisError as error:
+        skip_or_fail(f"Redis is not reachable at {url}: {error}")
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    }
+    throttle.API_THROTTLE_PER_MINUTE = 3
+    client = token_client()
+    keep_clear_of_the_window_end(60)
+
+    statuses = [client.get("/api/v1/me/").status_code for _ in range(4)]
+
+    assert statuses == [200, 200, 200, 429]
+    raw = redis.Redis.from_url(url)
+    (key,) = raw.keys("*throttle:tenant:*")
+    assert int(raw.get(key)) == 4
+    assert 0 < raw.ttl(key) <= 65
+    assert caches["default"].__class__.__name__ == "RedisCache"
+    raw.flushdb()
