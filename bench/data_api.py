@@ -45,6 +45,12 @@ QUERIES = {
         "limit": 100,
         "sortDirection": "desc",
     },
+    "page: one user, by stored time": {
+        "filters": {"user.username": {"eq": ["user7@contoso.com"]}},
+        "sortField": "created",
+        "sortDirection": "desc",
+        "limit": 100,
+    },
     "page: action type, by stored time": {
         "filters": {"actionType": {"eq": ["FileDownloaded"]}},
         "sortField": "created",

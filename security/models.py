@@ -236,13 +236,22 @@ class Activity(models.Model):
             models.Index(
                 fields=["tenant", "entity_key", "timestamp", "id"], name="activity_tenant_entity"
             ),
-            # sortField=created under the broad equality filters (an app, an action type):
-            # without these, a page would sort every matching row.
+            # The same narrowings sorted by stored time (sortField=created): without these, a
+            # page would sort every matching row.
             models.Index(
                 fields=["tenant", "service", "created", "id"], name="activity_service_created"
             ),
             models.Index(
                 fields=["tenant", "action_type", "created", "id"], name="activity_action_created"
+            ),
+            models.Index(
+                fields=["tenant", "user_name", "created", "id"], name="activity_user_created"
+            ),
+            models.Index(
+                fields=["tenant", "ip_address", "created", "id"], name="activity_ip_created"
+            ),
+            models.Index(
+                fields=["tenant", "entity_key", "created", "id"], name="activity_entity_created"
             ),
         ]
 
