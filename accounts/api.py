@@ -9,6 +9,7 @@ from accounts.models import User
 from accounts.permissions import has_capability
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision
+from config.paths import row_by_path_id
 
 CanManageUsers = has_capability(Capability.SETTINGS_MANAGE)
 
@@ -30,11 +31,10 @@ def tenant_users(request):
 
 
 def get_tenant_user(request, user_id: str) -> User:
-    if user_id.isascii() and user_id.isdigit() and len(user_id) <= 18:
-        user = tenant_users(request).filter(pk=int(user_id)).first()
-        if user is not None:
-            return user
-    raise exceptions.NotFound("User not found.")
+    user = row_by_path_id(tenant_users(request), user_id)
+    if user is None:
+        raise exceptions.NotFound("User not found.")
+    return user
 
 
 class UserPagination(PageNumberPagination):

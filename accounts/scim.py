@@ -26,6 +26,7 @@ from accounts.models import User
 from accounts.permissions import IsActiveUser
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision
+from config.paths import row_by_path_id
 from tokens.authentication import ApiTokenAuthentication
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -101,11 +102,10 @@ class ScimView(APIView):
         return User.objects.filter(tenant_id=self.request.user.tenant_id, is_active=True)
 
     def get_user(self, user_id: str) -> User:
-        if user_id.isascii() and user_id.isdigit() and len(user_id) <= 18:
-            user = self.users().filter(pk=int(user_id)).first()
-            if user is not None:
-                return user
-        raise ScimError(f"User {user_id} not found", status.HTTP_404_NOT_FOUND)
+        user = row_by_path_id(self.users(), user_id)
+        if user is None:
+            raise ScimError(f"User {user_id} not found", status.HTTP_404_NOT_FOUND)
+        return user
 
     def resource(self, user: User) -> dict:
         location = self.request.build_absolute_uri(

@@ -5,6 +5,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import EntraCredential
 from accounts.permissions import IsPortalUser, request_capabilities
+from config.paths import row_by_path_id
 from tokens.filters import TokenFilter
 from tokens.models import ApiToken, Status
 from tokens.services import token_generate, token_revoke
@@ -35,12 +36,10 @@ def visible_tokens(request):
 
 
 def get_visible_token(request, token_id: str) -> ApiToken:
-    # The URL takes any string so that a malformed id is a JSON 404, not a 500 or an HTML page.
-    if token_id.isascii() and token_id.isdigit() and len(token_id) <= 18:
-        token = visible_tokens(request).filter(pk=int(token_id)).first()
-        if token is not None:
-            return token
-    raise exceptions.NotFound("Token not found.")
+    token = row_by_path_id(visible_tokens(request), token_id)
+    if token is None:
+        raise exceptions.NotFound("Token not found.")
+    return token
 
 
 class TokenPagination(PageNumberPagination):
