@@ -111,6 +111,7 @@ def entra_settings(fake_entra_server, settings):
     fake.accounts.clear()
     fake.clients.clear()
     fake.requests.clear()
+    fake.keys_delay = 0.0
     fake.add_client(PORTAL_CLIENT_ID, PORTAL_CLIENT_SECRET, name="Portal")
     settings.ENTRA_CLIENT_ID = settings.SOCIAL_AUTH_ENTRA_KEY = PORTAL_CLIENT_ID
     settings.ENTRA_CLIENT_SECRET = settings.SOCIAL_AUTH_ENTRA_SECRET = PORTAL_CLIENT_SECRET

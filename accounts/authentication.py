@@ -22,7 +22,11 @@ from tokens.authentication import DEPROVISIONED_OWNER
 
 class KeysUnavailable(exceptions.APIException):
     status_code = 503
-    default_detail = "Entra's signing keys could not be fetched; try again shortly."
+    default_detail = "Entra's signing keys are unavailable right now; try again shortly."
+
+    def __init__(self, wait: int) -> None:
+        super().__init__()
+        self.wait = wait  # DRF sends it as Retry-After
 
 
 @dataclass(frozen=True)
@@ -94,7 +98,7 @@ class EntraBearerAuthentication(BaseAuthentication):
         except entra.TokenRefused as refusal:
             raise exceptions.AuthenticationFailed(str(refusal)) from None
         except entra.KeysUnavailable as error:
-            raise KeysUnavailable(str(error)) from None
+            raise KeysUnavailable(error.retry_after) from None
 
         tenant = Tenant.objects.filter(entra_tenant_id=uuid.UUID(str(claims["tid"]))).first()
         if tenant is None:
@@ -104,8 +108,20 @@ class EntraBearerAuthentication(BaseAuthentication):
         tenant_host = getattr(request._request, "tenant_host", None)
         if tenant_host is not None and (tenant.slug, tenant.region) != tenant_host:
             raise exceptions.AuthenticationFailed("The token is for another tenant's portal")
+        # Entra writes `scp` as one space-separated string and `roles` as a list of strings;
+        # a token (even a correctly signed one) that says otherwise grants nothing.
         if "scp" in claims:
+            if not isinstance(claims["scp"], str):
+                raise exceptions.AuthenticationFailed(
+                    "Malformed token: 'scp' must be a space-separated string of permissions"
+                )
             return self._user_context(tenant, claims)
+        if "roles" in claims and not (
+            isinstance(claims["roles"], list) and all(isinstance(r, str) for r in claims["roles"])
+        ):
+            raise exceptions.AuthenticationFailed(
+                "Malformed token: 'roles' must be a list of permission names"
+            )
         return self._application_context(tenant, claims)
 
     def authenticate_header(self, request) -> str:

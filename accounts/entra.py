@@ -7,6 +7,7 @@ several app servers share one copy (Redis in production) and a key rotation cost
 """
 
 import json
+import logging
 import urllib.error
 import urllib.request
 import uuid
@@ -16,14 +17,25 @@ import jwt
 from django.conf import settings
 from django.core.cache import cache
 
+from accounts.models import Tenant
 from accounts.roles import Capability, Role
+
+logger = logging.getLogger(__name__)
 
 ALGORITHM = "RS256"
 JWKS_CACHE_KEY = "entra:jwks:{url}"
 JWKS_TTL = 24 * 3600
-# A token naming a key id we do not have makes us fetch the key set again, but only once per
-# key id in this interval, so a stream of made-up key ids cannot turn us into a load on Entra.
-JWKS_REFETCH_INTERVAL = 300
+# A token naming a key id we do not have makes us fetch the key set again (Entra rotates its
+# keys), but the key id is the caller's choice, so the bounds are not per key id: at most one
+# such refetch per tenant in JWKS_REFETCH_PER_TENANT seconds, and one for all tenants together
+# in JWKS_REFETCH_GLOBAL. Entra publishes a new key weeks before it signs with it, so a
+# legitimate token almost never needs a refetch at all.
+JWKS_REFETCH_PER_TENANT = 300
+JWKS_REFETCH_GLOBAL = 60
+# After a failed fetch nobody waits for Entra again for this long: the answer is a 503 at once.
+JWKS_FAILURE_BACKOFF = 30
+_FETCHING = "entra:jwks:fetching"
+_DOWN = "entra:jwks:down"
 
 # What Entra may grant through `roles` (application context) or `scp` (user context). The
 # documentation writes them both `Investigation.read` and `Investigation.Read`, so they are
@@ -40,7 +52,12 @@ class TokenRefused(Exception):
 
 
 class KeysUnavailable(Exception):
-    """Entra's key set could not be fetched: our problem, not the caller's."""
+    """Entra's key set could not be fetched: our problem, not the caller's. `retry_after` is
+    how many seconds the caller should wait."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Entra's signing keys are unavailable; retry after {retry_after}s")
+        self.retry_after = retry_after
 
 
 def sso_enabled() -> bool:
@@ -102,26 +119,58 @@ def _fetch_jwks(url: str) -> dict[str, dict]:
     try:
         with urllib.request.urlopen(url, timeout=settings.ENTRA_HTTP_TIMEOUT) as response:  # noqa: S310 (URL from settings)
             document = json.load(response)
+        keys = document.get("keys") if isinstance(document, dict) else None
+        if not isinstance(keys, list):
+            raise ValueError("the document has no list of keys")
     except (urllib.error.URLError, OSError, ValueError) as error:
-        raise KeysUnavailable(f"Entra's signing keys could not be fetched: {error}") from error
-    keys = document.get("keys") if isinstance(document, dict) else None
-    if not isinstance(keys, list):
-        raise KeysUnavailable("Entra's signing key set is malformed.")
+        logger.warning("Entra's signing keys could not be fetched from %s: %s", url, error)
+        cache.set(_DOWN, 1, JWKS_FAILURE_BACKOFF)
+        raise KeysUnavailable(JWKS_FAILURE_BACKOFF) from error
     by_kid = {key["kid"]: key for key in keys if isinstance(key, dict) and "kid" in key}
     cache.set(JWKS_CACHE_KEY.format(url=url), by_kid, JWKS_TTL)
     return by_kid
 
 
-def signing_key(kid: str) -> dict | None:
-    """The published key with this id: from the shared cache, or fetched when the cache is
-    empty, or fetched once more when the id is new (Entra rotates its keys)."""
+def _connected(tid: Any) -> bool:
+    try:
+        directory = uuid.UUID(str(tid))
+    except ValueError:
+        return False
+    return Tenant.objects.filter(entra_tenant_id=directory).exists()
+
+
+def _may_refetch(tid: Any) -> bool:
+    """Whether a token of this (claimed, not yet verified) tenant may cause a refetch now:
+    the tenant must be connected, and both the tenant's and the global budget must allow."""
+    if cache.get(_DOWN) or not _connected(tid):
+        return False
+    tenant_key = f"entra:jwks:refetch:{str(tid).lower()}"
+    if not cache.add(tenant_key, 1, JWKS_REFETCH_PER_TENANT):
+        return False
+    if not cache.add("entra:jwks:refetch", 1, JWKS_REFETCH_GLOBAL):
+        cache.delete(tenant_key)  # the tenant's turn was not used
+        return False
+    return True
+
+
+def signing_key(kid: str, tid: Any = None) -> dict | None:
+    """The published key with this id: from the shared cache; fetched by one request at a
+    time when the cache is empty; fetched once more when the id is new, within the bounds
+    above. Raises KeysUnavailable (with the seconds to wait) when Entra cannot be asked."""
     url = settings.ENTRA_JWKS_URL
     keys = cache.get(JWKS_CACHE_KEY.format(url=url))
     if keys is None:
-        keys = _fetch_jwks(url)
+        if cache.get(_DOWN):
+            raise KeysUnavailable(JWKS_FAILURE_BACKOFF)  # Entra failed a moment ago
+        if not cache.add(_FETCHING, 1, int(settings.ENTRA_HTTP_TIMEOUT) + 1):
+            raise KeysUnavailable(5)  # another request is asking Entra right now
+        try:
+            keys = _fetch_jwks(url)
+        finally:
+            cache.delete(_FETCHING)
     if kid in keys:
         return keys[kid]
-    if cache.add(f"entra:jwks:miss:{kid}", 1, JWKS_REFETCH_INTERVAL):
+    if _may_refetch(tid):
         return _fetch_jwks(url).get(kid)
     return None
 
@@ -150,7 +199,11 @@ def verify_access_token(token: str) -> dict[str, Any]:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise TokenRefused("The token names no signing key (kid)")
-    jwk = signing_key(kid)
+    try:
+        unverified = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise TokenRefused("Malformed bearer token") from None
+    jwk = signing_key(kid, unverified.get("tid") if isinstance(unverified, dict) else None)
     if jwk is None:
         raise TokenRefused("Invalid token signature: unknown signing key")
     try:

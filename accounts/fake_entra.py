@@ -84,6 +84,7 @@ class FakeEntra:
         self.accounts: dict[str, Account] = {}
         self.clients: dict[str, Client] = {}
         self.requests: list[str] = []  # every path asked for, in order
+        self.keys_delay = 0.0  # seconds the key set takes to answer (a slow Entra)
         self._codes: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
@@ -243,6 +244,7 @@ class FakeEntra:
         directory, rest = segments[0], "/".join(segments[1:])
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         if rest in {"discovery/v2.0/keys", "discovery/keys"}:
+            time.sleep(self.keys_delay)  # a slow Entra, for the tests that need one
             self._json(handler, 200, {"keys": [self.key.jwk]})
         elif rest == "v2.0/.well-known/openid-configuration":
             base = f"{self.url}/{directory}"

@@ -69,6 +69,12 @@ class HasCapabilityFor(IsActiveUser):
         if request.method == "OPTIONS":
             return True
         method = "GET" if request.method == "HEAD" else request.method
+        if request.method.lower() not in view.http_method_names or not hasattr(
+            view, request.method.lower()
+        ):
+            # No such method here: let the view answer 405 with Allow, not a 403 that names
+            # no permission. (A handler missing from `capabilities` is refused below.)
+            return True
         needed = view.capabilities.get(method, ())
         held = request_capabilities(request)
         if not any(capability in held for capability in needed):

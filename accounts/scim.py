@@ -17,7 +17,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from rest_framework import exceptions, status
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -27,6 +26,8 @@ from accounts.permissions import IsActiveUser
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision
 from config.paths import row_by_path_id
+from core.inputs import parse_int
+from core.parsers import JSONParser
 from tokens.authentication import ApiTokenAuthentication
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -34,6 +35,7 @@ LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 MAX_COUNT = 100
+MAX_START = 2**31
 
 _FILTER = re.compile(r'^\s*(userName|externalId)\s+eq\s+"((?:[^"\\]|\\.)*)"\s*$', re.IGNORECASE)
 
@@ -242,14 +244,14 @@ class UsersScim(ScimView):
 
     @staticmethod
     def _paging(params) -> tuple[int, int]:
-        try:
-            start = max(int(params.get("startIndex", 1)), 1)
-            count = min(max(int(params.get("count", MAX_COUNT)), 0), MAX_COUNT)
-        except ValueError:
-            raise ScimError(
-                "startIndex and count must be integers", scim_type="invalidValue"
-            ) from None
-        return start, count
+        """RFC 7644 3.4.2.4: a startIndex below 1 means 1, a negative count means 0. Past
+        MAX_START no tenant has users: the page is empty (an OFFSET that large would not fit
+        the database's integer)."""
+        start = parse_int(params.get("startIndex", "1"))
+        count = parse_int(params.get("count", str(MAX_COUNT)))
+        if start is None or count is None:
+            raise ScimError("startIndex and count must be integers", scim_type="invalidValue")
+        return min(max(start, 1), MAX_START), min(max(count, 0), MAX_COUNT)
 
     @transaction.atomic
     def post(self, request):

@@ -1,6 +1,7 @@
 """One place that turns errors into API answers: every error body has a "detail"."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import JsonResponse
 from django.views import defaults
 from rest_framework import exceptions
@@ -8,6 +9,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from accounts.middleware import API_PREFIXES
+from core.errors import Conflict
 
 
 def _first_message(data) -> str:
@@ -22,9 +24,20 @@ def _first_message(data) -> str:
     return str(data)
 
 
+class ConflictError(exceptions.APIException):
+    status_code = 409
+    default_detail = "The change conflicts with the current state; reload and try again."
+
+
 def api_exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, Conflict):
+        exc = ConflictError(exc.detail)
+    elif isinstance(exc, IntegrityError):
+        # A constraint that a service's own check did not foresee, lost to a concurrent
+        # request: the transaction was rolled back, nothing was written.
+        exc = ConflictError()
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -34,6 +34,16 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
 
 
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+
+
 def env_list(name: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
 
@@ -96,6 +106,7 @@ INSTALLED_APPS = [
     "social_django",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "core",
     "accounts",
     "tokens",
     "security",
@@ -106,6 +117,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Outside everything that may reach the database or the cache: NUL addresses, JSON errors
+    # under the API, 503 when PostgreSQL or Redis is out of reach.
+    "core.middleware.ResilienceMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -147,6 +161,9 @@ DATABASES = {
         conn_health_checks=env_bool("CONN_HEALTH_CHECKS", False),
     )
 }
+# A database that does not answer is a 503 within this many seconds (core/middleware.py),
+# not a worker held for the operating system's TCP timeout.
+DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The token lookup runs as a prepared statement (tokens/selectors.py). Behind a pooler in
     # transaction mode that does not keep prepared statements (PgBouncer < 1.21), set
@@ -155,6 +172,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"]["PREPARE_TOKEN_LOOKUP"] = True
         # Lets psycopg prepare at all; Django's own cursors bind on the client and never do.
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets readers and the once-a-minute last_used_at writer proceed together.
@@ -167,9 +185,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache -----------------------------------------------------------------------------------
 # One shared cache (Redis) when several app servers run: throttle counters, login-failure
 # limits and Entra key sets must agree across them. In-process memory otherwise.
+# Redis that does not answer within REDIS_TIMEOUT_SECONDS is left for REDIS_RETRY_SECONDS
+# while this process keeps the same things in its own memory (core/cache.py says what that
+# means for each use).
+REDIS_TIMEOUT_SECONDS = env_float("REDIS_TIMEOUT_SECONDS", 0.5)
 if redis_url := os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        "default": {
+            "BACKEND": "core.cache.ResilientRedisCache",
+            "LOCATION": redis_url,
+            "OPTIONS": {
+                "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+                "socket_timeout": REDIS_TIMEOUT_SECONDS,
+                "retry_seconds": env_float("REDIS_RETRY_SECONDS", 10),
+            },
+        }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -225,7 +255,9 @@ ENTRA_AUTHORITY = os.environ.get("ENTRA_AUTHORITY", "https://login.microsoftonli
 ENTRA_V1_ISSUER = os.environ.get("ENTRA_V1_ISSUER", "https://sts.windows.net/{tid}/")
 ENTRA_JWKS_URL = os.environ.get("ENTRA_JWKS_URL", f"{ENTRA_AUTHORITY}/common/discovery/v2.0/keys")
 ENTRA_LEEWAY_SECONDS = env_int("ENTRA_LEEWAY_SECONDS", 60)
-ENTRA_HTTP_TIMEOUT = env_int("ENTRA_HTTP_TIMEOUT", 5)
+# Short: a request that needs a key set fetch waits at most this long (accounts/entra.py
+# bounds how often anyone may make it wait).
+ENTRA_HTTP_TIMEOUT = env_float("ENTRA_HTTP_TIMEOUT", 2)
 
 
 def _role_map() -> dict[str, str]:
@@ -340,9 +372,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    # DRF's parsers, refusing deep nesting, NUL and lone surrogates with a 400.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.JSONParser",
-        "rest_framework.parsers.FormParser",
+        "core.parsers.JSONParser",
+        "core.parsers.FormParser",
     ],
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["security.throttling.TenantRateThrottle"],

@@ -9,12 +9,13 @@ from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
+from core.inputs import text_problem
+from core.parsers import FormParser, JSONParser, MultiPartParser
 from extensions.models import LogCollector
 from extensions.services import log_collector_received
 from security import resources, services
@@ -357,7 +358,7 @@ def _entity(tenant, pk: str) -> Entity:
         if key["saas"] is not None:
             lookup["saas"] = key["saas"]
         return _one(entities.order_by("saas"), **lookup)
-    if len(pk) <= 64:
+    if len(pk) <= 64 and text_problem(pk) is None:
         return _one(entities.order_by("saas"), entity_id=pk)
     raise exceptions.NotFound("Not found.")
 

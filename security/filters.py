@@ -17,6 +17,8 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from core.inputs import InputError, load_json, parse_int
+
 # The operators this API implements. The reference also lists deq, descendantof and
 # ndescendantof, which no field here takes and no client example uses.
 OPERATORS = frozenset(
@@ -72,10 +74,10 @@ def integer_value(value: Any, where: str) -> int:
     number = None
     if isinstance(value, int) and not isinstance(value, bool):
         number = value
-    elif (isinstance(value, float) and value.is_integer()) or (
-        isinstance(value, str) and value.strip().lstrip("-").isdigit() and len(value) < 20
-    ):
+    elif isinstance(value, float) and value.is_integer():
         number = int(value)
+    elif isinstance(value, str):
+        number = parse_int(value)  # ASCII digits only: "²" and "--1" are not numbers
     if number is None or not -INT64 <= number <= INT64:
         raise FilterError(f"{where}: expected a number, got {json.dumps(value)[:80]}")
     return number
@@ -287,9 +289,9 @@ def parse_list_request(request, *, scan_allowed: bool = False) -> ListRequest:
     filters = data.get("filters", {})
     if isinstance(filters, str):
         try:
-            filters = json.loads(filters) if filters.strip() else {}
-        except ValueError:
-            raise FilterError("filters is not valid JSON") from None
+            filters = load_json(filters, "filters") if filters.strip() else {}
+        except InputError as error:
+            raise FilterError(str(error)) from None
     if filters is None:
         filters = {}
     if not isinstance(filters, dict):
@@ -315,7 +317,9 @@ def parse_list_request(request, *, scan_allowed: bool = False) -> ListRequest:
         )
 
     direction = data.get("sortDirection")
-    if direction is not None and direction not in {"asc", "desc"}:
+    if direction is not None and (
+        not isinstance(direction, str) or direction not in {"asc", "desc"}
+    ):
         raise FilterError("sortDirection must be asc or desc")
     sort_field = data.get("sortField")
     if sort_field is not None and not isinstance(sort_field, str):

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from core.inputs import InputError, check_tree, parse_int
 from security.filters import (
     MAX_MS,
     F,
@@ -235,6 +236,13 @@ def scan_cursor(activity: Activity) -> str:
     return f"{micros}_{activity.pk}"
 
 
+def _cursor_part(text: str) -> int | None:
+    """A non-negative number of ASCII digits, as scan_cursor writes them."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return parse_int(text)
+
+
 def scan_resume_q(cursor: Any, descending: bool) -> Q:
     """Rows after the cursor in scan order. The first condition alone bounds an index range;
     the second only sorts out the rows that share the cursor's time."""
@@ -246,9 +254,10 @@ def scan_resume_q(cursor: Any, descending: bool) -> Q:
     ):
         raise FilterError(f'{where} must be {{"after": "<cursor>"}} as nextQueryFilters gave it')
     micros, _, pk = cursor["after"].partition("_")
-    if not (micros.isdigit() and pk.isdigit()) or int(micros) > MAX_MS * 1000 or len(pk) > 18:
+    micros_value, pk_value = _cursor_part(micros), _cursor_part(pk)
+    if micros_value is None or pk_value is None or micros_value > MAX_MS * 1000:
         raise FilterError(f"{where}.after is not a cursor this API made")
-    at = _EPOCH + timedelta(microseconds=int(micros))
+    at, pk = _EPOCH + timedelta(microseconds=micros_value), pk_value
     if descending:
         return Q(timestamp__lte=at) & (Q(timestamp__lt=at) | Q(timestamp=at, pk__lt=int(pk)))
     return Q(timestamp__gte=at) & (Q(timestamp__gt=at) | Q(timestamp=at, pk__gt=int(pk)))
@@ -358,8 +367,8 @@ def parse_entity_pk(pk: str) -> dict | None:
     padded = pk + "=" * (-len(pk) % 4)
     for decode in (base64.b64decode, base64.urlsafe_b64decode):
         try:
-            key = json.loads(decode(padded.encode("ascii")))
-        except (binascii.Error, ValueError, UnicodeError):
+            key = check_tree(json.loads(decode(padded.encode("ascii"))), "pk")
+        except (binascii.Error, ValueError, UnicodeError, RecursionError, InputError):
             continue
         if (
             isinstance(key, dict)

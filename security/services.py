@@ -14,6 +14,8 @@ from django.core.files.base import File as DjangoFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import Conflict
+from core.inputs import parse_int
 from security.log_formats import LOG_TYPE_IDS
 from security.models import (
     Activity,
@@ -98,8 +100,8 @@ def _clean_subnet(data: dict) -> dict:
     if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
         errors["name"] = "name is required: a string of at most 200 characters."
     category = data.get("category")
-    if isinstance(category, str) and category.strip().isdigit():
-        category = int(category)  # the management script sends it as read from a CSV
+    if isinstance(category, str) and parse_int(category) is not None:
+        category = parse_int(category)  # the management script sends it as read from a CSV
     if isinstance(category, bool) or category not in IpCategory.values:
         errors["category"] = (
             "category must be one of 1 Corporate, 2 Administrative, 3 Risky, 4 VPN, "
@@ -142,16 +144,22 @@ def _clean_subnet(data: dict) -> dict:
     }
 
 
+def _name_taken(name: str) -> Conflict:
+    return Conflict(f"name: An IP range named {name!r} exists.")
+
+
 @transaction.atomic
 def subnet_create(*, tenant, data: dict) -> Subnet:
+    """A new IP range; a name the tenant already uses is a Conflict, also when a concurrent
+    request takes it between the check and the insert (the unique constraint decides)."""
     fields = _clean_subnet(data)
     if Subnet.objects.for_tenant(tenant).filter(name=fields["name"]).exists():
-        raise ValidationError({"name": f"An IP range named {fields['name']!r} exists."})
+        raise _name_taken(fields["name"])
     try:
         with transaction.atomic():
             return Subnet.objects.create(tenant=tenant, last_modified=timezone.now(), **fields)
     except IntegrityError:  # a concurrent create took the name
-        raise ValidationError({"name": f"An IP range named {fields['name']!r} exists."}) from None
+        raise _name_taken(fields["name"]) from None
 
 
 @transaction.atomic
@@ -165,11 +173,15 @@ def subnet_update(*, subnet: Subnet, data: dict) -> Subnet:
         .exists()
     )
     if taken:
-        raise ValidationError({"name": f"An IP range named {fields['name']!r} exists."})
+        raise _name_taken(fields["name"])
     for name, value in fields.items():
         setattr(subnet, name, value)
     subnet.last_modified = timezone.now()
-    subnet.save()
+    try:
+        with transaction.atomic():
+            subnet.save()
+    except IntegrityError:  # a concurrent rename took the name
+        raise _name_taken(fields["name"]) from None
     return subnet
 
 

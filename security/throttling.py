@@ -6,27 +6,19 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.throttling import BaseThrottle
+
+from core.cache import ResilientRedisCache, local_count
 
 
 def count_request(key: str, lifetime: int) -> int:
-    """Adds one to the window's counter and returns it. On Redis, one round trip (INCR and
-    EXPIRE in a pipeline; Django's own incr() asks EXISTS first); elsewhere, Django's cache
-    API (incr, and add() for the window's first request, atomic so racing servers both
-    count)."""
+    """Adds one to the window's counter and returns it: on Redis one pipelined round trip,
+    with this process's memory standing in while Redis is out of reach (core/cache.py);
+    elsewhere Django's cache API."""
     cache = caches["default"]
-    if isinstance(cache, RedisCache):
-        full_key = cache.make_and_validate_key(key)
-        pipeline = cache._cache.get_client(full_key, write=True).pipeline()
-        pipeline.incr(full_key)
-        pipeline.expire(full_key, lifetime)
-        count, _ = pipeline.execute()
-        return count
-    try:
-        return cache.incr(key)
-    except ValueError:
-        return 1 if cache.add(key, 1, lifetime) else cache.incr(key)
+    if isinstance(cache, ResilientRedisCache):
+        return cache.count(key, lifetime)
+    return local_count(cache, key, lifetime)
 
 
 class TenantRateThrottle(BaseThrottle):

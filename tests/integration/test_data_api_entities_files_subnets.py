@@ -225,8 +225,11 @@ def test_names_are_unique_in_a_tenant(admin_api, tenant, other_tenant):
         "/api/v1/subnet/create_rule/", {**RANGE, "name": "other"}, format="json"
     )
 
-    assert taken.json()["detail"] == "name: An IP range named 'range name' exists."
-    assert rename.status_code == 400
+    assert (taken.status_code, taken.json()) == (
+        409,
+        {"detail": "name: An IP range named 'range name' exists."},
+    )
+    assert rename.status_code == 409
     assert elsewhere.status_code == 200
 
 

@@ -402,11 +402,89 @@ def test_an_unknown_key_id_costs_at_most_one_refetch(api_client, entra):
     assert keys_fetches(entra) == 2  # the first fetch, and one refetch for the new key id
 
 
-def test_an_unreachable_key_set_is_a_503_not_a_500(api_client, entra, settings):
+def test_an_unreachable_key_set_is_a_503_with_retry_after_and_no_internal_text(
+    api_client, entra, settings
+):
     token = app_token(entra)
     settings.ENTRA_JWKS_URL = "http://127.0.0.1:9/keys"  # discard port: nothing listens
 
     response = api_client.get("/api/v1/me/", **bearer(token))
 
     assert response.status_code == 503
-    assert response.json()["detail"].startswith("Entra's signing keys could not be fetched")
+    assert response.json() == {
+        "detail": "Entra's signing keys are unavailable right now; try again shortly."
+    }
+    assert response["Retry-After"] == "30"
+
+
+def test_random_key_ids_cost_one_refetch_per_tenant_not_one_per_key_id(api_client, entra):
+    api_client.get("/api/v1/me/", **bearer(app_token(entra)))  # the first fetch
+    claims = jwt.decode(app_token(entra), options={"verify_signature": False})
+
+    statuses = {
+        api_client.get("/api/v1/me/", **bearer(SigningKey().sign(claims))).status_code
+        for _ in range(100)
+    }
+
+    assert statuses == {401}
+    assert keys_fetches(entra) == 2  # the first fetch, and one refetch for all 100 key ids
+
+
+def test_tokens_of_a_directory_not_connected_here_cause_no_refetch(api_client, entra):
+    api_client.get("/api/v1/me/", **bearer(app_token(entra)))
+    claims = jwt.decode(app_token(entra), options={"verify_signature": False})
+    claims["tid"] = str(uuid.uuid4())
+
+    response = api_client.get("/api/v1/me/", **bearer(SigningKey().sign(claims)))
+
+    refused(response, "Invalid token signature: unknown signing key")
+    assert keys_fetches(entra) == 1
+
+
+def test_the_refetch_budget_is_shared_by_all_tenants(api_client, entra, other_tenant):
+    other_tenant.entra_tenant_id = uuid.uuid4()
+    other_tenant.save()
+    api_client.get("/api/v1/me/", **bearer(app_token(entra)))
+    for tid in (entra.tid, str(other_tenant.entra_tenant_id)):
+        claims = jwt.decode(app_token(entra), options={"verify_signature": False})
+        claims["tid"] = tid
+        api_client.get("/api/v1/me/", **bearer(SigningKey().sign(claims)))
+
+    assert keys_fetches(entra) == 2  # the second tenant found the minute's refetch spent
+
+
+def test_a_slow_entra_holds_one_request_and_the_others_get_a_503_at_once(
+    api_client, entra, settings
+):
+    settings.ENTRA_HTTP_TIMEOUT = 0.3
+    entra.keys_delay = 1.0  # longer than the timeout: the fetch fails
+    token = app_token(entra)
+
+    first = api_client.get("/api/v1/me/", **bearer(token))
+    later = [api_client.get("/api/v1/me/", **bearer(token)) for _ in range(5)]
+
+    assert first.status_code == 503
+    assert [r.status_code for r in later] == [503] * 5
+    assert {r["Retry-After"] for r in later} == {"30"}
+    assert keys_fetches(entra) == 1  # nobody else waited for Entra during the back-off
+
+
+@pytest.mark.parametrize("scp", [["Investigation.read"], 7, None, {"a": 1}])
+def test_a_signed_token_whose_scp_is_not_a_string_is_refused(api_client, entra, operator, scp):
+    token = user_token(entra, operator, scp="placeholder")
+    claims = jwt.decode(token, options={"verify_signature": False})
+    claims["scp"] = scp
+
+    response = api_client.get("/api/v1/me/", **bearer(entra.sign(claims)))
+
+    refused(response, "Malformed token: 'scp' must be a space-separated string of permissions")
+
+
+@pytest.mark.parametrize("roles", ["Investigation.read", 7, [1, 2], [["Investigation.read"]]])
+def test_a_signed_token_whose_roles_are_not_a_list_of_names_is_refused(api_client, entra, roles):
+    claims = jwt.decode(app_token(entra), options={"verify_signature": False})
+    claims["roles"] = roles
+
+    response = api_client.get("/api/v1/me/", **bearer(entra.sign(claims)))
+
+    refused(response, "Malformed token: 'roles' must be a list of permission names")

@@ -115,9 +115,7 @@ def test_on_redis_the_count_is_one_pipelined_round_trip(token_client, throttle, 
         redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
     except redis.RedisError as error:
         skip_or_fail(f"Redis is not reachable at {url}: {error}")
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
-    }
+    settings.CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": url}}
     throttle.API_THROTTLE_PER_MINUTE = 3
     client = token_client()
     keep_clear_of_the_window_end(60)
@@ -129,5 +127,6 @@ def test_on_redis_the_count_is_one_pipelined_round_trip(token_client, throttle, 
     (key,) = raw.keys("*throttle:tenant:*")
     assert int(raw.get(key)) == 4
     assert 0 < raw.ttl(key) <= 65
-    assert caches["default"].__class__.__name__ == "RedisCache"
+    assert caches["default"].__class__.__name__ == "ResilientRedisCache"
+    assert caches["default"].available
     raw.flushdb()

@@ -60,7 +60,7 @@ def test_names_in_any_script_up_to_100_characters_are_accepted(api_client, reade
         ({"name": ""}, "name: Enter a token name."),
         ({"name": "   "}, "name: Enter a token name."),
         ({"name": "x" * 101}, "name: Token names are at most 100 characters; this one has 101."),
-        ({"name": "bad\x00name"}, "name: Null characters are not allowed."),
+        ({"name": "bad\x00name"}, "name contains a NUL character"),
         (
             {"name": "line\nbreak"},
             "name: Token names cannot contain control or invisible characters.",
