@@ -13,7 +13,7 @@ attribute mappings say.
 
 import re
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from rest_framework import exceptions, status
@@ -211,6 +211,18 @@ def _set_active(user: User, active: bool | None) -> None:
         user_reprovision(user=user)
 
 
+def _save(user: User) -> None:
+    """Saves the user; a concurrent request that took the same userName between our check
+    and this write is a 409, as the check itself would have answered."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ScimError(
+            f"A user named {user.username} exists", status.HTTP_409_CONFLICT, "uniqueness"
+        ) from None
+
+
 def _username_taken(user: User) -> bool:
     return User.objects.filter(username__iexact=user.username).exclude(pk=user.pk).exists()
 
@@ -275,7 +287,7 @@ class UsersScim(ScimView):
             raise ScimError(
                 f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness"
             )
-        user.save()
+        _save(user)
         _set_active(user, True if active is None else active)
         return Response(self.resource(user), status=status.HTTP_201_CREATED)
 
@@ -315,7 +327,7 @@ class UserScim(ScimView):
             raise ScimError(
                 f"A user named {user.username} exists", status.HTTP_409_CONFLICT, "uniqueness"
             )
-        user.save()
+        _save(user)
         _set_active(user, active)
         user.refresh_from_db()
         return Response(self.resource(user))

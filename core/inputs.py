@@ -54,7 +54,8 @@ def check_text(text: str, where: str) -> str:
 def check_tree(value: Any, where: str = "the body", max_depth: int = MAX_DEPTH) -> Any:
     """Walks a parsed JSON value without recursion: at most `max_depth` levels of objects and
     lists, and no key or string that a database cannot store. Returns the value."""
-    stack = [(value, 1, "")]
+    # Paths name what the caller sent: "name" in a body, "filters.title.eq[0]" in filters.
+    stack = [(value, 1, "" if where == "the body" else where)]
     while stack:
         item, depth, path = stack.pop()
         if isinstance(item, str):
