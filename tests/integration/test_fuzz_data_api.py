@@ -83,8 +83,8 @@ SORTS = sorted(
 
 
 def filters_for(fields) -> st.SearchStrategy:
-    names = st.sampled_from(sorted(fields) + ["scanCursor", "nope"]) if fields else TEXTS
-    operator = st.sampled_from(sorted(OPERATORS) + ["deq", "x"])
+    names = st.sampled_from([*sorted(fields), "scanCursor", "nope"]) if fields else TEXTS
+    operator = st.sampled_from([*sorted(OPERATORS), "deq", "x"])
     operations = st.one_of(st.dictionaries(operator, VALUES, min_size=1, max_size=3), VALUES)
     return st.one_of(st.dictionaries(names, operations, max_size=3), VALUES)
 

@@ -219,7 +219,7 @@ def test_filters_nested_deeply_in_the_query_or_a_form_are_a_400(admin_api, level
     bad(in_form, detail)
 
 
-# --- methods ---------------------------------------------------------------------------------------
+# --- methods ------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "TRACE", "DELETE"])
@@ -232,7 +232,7 @@ def test_an_undeclared_method_is_a_405_that_says_which_are_allowed(admin_api, me
     assert response["Allow"] == "GET, POST, HEAD, OPTIONS"
 
 
-# --- races ------------------------------------------------------------------------------------------
+# --- races --------------------------------------------------------------------------------
 
 
 @pytest.fixture
