@@ -4,27 +4,18 @@ other from the next request; and the per-tenant throttle counts the requests of 
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from django.db import connection
 
 from conftest import skip_or_fail
 from tests.factories import make_token
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.servers import ROOT, free_port
 
 
 def call(base: str, method: str, path: str, value: str) -> int:
@@ -84,6 +75,8 @@ def two_servers(transactional_db, shared_cache):
                     sys.executable,
                     "-m",
                     "gunicorn",
+                    "-c",
+                    "config/gunicorn.py",
                     "config.wsgi",
                     "--bind",
                     f"127.0.0.1:{port}",
