@@ -6,22 +6,20 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.functional import SimpleLazyObject
 
 from accounts.models import Tenant
+from core.http import API_PREFIXES, normalise_host
 
 
 def parse_tenant_host(host: str) -> tuple[str, str] | None:
     """(slug, region) when the host is a tenant's custom URL, {slug}.{region}.{PORTAL_DOMAIN};
     None for the generic portal or any other host. Ports are ignored."""
-    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    suffix = "." + settings.PORTAL_DOMAIN.split(":", 1)[0]
+    hostname = normalise_host(host)
+    suffix = "." + normalise_host(settings.PORTAL_DOMAIN)
     if not hostname.endswith(suffix):
         return None
     labels = hostname[: -len(suffix)].split(".")
     if len(labels) != 2 or not all(labels):
         return None
     return labels[0], labels[1]
-
-
-API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
 
 
 def _resolve_tenant(tenant_host: tuple[str, str]) -> Tenant:

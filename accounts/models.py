@@ -1,7 +1,9 @@
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
@@ -70,9 +72,32 @@ def generic_portal_url() -> str:
     return f"{settings.PORTAL_SCHEME}://{settings.PORTAL_DOMAIN}"
 
 
+class UserManager(DjangoUserManager):
+    def get_by_natural_key(self, username):
+        # User names are unique within a tenant; the natural key (createsuperuser, fixtures)
+        # names platform staff, who have none.
+        return self.get(tenant__isnull=True, username__iexact=username)
+
+    def in_tenant(self, tenant_id: int | None):
+        """Users of one tenant (or, for None, platform staff): where a user name is unique."""
+        if tenant_id is None:
+            return self.filter(tenant__isnull=True)
+        return self.filter(tenant_id=tenant_id)
+
+
 class User(AbstractUser):
     """A person who signs in. Tenant users hold one role; platform staff (the Django admin's
-    operators) may have no tenant and can neither generate tokens nor call the API."""
+    operators) may have no tenant and can neither generate tokens nor call the API.
+
+    User names are unique within a tenant, not across tenants (DECISIONS.md 29): one
+    tenant must not be able to take, or learn of, a name another tenant's people use."""
+
+    username = models.CharField(
+        "username",
+        max_length=150,
+        help_text="Required. 150 characters or fewer. Unique within the tenant.",
+        validators=[UnicodeUsernameValidator()],
+    )
 
     tenant = models.ForeignKey(
         Tenant, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
@@ -93,7 +118,15 @@ class User(AbstractUser):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("username"), name="user_username_ci_unique"),
+            models.UniqueConstraint(
+                Lower("username"), "tenant", name="user_tenant_username_ci_unique"
+            ),
+            # NULLs are distinct in a unique index: platform staff get a constraint of their own.
+            models.UniqueConstraint(
+                Lower("username"),
+                condition=models.Q(tenant__isnull=True),
+                name="user_staff_username_ci_unique",
+            ),
             models.UniqueConstraint(
                 fields=["tenant", "entra_object_id"], name="user_tenant_entra_oid_unique"
             ),
@@ -117,6 +150,12 @@ class User(AbstractUser):
 
     def has_capability(self, capability: Capability | str) -> bool:
         return capability in self.capabilities
+
+    @property
+    def is_local(self) -> bool:
+        """A local (break-glass) account: it signs in with a password of its own here. Entra
+        sign-in never adopts one, and SCIM never sees one."""
+        return self.has_usable_password()
 
     @property
     def is_deprovisioned(self) -> bool:

@@ -13,6 +13,7 @@ attribute mappings say.
 
 import re
 
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
@@ -24,7 +25,7 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import IsActiveUser
 from accounts.roles import Capability
-from accounts.services import user_deprovision, user_reprovision
+from accounts.services import user_deprovision, user_reprovision, user_scim_delete
 from config.paths import row_by_path_id
 from core.inputs import parse_int
 from core.parsers import JSONParser
@@ -100,8 +101,21 @@ class ScimView(APIView):
         return response
 
     def users(self):
-        # SCIM-deleted users (is_active=False) are no longer resources.
-        return User.objects.filter(tenant_id=self.request.user.tenant_id, is_active=True)
+        # SCIM-deleted users (is_active=False) are no longer resources, and local break-glass
+        # accounts never are: provisioning must not be able to lock out the way back in.
+        return User.objects.filter(
+            tenant_id=self.request.user.tenant_id,
+            is_active=True,
+            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        )
+
+    def refuse_issuer(self, user: User) -> None:
+        if user.pk == self.request.user.pk:
+            raise ScimError(
+                "This user issued the SCIM token in use and cannot be deprovisioned through "
+                "it; generate the SCIM token as another administrator first.",
+                status.HTTP_403_FORBIDDEN,
+            )
 
     def get_user(self, user_id: str) -> User:
         user = row_by_path_id(self.users(), user_id)
@@ -224,7 +238,13 @@ def _save(user: User) -> None:
 
 
 def _username_taken(user: User) -> bool:
-    return User.objects.filter(username__iexact=user.username).exclude(pk=user.pk).exists()
+    """Within the user's tenant only: names other tenants use are neither refused nor told."""
+    return (
+        User.objects.in_tenant(user.tenant_id)
+        .filter(username__iexact=user.username)
+        .exclude(pk=user.pk)
+        .exists()
+    )
 
 
 class UsersScim(ScimView):
@@ -274,7 +294,7 @@ class UsersScim(ScimView):
             raise ScimError("userName is required", scim_type="invalidValue")
         tenant_id = request.user.tenant_id
         user = User.objects.filter(tenant_id=tenant_id, username__iexact=username).first()
-        if user is not None and user.is_active:
+        if user is not None and (user.is_active or user.is_local):
             raise ScimError(
                 f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness"
             )
@@ -323,6 +343,8 @@ class UserScim(ScimView):
                 raise ScimError("active cannot be removed", scim_type="mutability")
             asked = _apply(user, attributes)
             active = asked if asked is not None else active
+        if active is False:
+            self.refuse_issuer(user)
         if _username_taken(user):
             raise ScimError(
                 f"A user named {user.username} exists", status.HTTP_409_CONFLICT, "uniqueness"
@@ -335,6 +357,6 @@ class UserScim(ScimView):
     @transaction.atomic
     def delete(self, request, user_id: str):
         user = self.get_user(user_id)
-        user_deprovision(user=user)
-        User.objects.filter(pk=user.pk).update(is_active=False)
+        self.refuse_issuer(user)
+        user_scim_delete(user=user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -32,6 +32,15 @@ def user_deprovision(*, user: User) -> bool:
 
 
 @transaction.atomic
+def user_scim_delete(*, user: User) -> None:
+    """SCIM DELETE: deprovisioned as everywhere (sessions end, tokens kept and refused), and
+    no longer a SCIM resource (is_active=False); the row stays, so the tokens stay marked."""
+    user_deprovision(user=user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    user.is_active = False
+
+
+@transaction.atomic
 def user_reprovision(*, user: User) -> bool:
     """The reverse of user_deprovision: the user may sign in again and their tokens work again
     (with the privileges of their role now). Returns False if they were not deprovisioned."""

@@ -110,15 +110,20 @@ def portal_user(backend, uid, details, response, tenant, oid, role, *args, **kwa
     username = (response.get("preferred_username") or response.get("upn") or "").strip()
     user = User.objects.filter(tenant=tenant, entra_object_id=oid).first()
     if user is None and username:
-        user = User.objects.filter(
-            tenant=tenant, username__iexact=username, entra_object_id__isnull=True
-        ).first()
+        namesake = User.objects.filter(tenant=tenant, username__iexact=username).first()
+        if namesake is not None and (namesake.is_local or namesake.entra_object_id is not None):
+            # A local break-glass account keeps its password and role: Entra never takes it
+            # over. Nor does it take another Entra identity's account.
+            raise SignInRefused(
+                backend,
+                "A local account of this portal has your user name, so Microsoft sign-in "
+                "cannot use it. Ask an administrator to rename one of the two.",
+            )
+        user = namesake  # made for Entra by an administrator or by SCIM: adopted once
     is_new = user is None
     if is_new:
         if not username:
             raise SignInRefused(backend, "The sign-in did not say who you are (no user name).")
-        if User.objects.filter(username__iexact=username).exists():
-            raise SignInRefused(backend, "Another account of this portal has your user name.")
         user = User(tenant=tenant, username=username)
         user.set_unusable_password()  # signs in with Microsoft only
     if user.is_deprovisioned:

@@ -8,8 +8,8 @@ from rest_framework import exceptions
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
-from accounts.middleware import API_PREFIXES
 from core.errors import Conflict
+from core.http import API_PREFIXES
 
 
 def _first_message(data) -> str:

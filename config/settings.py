@@ -206,6 +206,8 @@ else:
 
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
+# User names are unique within a tenant (accounts/models.py); our backend looks them up there.
+SILENCED_SYSTEM_CHECKS = ["auth.W004"]
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.TenantModelBackend",
     "accounts.sso.EntraOAuth2",
@@ -313,14 +315,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_TLS_PROXY", False):
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     # Only behind a proxy that sets this header itself and strips it from clients.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_TRUSTED_ORIGINS = [
-    f"{PORTAL_SCHEME}://{PORTAL_DOMAIN}",
-    f"{PORTAL_SCHEME}://*.{PORTAL_DOMAIN}",
-    *env_list("CSRF_TRUSTED_ORIGINS"),
-]
+# The client's address, for the failed sign-in limits: behind the load balancer REMOTE_ADDR
+# is the balancer's own, so one client's failures would lock out everyone. Either a header
+# the proxy sets (and strips from clients), or the number of proxies that append to
+# X-Forwarded-For (the address that many entries from the right is the client's).
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = os.environ.get("TRUSTED_CLIENT_IP_HEADER") or None
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if BEHIND_TLS_PROXY else 0)
+# A form posts to its own host, which Django's CSRF check trusts by itself; no tenant's host
+# is trusted for another's (nor, through a wildcard, for all of them).
+CSRF_TRUSTED_ORIGINS = [f"{PORTAL_SCHEME}://{PORTAL_DOMAIN}", *env_list("CSRF_TRUSTED_ORIGINS")]
 
 # Every script, style, image and font comes from our own origin; scripts also need the
 # per-response nonce. Nothing may frame the portal.

@@ -6,3 +6,23 @@ API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
 
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
+
+
+def normalise_host(host: str) -> str:
+    """A Host header as a name to compare: lower-case, without the port and without the
+    trailing dot of a fully qualified name (`FABRIKAM.EU.portal.example.com.:443` and
+    `fabrikam.eu.portal.example.com` are one host)."""
+    host = host.strip().lower()
+    if host.startswith("["):  # an IPv6 literal, with or without a port
+        return host[: host.index("]") + 1] if "]" in host else host
+    return host.rsplit(":", 1)[0].rstrip(".")
+
+
+def is_safe_redirect(request, url: str) -> bool:
+    """Whether to follow a `next` the client gave: a path on this very host (never another
+    tenant's), over HTTPS when this request came over HTTPS."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )

@@ -10,11 +10,11 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.models import User
+from core.http import is_safe_redirect
 from tokens.api import NO_STORE, visible_tokens
 from tokens.filters import TokenFilter, TokenOrdering
 from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
@@ -164,6 +164,6 @@ def revoke(request, token_id: int):
         return JsonResponse({"message": message})
     messages.success(request, message)
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    if not is_safe_redirect(request, back):
         back = reverse("tokens:api-tokens")
     return redirect(back)

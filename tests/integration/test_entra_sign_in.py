@@ -219,7 +219,8 @@ def test_a_deprovisioned_user_gets_a_page_not_a_session(client, entra, tenant):
 
 
 def test_an_account_made_by_an_administrator_is_adopted_by_user_name(client, entra, tenant):
-    existing = make_user(tenant, Role.SECURITY_READER, username="Alice@Contoso.com")
+    # Made for Entra: no password of its own.
+    existing = make_user(tenant, Role.SECURITY_READER, username="Alice@Contoso.com", password=None)
     account = add_alice(entra, roles=["SecurityOperator"])
 
     sign_in_with_microsoft(client, account)
@@ -251,3 +252,36 @@ def test_a_replayed_callback_is_refused(client, entra):
 
     assert again.status_code == 403
     assert "_auth_user_id" not in client.session
+
+
+def test_a_local_break_glass_account_is_never_adopted(client, entra, tenant):
+    local = make_user(
+        tenant, Role.GLOBAL_ADMIN, username="alice@contoso.com", password="Local-Pass-2026!"
+    )
+    account = add_alice(entra, roles=["SecurityReader"])
+
+    reason = refusal(sign_in_with_microsoft(client, account))
+
+    assert reason == (
+        "A local account of this portal has your user name, so Microsoft sign-in cannot use "
+        "it. Ask an administrator to rename one of the two."
+    )
+    local.refresh_from_db()
+    assert (local.role, local.entra_object_id, local.check_password("Local-Pass-2026!")) == (
+        Role.GLOBAL_ADMIN,
+        None,
+        True,
+    )
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_same_user_name_in_another_tenant_does_not_stop_sign_in(
+    client, entra, tenant, other_tenant
+):
+    make_user(other_tenant, Role.GLOBAL_ADMIN, username="alice@contoso.com")
+    account = add_alice(entra, roles=["SecurityReader"])
+
+    sign_in_with_microsoft(client, account)
+
+    user = User.objects.get(tenant=tenant, username="alice@contoso.com")
+    assert (user.role, str(user.entra_object_id)) == (Role.SECURITY_READER, account.oid)

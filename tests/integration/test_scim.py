@@ -94,7 +94,7 @@ def test_a_filter_that_matches_nobody_is_an_empty_list(scim):
 def test_patch_active_false_deprovisions_at_once_and_the_token_still_shows_marked(
     scim, admin_user, tenant, api_client
 ):
-    user = make_user(tenant, Role.SECURITY_OPERATOR, username="bob@contoso.com")
+    user = make_user(tenant, Role.SECURITY_OPERATOR, username="bob@contoso.com", password=None)
     token, value = make_token(user, name="Bob's SOAR script")
     assert api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}").status_code == 200
 
@@ -119,7 +119,7 @@ def test_patch_active_false_deprovisions_at_once_and_the_token_still_shows_marke
 
 
 def test_patch_active_true_restores_the_user(scim, tenant, api_client):
-    user = make_user(tenant, Role.SECURITY_OPERATOR)
+    user = make_user(tenant, Role.SECURITY_OPERATOR, password=None)
     _, value = make_token(user)
     patch(scim, f"/scim/v2/Users/{user.pk}", {"op": "replace", "value": {"active": False}})
 
@@ -132,7 +132,7 @@ def test_patch_active_true_restores_the_user(scim, tenant, api_client):
 
 
 def test_patch_updates_names_email_and_external_id(scim, tenant):
-    user = make_user(tenant, username="carol@contoso.com")
+    user = make_user(tenant, username="carol@contoso.com", password=None)
 
     response = patch(
         scim,
@@ -153,7 +153,7 @@ def test_patch_updates_names_email_and_external_id(scim, tenant):
 
 
 def test_delete_deprovisions_and_the_user_is_no_longer_a_resource(scim, tenant, api_client):
-    user = make_user(tenant, Role.SECURITY_OPERATOR)
+    user = make_user(tenant, Role.SECURITY_OPERATOR, password=None)
     _, value = make_token(user)
 
     response = scim.delete(f"/scim/v2/Users/{user.pk}")
@@ -166,7 +166,7 @@ def test_delete_deprovisions_and_the_user_is_no_longer_a_resource(scim, tenant, 
 
 
 def test_creating_a_deleted_user_again_brings_back_the_same_account(scim, tenant):
-    user = make_user(tenant, username="dave@contoso.com")
+    user = make_user(tenant, username="dave@contoso.com", password=None)
     scim.delete(f"/scim/v2/Users/{user.pk}")
 
     again = post(scim, "/scim/v2/Users", entra_user("dave@contoso.com"))
@@ -176,18 +176,30 @@ def test_creating_a_deleted_user_again_brings_back_the_same_account(scim, tenant
     assert again.json()["active"] is True
 
 
-def test_an_existing_user_name_is_a_409(scim, tenant, other_tenant):
-    make_user(tenant, username="erin@contoso.com")
-    make_user(other_tenant, username="frank@fabrikam.com")
+def test_an_existing_user_name_is_a_409(scim, tenant):
+    make_user(tenant, username="erin@contoso.com", password=None)
 
-    same_tenant = post(scim, "/scim/v2/Users", entra_user("Erin@contoso.com"))
-    other = post(scim, "/scim/v2/Users", entra_user("frank@fabrikam.com"))
+    response = post(scim, "/scim/v2/Users", entra_user("Erin@contoso.com"))
 
-    for response in (same_tenant, other):
-        assert response.status_code == 409
-        assert response.json()["scimType"] == "uniqueness"
-        assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
-    assert User.objects.filter(username__iexact="frank@fabrikam.com").get().tenant == other_tenant
+    assert response.status_code == 409
+    assert response.json()["scimType"] == "uniqueness"
+    assert response.json()["schemas"] == ["urn:ietf:params:scim:api:messages:2.0:Error"]
+
+
+def test_a_name_another_tenant_uses_is_neither_refused_nor_revealed(scim, tenant, other_tenant):
+    theirs = make_user(other_tenant, Role.GLOBAL_ADMIN, username="frank@fabrikam.com")
+
+    response = post(scim, "/scim/v2/Users", entra_user("frank@fabrikam.com"))
+
+    assert response.status_code == 201
+    ours = User.objects.get(tenant=tenant, username="frank@fabrikam.com")
+    assert response.json()["id"] == str(ours.pk)
+    theirs.refresh_from_db()
+    assert (theirs.tenant, theirs.role, theirs.is_deprovisioned) == (
+        other_tenant,
+        Role.GLOBAL_ADMIN,
+        False,
+    )
 
 
 @pytest.mark.parametrize(
@@ -230,9 +242,9 @@ def test_an_existing_user_name_is_a_409(scim, tenant, other_tenant):
     ],
 )
 def test_bad_requests_get_a_scim_error_with_a_detail(
-    scim, reader, method, path, body, status, detail
+    scim, tenant, method, path, body, status, detail
 ):
-    path = path.format(pk=reader.pk)
+    path = path.format(pk=make_user(tenant, password=None).pk)
     kwargs = {"content_type": SCIM} if body is not None else {}
     response = (
         getattr(scim, method)(path, body, **kwargs)
@@ -320,9 +332,70 @@ def test_the_provisioning_page_shows_the_url_and_a_new_token_once(client, admin_
 
 
 def test_only_full_admins_have_the_provisioning_page(client, tenant):
-    operator = make_user(tenant, Role.SECURITY_OPERATOR)
+    operator = make_user(tenant, Role.SECURITY_OPERATOR, password=None)
     client.force_login(operator)
 
     assert client.get("/settings/system/provisioning/", HTTP_HOST=HOST).status_code == 403
     assert client.post("/settings/system/provisioning/", HTTP_HOST=HOST).status_code == 403
     assert not ApiToken.objects.filter(kind=Kind.SCIM).exists()
+
+
+def test_local_break_glass_accounts_are_out_of_scims_reach(scim, tenant):
+    local = make_user(tenant, Role.GLOBAL_ADMIN, username="breakglass@contoso.com")
+
+    listed = scim.get("/scim/v2/Users", {"filter": 'userName eq "breakglass@contoso.com"'})
+    read = scim.get(f"/scim/v2/Users/{local.pk}")
+    disabled = patch(
+        scim, f"/scim/v2/Users/{local.pk}", {"op": "replace", "path": "active", "value": False}
+    )
+    deleted = scim.delete(f"/scim/v2/Users/{local.pk}")
+    created = post(scim, "/scim/v2/Users", entra_user("breakglass@contoso.com"))
+
+    assert listed.json()["totalResults"] == 0
+    assert [read.status_code, disabled.status_code, deleted.status_code] == [404, 404, 404]
+    assert created.status_code == 409
+    local.refresh_from_db()
+    assert (local.is_deprovisioned, local.is_active, local.role) == (False, True, Role.GLOBAL_ADMIN)
+
+
+def test_scim_cannot_deprovision_the_admin_who_issued_its_token(tenant):
+    issuer = make_user(tenant, Role.GLOBAL_ADMIN, username="entra-admin@contoso.com", password=None)
+    _, value = scim_token_rotate(user=issuer)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {value}", HTTP_HOST=HOST)
+    detail = (
+        "This user issued the SCIM token in use and cannot be deprovisioned through it; "
+        "generate the SCIM token as another administrator first."
+    )
+
+    disabled = patch(
+        client, f"/scim/v2/Users/{issuer.pk}", {"op": "replace", "path": "active", "value": "False"}
+    )
+    deleted = client.delete(f"/scim/v2/Users/{issuer.pk}")
+
+    assert (disabled.status_code, disabled.json()["detail"]) == (403, detail)
+    assert (deleted.status_code, deleted.json()["detail"]) == (403, detail)
+    issuer.refresh_from_db()
+    assert (issuer.is_deprovisioned, issuer.is_active) == (False, True)
+    assert client.get("/scim/v2/Users").status_code == 200  # the token still works
+
+
+def test_scim_delete_ends_sessions_like_every_deprovisioning(scim, tenant):
+    from allauth.usersessions.models import UserSession
+
+    person = make_user(tenant, Role.SECURITY_OPERATOR, password=None)
+    browser = Client()
+    browser.force_login(person)
+    session = browser.session
+    UserSession.objects.create(user=person, session_key=session.session_key, ip="127.0.0.1")
+    token, value = make_token(person)
+
+    deleted = scim.delete(f"/scim/v2/Users/{person.pk}")
+
+    assert deleted.status_code == 204
+    assert not UserSession.objects.filter(user=person).exists()
+    assert (
+        browser.get("/settings/security-extensions/api-tokens/", HTTP_HOST=HOST).status_code == 302
+    )
+    assert ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).exists()  # kept
+    api = Client(HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST=HOST)
+    assert api.get("/api/v1/me/").status_code == 403  # and refused

@@ -38,7 +38,7 @@ def test_production_settings_pass_the_deployment_checklist():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "System check identified no issues (0 silenced)."
+    assert result.stdout.strip() == "System check identified no issues (1 silenced)."
 
 
 def test_production_without_secret_key_stops_with_a_clear_message():
@@ -85,3 +85,25 @@ def test_pages_carry_csp_and_safe_headers(client, reader):
     assert response["X-Frame-Options"] == "DENY"
     assert response["X-Content-Type-Options"] == "nosniff"
     assert django_settings.SESSION_COOKIE_HTTPONLY and django_settings.CSRF_COOKIE_HTTPONLY
+
+
+def test_production_trusts_no_tenant_origin_for_another_and_counts_clients_behind_the_proxy():
+    script = (
+        "from django.conf import settings as s; "
+        "print(s.CSRF_TRUSTED_ORIGINS, s.ALLAUTH_TRUSTED_PROXY_COUNT, "
+        "s.DATABASES['default']['OPTIONS'].get('connect_timeout'))"
+    )
+
+    behind = manage("shell", "--no-imports", "-c", script, **PRODUCTION, BEHIND_TLS_PROXY="1")
+    direct = manage("shell", "--no-imports", "-c", script, **PRODUCTION)
+    on_postgres = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        script,
+        **{**PRODUCTION, "DATABASE_URL": "postgres://u@db:5432/p", "DB_CONNECT_TIMEOUT": "3"},
+    )
+
+    assert behind.stdout.strip() == "['https://portal.example.com'] 1 None"
+    assert direct.stdout.strip() == "['https://portal.example.com'] 0 None"
+    assert on_postgres.stdout.strip() == "['https://portal.example.com'] 0 3"
