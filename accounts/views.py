@@ -24,7 +24,7 @@ def about(request):
 def provisioning(request):
     """Settings > System > User provisioning: what to give Entra's provisioning service (the
     tenant's SCIM URL and a secret token, shown once). Full admins only."""
-    from tokens.api import NO_STORE
+    from core.http import NO_STORE
     from tokens.models import ApiToken, Kind
     from tokens.services import scim_token_rotate
 

@@ -4,6 +4,10 @@
 API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
 
 
+# Responses that carry or list credentials: never kept by a browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 

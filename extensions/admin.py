@@ -1,25 +1,47 @@
+"""SIEM agents and log collectors are added, changed and given new tokens by their tenant's
+admins on the portal's pages (extensions/views.py), where the service checks the issuer, the
+data sources' tenant and the token. The Django admin shows them and can remove them, through
+the same services: deleting one revokes its token."""
+
 from django.contrib import admin
 
 from extensions.models import LogCollector, SiemAgent
+from extensions.services import log_collector_delete, siem_agent_delete
+
+
+class ThroughServicesAdmin(admin.ModelAdmin):
+    """View and delete only; Django's delete page and its "delete selected" action both end
+    in delete_model / delete_queryset, which call the service."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def delete_model(self, request, obj):
+        self.delete_service(obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 @admin.register(SiemAgent)
-class SiemAgentAdmin(admin.ModelAdmin):
+class SiemAgentAdmin(ThroughServicesAdmin):
     list_display = ["name", "tenant", "output_format", "last_seen_at", "events_delivered"]
     list_filter = ["tenant", "output_format"]
-    readonly_fields = ["token", "created_by", "created_at", "last_seen_at", "events_delivered"]
+
+    @staticmethod
+    def delete_service(agent, *, by):
+        siem_agent_delete(agent=agent, by=by)
 
 
 @admin.register(LogCollector)
-class LogCollectorAdmin(admin.ModelAdmin):
+class LogCollectorAdmin(ThroughServicesAdmin):
     list_display = ["name", "tenant", "last_upload_at", "files_received", "bytes_received"]
     list_filter = ["tenant"]
-    readonly_fields = [
-        "token",
-        "created_by",
-        "created_at",
-        "last_upload_at",
-        "files_received",
-        "bytes_received",
-    ]
-    filter_horizontal = ["data_sources"]
+
+    @staticmethod
+    def delete_service(collector, *, by):
+        log_collector_delete(collector=collector, by=by)

@@ -12,11 +12,11 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.roles import Capability
+from core.http import NO_STORE
 from extensions import services
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_FORMATS
 from security.models import DataSource
-from tokens.api import NO_STORE
 
 
 def capability_required(capability: Capability):

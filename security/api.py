@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
+from core.http import NO_STORE
 from core.inputs import text_problem
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from extensions.models import LogCollector
@@ -27,7 +28,6 @@ from security.filters import (
     string_value,
 )
 from security.models import Activity, Alert, DataSource, DiscoveryUpload, Entity, File, Subnet
-from tokens.api import NO_STORE
 from tokens.models import ApiToken, Kind
 
 C = Capability

@@ -1,9 +1,18 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
-from tokens.api import NO_STORE
-from tokens.models import ApiToken
-from tokens.services import token_generate, token_revoke
+from core.http import NO_STORE
+from tokens.models import ApiToken, Kind
+from tokens.services import (
+    scim_token_rotate,
+    token_check_name,
+    token_check_new,
+    token_generate,
+    token_rename,
+    token_revoke,
+)
 
 
 class RevokedFilter(admin.SimpleListFilter):
@@ -19,11 +28,47 @@ class RevokedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class TokenAddForm(forms.ModelForm):
+    """API and SCIM tokens only: a SIEM agent's or log collector's token belongs to its agent
+    or collector, which the tenant's admins add on their own pages. The service's checks run
+    here, so that a refusal is a form error, not a half-done save."""
+
+    kind = forms.ChoiceField(
+        choices=[(Kind.API, Kind.API.label), (Kind.SCIM, Kind.SCIM.label)],
+        help_text="A new SCIM token replaces the tenant's current one, which stops at once.",
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ["user", "kind", "name"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("user") is not None and "name" in cleaned:
+            try:
+                cleaned["name"] = token_check_new(user=cleaned["user"], name=cleaned["name"])
+            except ValidationError as error:
+                self.add_error(None, error)
+        return cleaned
+
+
+class TokenChangeForm(forms.ModelForm):
+    class Meta:
+        model = ApiToken
+        fields = ["name"]
+
+    def clean_name(self):
+        try:
+            return token_check_name(self.cleaned_data["name"])
+        except ValidationError as error:
+            raise ValidationError(error.error_dict["name"]) from None
+
+
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens of every kind and tenant. Values are never shown but once, on the page that
-    follows "Save" of a new token; the digest is never editable; revocation, by the action,
-    goes through the service and keeps the row."""
+    follows "Save" of a new token; the digest is never editable; every write (generate,
+    rename, revoke) goes through tokens/services.py, as on the page and the API."""
 
     list_display = [
         "name",
@@ -52,7 +97,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_by",
     ]
     readonly_fields = fields[1:]  # only the name can be changed
-    add_fields = ["user", "kind", "name"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).with_status()
@@ -61,8 +105,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def status(self, obj: ApiToken) -> str:
         return "Revoked" if obj.revoked_at else obj.status.capitalize()
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = TokenAddForm if obj is None else TokenChangeForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_fields(self, request, obj=None):
-        return self.add_fields if obj is None else self.fields
+        return TokenAddForm.Meta.fields if obj is None else self.fields
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.readonly_fields
@@ -72,22 +120,25 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            obj.full_clean()
-            obj.save(update_fields=["name"])
+            token_rename(token=obj, name=form.cleaned_data["name"])
             return
-        token, value = token_generate(user=obj.user, name=obj.name, kind=obj.kind)
+        user, name = form.cleaned_data["user"], form.cleaned_data["name"]
+        if form.cleaned_data["kind"] == Kind.SCIM:
+            token, value = scim_token_rotate(user=user)
+        else:
+            token, value = token_generate(user=user, name=name)
         obj.pk, obj.tenant_id, obj.suffix, obj.digest = (
             token.pk,
             token.tenant_id,
             token.suffix,
             token.digest,
         )
-        obj.created_at = token.created_at
+        obj.name, obj.kind, obj.created_at = token.name, token.kind, token.created_at
         obj._state.adding = False
         request._generated_token_value = value
 
     def response_add(self, request, obj, post_url_continue=None):
-        response = TemplateResponse(
+        return TemplateResponse(
             request,
             "admin/tokens/token_created.html",
             {
@@ -99,7 +150,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
             },
             headers=NO_STORE,
         )
-        return response
 
     @admin.action(description="Revoke selected tokens")
     def revoke_selected(self, request, queryset):

@@ -9,19 +9,31 @@ from tokens import keys
 from tokens.models import ApiToken, Kind, validate_token_name
 
 
-@transaction.atomic
-def token_generate(*, user, name: str, kind: str = Kind.API) -> tuple[ApiToken, str]:
-    """Creates a token for `user` and returns it with its value. The value exists only in
-    this return value: the caller shows it once and forgets it."""
+def token_check_new(*, user, name: str) -> str:
+    """The checks a new token must pass, for forms that show them before anything is written;
+    returns the name as it will be stored."""
     if user.tenant_id is None:
         raise ValidationError("Only users of a tenant can generate tokens.", code="no_tenant")
     if user.is_deprovisioned:
         raise ValidationError("Deprovisioned users cannot generate tokens.", code="deprovisioned")
+    return token_check_name(name)
+
+
+def token_check_name(name: str) -> str:
+    """A token name as it will be stored (trimmed), or a ValidationError on `name`."""
     name = (name or "").strip()
     try:
         validate_token_name(name)  # before full_clean, so the message is ours, not the field's
     except ValidationError as error:
         raise ValidationError({"name": error.error_list}) from None
+    return name
+
+
+@transaction.atomic
+def token_generate(*, user, name: str, kind: str = Kind.API) -> tuple[ApiToken, str]:
+    """Creates a token for `user` and returns it with its value. The value exists only in
+    this return value: the caller shows it once and forgets it."""
+    name = token_check_new(user=user, name=name)
     value = keys.generate(kind)
     token = ApiToken(
         tenant_id=user.tenant_id,
@@ -34,6 +46,14 @@ def token_generate(*, user, name: str, kind: str = Kind.API) -> tuple[ApiToken, 
     token.full_clean()
     token.save()
     return token, value
+
+
+@transaction.atomic
+def token_rename(*, token: ApiToken, name: str) -> ApiToken:
+    """A new display name; the value, owner and kind never change."""
+    token.name = token_check_name(name)
+    ApiToken.objects.filter(pk=token.pk).update(name=token.name)
+    return token
 
 
 @transaction.atomic

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.models import User
-from core.http import is_safe_redirect
-from tokens.api import NO_STORE, visible_tokens
+from core.http import NO_STORE, is_safe_redirect
+from tokens.api import visible_tokens
 from tokens.filters import TokenFilter, TokenOrdering
 from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
 from tokens.services import token_generate, token_revoke

@@ -71,3 +71,126 @@ def test_admin_action_revokes_selected_tokens(staff_client, reader, tenant):
     )
     assert revoked == {("first", staff_client.staff.pk), ("second", staff_client.staff.pk)}
     assert "Revoked 2 token(s)." in response.content.decode()
+
+
+# --- every write through the services -----------------------------------------------------------
+
+
+def test_a_scim_token_added_in_the_admin_replaces_the_tenants_live_one(staff_client, admin_user):
+    from tokens.services import scim_token_rotate
+
+    old, old_value = scim_token_rotate(user=admin_user)
+
+    response = staff_client.post(
+        "/admin/tokens/apitoken/add/", {"user": admin_user.pk, "kind": "scim", "name": "x"}
+    )
+
+    assert response.status_code == 200
+    live = ApiToken.objects.live().filter(tenant=admin_user.tenant, kind="scim")
+    assert [token.digest for token in live] == [keys.digest(response.context["value"])]
+    old.refresh_from_db()
+    assert old.revoked_by == admin_user  # rotated by the issuer's service, as on the page
+
+
+@pytest.mark.parametrize("kind", ["siem", "log_collector"])
+def test_agent_and_collector_tokens_are_not_made_in_the_token_admin(staff_client, reader, kind):
+    response = staff_client.post(
+        "/admin/tokens/apitoken/add/", {"user": reader.pk, "kind": kind, "name": "Loose"}
+    )
+
+    assert response.status_code == 200
+    assert "kind" in response.context["adminform"].form.errors
+    assert ApiToken.objects.count() == 0
+
+
+def test_the_admin_refuses_a_token_for_staff_or_a_deprovisioned_user(staff_client, reader):
+    from django.utils import timezone
+
+    reader.deprovisioned_at = timezone.now()
+    reader.save()
+
+    for user in (staff_client.staff, reader):
+        response = staff_client.post(
+            "/admin/tokens/apitoken/add/", {"user": user.pk, "kind": "api", "name": "No"}
+        )
+        assert response.status_code == 200
+        assert response.context["adminform"].form.non_field_errors() == [
+            "Only users of a tenant can generate tokens."
+            if user.tenant_id is None
+            else "Deprovisioned users cannot generate tokens."
+        ]
+    assert ApiToken.objects.count() == 0
+
+
+def test_a_rename_in_the_admin_follows_the_services_rules(staff_client, reader):
+    token, _ = make_token(reader, name="Before")
+    url = f"/admin/tokens/apitoken/{token.pk}/change/"
+
+    refused = staff_client.post(url, {"name": "bad\u202ename"})
+    renamed = staff_client.post(url, {"name": "  After  "})
+
+    assert refused.status_code == 200
+    assert refused.context["adminform"].form.errors["name"] == [
+        "Token names cannot contain control or invisible characters."
+    ]
+    assert renamed.status_code == 302
+    token.refresh_from_db()
+    assert token.name == "After"
+
+
+@pytest.fixture
+def agent_and_collector(admin_user):
+    from extensions.services import data_source_create, log_collector_create, siem_agent_create
+
+    agent, _ = siem_agent_create(
+        user=admin_user, name="Sentinel", output_format="cef", send_alerts=True,
+        send_activities=False,
+    )  # fmt: skip
+    source = data_source_create(
+        tenant=admin_user.tenant, name="Proxy", log_format="SQUID", receiver_type="ftp"
+    )
+    collector, _ = log_collector_create(user=admin_user, name="HQ", data_sources=[source])
+    return agent, collector
+
+
+@pytest.mark.parametrize("model", ["siemagent", "logcollector"])
+def test_agents_and_collectors_cannot_be_added_or_changed_in_the_admin(
+    staff_client, agent_and_collector, model, other_tenant
+):
+    agent, collector = agent_and_collector
+    obj = agent if model == "siemagent" else collector
+
+    add = staff_client.post(
+        f"/admin/extensions/{model}/add/", {"name": "No token", "tenant": other_tenant.pk}
+    )
+    change = staff_client.post(f"/admin/extensions/{model}/{obj.pk}/change/", {"name": "Renamed"})
+    view = staff_client.get(f"/admin/extensions/{model}/{obj.pk}/change/")
+
+    assert (add.status_code, change.status_code, view.status_code) == (403, 403, 200)
+    obj.refresh_from_db()
+    assert obj.name in {"Sentinel", "HQ"}
+
+
+@pytest.mark.parametrize("how", ["page", "action"])
+def test_deleting_an_agent_or_collector_in_the_admin_revokes_its_token(
+    staff_client, agent_and_collector, how
+):
+    from extensions.models import LogCollector, SiemAgent
+
+    agent, collector = agent_and_collector
+    tokens = [agent.token_id, collector.token_id]
+
+    if how == "page":
+        staff_client.post(f"/admin/extensions/siemagent/{agent.pk}/delete/", {"post": "yes"})
+        staff_client.post(f"/admin/extensions/logcollector/{collector.pk}/delete/", {"post": "yes"})
+    else:
+        for model, obj in (("siemagent", agent), ("logcollector", collector)):
+            staff_client.post(
+                f"/admin/extensions/{model}/",
+                {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
+            )
+
+    assert not SiemAgent.objects.exists() and not LogCollector.objects.exists()
+    assert set(ApiToken.objects.filter(pk__in=tokens).values_list("revoked_by", flat=True)) == {
+        staff_client.staff.pk
+    }

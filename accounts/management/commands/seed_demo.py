@@ -82,9 +82,9 @@ class Command(BaseCommand):
         users = {}
         for username, first, last, role, password in DEMO_USERS:
             user, created = User.objects.get_or_create(
+                tenant=tenant,
                 username=username,
                 defaults={
-                    "tenant": tenant,
                     "role": role,
                     "first_name": first,
                     "last_name": last,
@@ -101,7 +101,9 @@ class Command(BaseCommand):
             users[username] = user
 
         staff, created = User.objects.get_or_create(
-            username=PLATFORM_ADMIN[0], defaults={"is_staff": True, "is_superuser": True}
+            tenant=None,
+            username=PLATFORM_ADMIN[0],
+            defaults={"is_staff": True, "is_superuser": True},
         )
         if created:
             staff.set_password(PLATFORM_ADMIN[1])
