@@ -1,4 +1,5 @@
-"""The answers have the shapes of the public reference's samples (../shared/mda-api/samples):
+"""The answers have the shapes of the public reference's samples (tests/fixtures/mda-api/samples,
+a copy of ../shared/mda-api/samples kept in the repository so that any clone can run them):
 every key a sample shows is there, with a value of the same JSON type; and the samples'
 request bodies are accepted as they are."""
 
@@ -10,14 +11,34 @@ import pytest
 from security.models import DataSource
 from tests.factories import make_activity, make_alert, make_subnet
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "mda-api" / "samples"
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "mda-api"
+SAMPLES = FIXTURES / "samples"
+SHARED = ROOT.parent / "shared" / "mda-api"
 
 
 def sample(name: str):
-    path = SAMPLES / name
-    if not path.exists():
-        pytest.fail(f"{path} is missing: the contract lives in ../shared/mda-api/samples")
-    return json.loads(path.read_text())
+    return json.loads((SAMPLES / name).read_text())
+
+
+@pytest.mark.parametrize("folder", ["samples", "records"])
+def test_the_fixtures_are_the_shared_contract_unchanged(folder):
+    """Where ../shared sits beside the clone (CI, a developer's machine), the copies in
+    tests/fixtures must equal it file for file; a user's clone has only the copies."""
+    if not (SHARED / folder).is_dir():
+        pytest.skip("no ../shared/mda-api beside this clone: the fixtures stand on their own")
+    theirs = {
+        p.relative_to(SHARED / folder): p.read_bytes()
+        for p in (SHARED / folder).rglob("*")
+        if p.is_file()
+    }
+    ours = {
+        p.relative_to(FIXTURES / folder): p.read_bytes()
+        for p in (FIXTURES / folder).rglob("*")
+        if p.is_file()
+    }
+    assert sorted(ours) == sorted(theirs)
+    assert [name for name in ours if ours[name] != theirs[name]] == []
 
 
 def json_type(value) -> str:
