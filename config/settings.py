@@ -377,7 +377,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "core.renderers.PortalBrowsableAPIRenderer",
     ],
     # DRF's parsers, refusing deep nesting, NUL and lone surrogates with a 400.
     "DEFAULT_PARSER_CLASSES": [

@@ -10,7 +10,14 @@ from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_TYPE_IDS
 from security.models import DataSource
 from tokens.models import ApiToken, Kind
-from tokens.services import token_generate, token_revoke
+from tokens.services import AlreadySubmitted, token_generate, token_revoke
+
+
+def _submitted(user, submission_key: str):
+    # Checked before the name: the first submission took the name, and the second must be
+    # told it was already made, not that its name is taken.
+    return ApiToken.objects.filter(user=user, submission_key=submission_key).first()
+
 
 NAME_MAX = 80  # leaves room for the "SIEM agent: " prefix in the token's name
 
@@ -36,8 +43,8 @@ def _save(instance) -> None:
         raise ValidationError({"name": f"{instance.name!r} is already taken."}) from None
 
 
-def _new_token(*, user, label: str, kind: str) -> tuple[ApiToken, str]:
-    return token_generate(user=user, name=label[:100], kind=kind)
+def _new_token(*, user, label: str, kind: str, submission_key: str = "") -> tuple[ApiToken, str]:
+    return token_generate(user=user, name=label[:100], kind=kind, submission_key=submission_key)
 
 
 def _replace_token(owner, *, by, label: str, kind: str) -> str:
@@ -70,11 +77,22 @@ def _clean_agent(tenant, name, output_format, send_alerts, send_activities, excl
 
 @transaction.atomic
 def siem_agent_create(
-    *, user, name: str, output_format: str, send_alerts: bool, send_activities: bool
+    *,
+    user,
+    name: str,
+    output_format: str,
+    send_alerts: bool,
+    send_activities: bool,
+    submission_key: str = "",
 ) -> tuple[SiemAgent, str]:
-    """A new agent and its `siem` token's value (shown once)."""
+    """A new agent and its `siem` token's value (shown once). A form's second submission with
+    the same key raises AlreadySubmitted (tokens/services.py) and adds nothing."""
+    if submission_key and (earlier := _submitted(user, submission_key)) is not None:
+        raise AlreadySubmitted(earlier)
     name = _clean_agent(user.tenant, name, output_format, send_alerts, send_activities)
-    token, value = _new_token(user=user, label=f"SIEM agent: {name}", kind=Kind.SIEM)
+    token, value = _new_token(
+        user=user, label=f"SIEM agent: {name}", kind=Kind.SIEM, submission_key=submission_key
+    )
     agent = SiemAgent(
         tenant=user.tenant,
         name=name,
@@ -160,9 +178,20 @@ def _clean_collector(tenant, name, data_sources, exclude_pk=None):
 
 
 @transaction.atomic
-def log_collector_create(*, user, name: str, data_sources) -> tuple[LogCollector, str]:
+def log_collector_create(
+    *, user, name: str, data_sources, submission_key: str = ""
+) -> tuple[LogCollector, str]:
+    """A new collector and its token's value (shown once); once per form submission, as
+    siem_agent_create."""
+    if submission_key and (earlier := _submitted(user, submission_key)) is not None:
+        raise AlreadySubmitted(earlier)
     name, sources = _clean_collector(user.tenant, name, data_sources)
-    token, value = _new_token(user=user, label=f"Log collector: {name}", kind=Kind.LOG_COLLECTOR)
+    token, value = _new_token(
+        user=user,
+        label=f"Log collector: {name}",
+        kind=Kind.LOG_COLLECTOR,
+        submission_key=submission_key,
+    )
     collector = LogCollector(tenant=user.tenant, name=name, token=token, created_by=user)
     _save(collector)
     collector.data_sources.set(sources)

@@ -12,11 +12,13 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.roles import Capability
+from core.forms import SubmitOnceForm
 from core.http import NO_STORE
 from extensions import services
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_FORMATS
 from security.models import DataSource
+from tokens.services import AlreadySubmitted
 
 
 def capability_required(capability: Capability):
@@ -63,6 +65,10 @@ class SiemAgentForm(forms.Form):
     send_activities = forms.BooleanField(label="Activities", required=False)
 
 
+class SiemAgentNewForm(SubmitOnceForm, SiemAgentForm):
+    pass
+
+
 def _agent(request, agent_id: int) -> SiemAgent:
     return get_object_or_404(SiemAgent.objects.for_tenant(request.user.tenant), pk=agent_id)
 
@@ -76,15 +82,21 @@ def siem_agents(request):
 @require_http_methods(["GET", "POST"])
 @siem_required
 def siem_agent_new(request):
-    form = SiemAgentForm(
+    form = SiemAgentNewForm(
         request.POST or None,
         initial={"output_format": OutputFormat.CEF, "send_alerts": True, "send_activities": True},
     )
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        key = fields.pop("submission")
         try:
-            agent, value = services.siem_agent_create(user=request.user, **form.cleaned_data)
+            agent, value = services.siem_agent_create(
+                user=request.user, submission_key=key, **fields
+            )
         except ValidationError as error:
             apply_errors(form, error)
+        except AlreadySubmitted as repeat:
+            return _already_submitted(request, repeat, SIEM_FORM)
         else:
             return _token_page(request, agent, value, "added")
     return render(
@@ -173,6 +185,14 @@ def _token_page(request, thing, value: str, what: str):
     return no_store(render(request, "extensions/token_shown.html", context))
 
 
+def _already_submitted(request, repeat: AlreadySubmitted, section: dict):
+    """The answer to a form sent twice: what the first submission made, and what to do if its
+    token was not copied. Nothing more was made."""
+    context = {**section, "token": repeat.token}
+    response = render(request, "extensions/already_submitted.html", context, status=409)
+    return no_store(response)
+
+
 def _confirm(request, section: dict, question: str, consequence: str, action: str, danger=False):
     context = {
         **section,
@@ -220,6 +240,10 @@ class LogCollectorForm(forms.Form):
         self.fields["data_sources"].queryset = DataSource.objects.for_tenant(tenant).order_by(
             "name"
         )
+
+
+class LogCollectorNewForm(SubmitOnceForm, LogCollectorForm):
+    pass
 
 
 def _collector(request, collector_id: int) -> LogCollector:
@@ -279,12 +303,18 @@ def data_source_delete(request, source_id: int):
 @require_http_methods(["GET", "POST"])
 @collectors_required
 def log_collector_new(request):
-    form = LogCollectorForm(request.POST or None, tenant=request.user.tenant)
+    form = LogCollectorNewForm(request.POST or None, tenant=request.user.tenant)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        key = fields.pop("submission")
         try:
-            collector, value = services.log_collector_create(user=request.user, **form.cleaned_data)
+            collector, value = services.log_collector_create(
+                user=request.user, submission_key=key, **fields
+            )
         except ValidationError as error:
             apply_errors(form, error)
+        except AlreadySubmitted as repeat:
+            return _already_submitted(request, repeat, COLLECTOR_FORM)
         else:
             return _token_page(request, collector, value, "added")
     return render(

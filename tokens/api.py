@@ -62,7 +62,10 @@ class TokenListApi(APIView):
             raise exceptions.ValidationError(filterset.errors)
         paginator = TokenPagination()
         page = paginator.paginate_queryset(filterset.qs, request, view=self)
-        return paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
+        response = paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
+        for header, value in NO_STORE.items():  # a list of credentials, like the page
+            response[header] = value
+        return response
 
     def post(self, request):
         if request.auth is not None:
@@ -82,7 +85,8 @@ class TokenDetailApi(APIView):
     permission_classes = [IsPortalUser]
 
     def get(self, request, token_id: str):
-        return Response(TokenOutputSerializer(get_visible_token(request, token_id)).data)
+        token = get_visible_token(request, token_id)
+        return Response(TokenOutputSerializer(token).data, headers=NO_STORE)
 
     def delete(self, request, token_id: str):
         token_revoke(token=get_visible_token(request, token_id), by=request.user)

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Tenant
@@ -107,6 +108,9 @@ class ApiToken(models.Model):
         related_name="+",
         editable=False,
     )
+    # The one-time key of the form that asked for the token (core/forms.py): unique per user,
+    # so one submission makes one token. Blank for tokens made otherwise.
+    submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -125,16 +129,26 @@ class ApiToken(models.Model):
                 condition=Q(revoked_at__isnull=True),
                 name="token_live_tenant_used",
             ),
+            # The table sorts names as people read them: case-insensitively.
             models.Index(
-                fields=["tenant", "kind", "name"],
+                F("tenant"),
+                F("kind"),
+                Lower("name"),
                 condition=Q(revoked_at__isnull=True),
-                name="token_live_tenant_name",
+                name="token_live_tenant_lower_name",
             ),
             models.Index(
                 fields=["user", "kind", "-created_at", "-id"],
                 condition=Q(revoked_at__isnull=True),
                 name="token_live_user_created",
             ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "submission_key"],
+                condition=~Q(submission_key=""),
+                name="token_user_submission_unique",
+            )
         ]
 
     def __str__(self) -> str:

@@ -17,7 +17,13 @@ class _TokenLookup:
     builds the three model instances. Nothing about a token is cached: every request reads
     the row as it is now."""
 
-    DEFERRED = ("user__password", "user__last_login", "user__date_joined", "tenant__created_at")
+    DEFERRED = (
+        "submission_key",
+        "user__password",
+        "user__last_login",
+        "user__date_joined",
+        "tenant__created_at",
+    )
 
     def __init__(self, using: str) -> None:
         self.using = using

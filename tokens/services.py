@@ -2,7 +2,7 @@
 commands call these and nothing else writes ApiToken rows."""
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from tokens import keys
@@ -29,11 +29,26 @@ def token_check_name(name: str) -> str:
     return name
 
 
+class AlreadySubmitted(Exception):
+    """The form that asked for this token was submitted before, and made `token` then (its
+    value went to that first answer only). Nothing more was written."""
+
+    def __init__(self, token: ApiToken) -> None:
+        super().__init__(f"Already submitted: it made the token {token.name!r}")
+        self.token = token
+
+
 @transaction.atomic
-def token_generate(*, user, name: str, kind: str = Kind.API) -> tuple[ApiToken, str]:
+def token_generate(
+    *, user, name: str, kind: str = Kind.API, submission_key: str = ""
+) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
-    this return value: the caller shows it once and forgets it."""
+    this return value: the caller shows it once and forgets it. With a `submission_key`
+    (a form's one-time key) a second request with the same key makes nothing and raises
+    AlreadySubmitted, however close together the two arrive."""
     name = token_check_new(user=user, name=name)
+    if submission_key and (earlier := _submitted(user, submission_key)) is not None:
+        raise AlreadySubmitted(earlier)
     value = keys.generate(kind)
     token = ApiToken(
         tenant_id=user.tenant_id,
@@ -42,10 +57,22 @@ def token_generate(*, user, name: str, kind: str = Kind.API) -> tuple[ApiToken, 
         name=name,
         digest=keys.digest(value),
         suffix=keys.suffix(value),
+        submission_key=submission_key,
     )
-    token.full_clean()
-    token.save()
+    token.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            token.save()
+    except IntegrityError:
+        # The same key, an instant earlier: the unique constraint decides the race.
+        if submission_key and (earlier := _submitted(user, submission_key)) is not None:
+            raise AlreadySubmitted(earlier) from None
+        raise
     return token, value
+
+
+def _submitted(user, submission_key: str) -> ApiToken | None:
+    return ApiToken.objects.filter(user=user, submission_key=submission_key).first()
 
 
 @transaction.atomic

@@ -14,11 +14,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.models import User
+from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect
 from tokens.api import visible_tokens
 from tokens.filters import TokenFilter, TokenOrdering
 from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
-from tokens.services import token_generate, token_revoke
+from tokens.services import AlreadySubmitted, token_generate, token_revoke
 
 PAGE_SIZE = 50
 COUNT_BOUND = 10_000
@@ -45,8 +46,9 @@ class BoundedPaginator(Paginator):
 TEMPLATE = "tokens/api_tokens.html"
 
 
-class GenerateForm(forms.Form):
-    # Validation is the service's (the same rules as the API); the form only carries the name.
+class GenerateForm(SubmitOnceForm):
+    # Validation is the service's (the same rules as the API); the form only carries the name
+    # and its one-time key.
     name = forms.CharField(
         label="Token name", required=False, strip=False, max_length=NAME_MAX_LENGTH * 4
     )
@@ -132,9 +134,20 @@ def generate(request):
     form = GenerateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            token, value = token_generate(user=request.user, name=form.cleaned_data["name"])
+            token, value = token_generate(
+                user=request.user,
+                name=form.cleaned_data["name"],
+                submission_key=form.cleaned_data["submission"],
+            )
         except ValidationError as error:
             form.add_error(None, error)
+        except AlreadySubmitted as repeat:
+            template = (
+                f"{TEMPLATE}#already-submitted"
+                if is_fetch(request)
+                else "tokens/api_token_already_submitted.html"
+            )
+            return render_no_store(request, template, {"token": repeat.token}, status=409)
         else:
             context = {"token": token, "value": value, "tenant": request.user.tenant}
             template = (

@@ -5,6 +5,36 @@
   "use strict";
   document.documentElement.classList.add("js");
   const FETCH = { "X-Requested-With": "fetch" };
+  const PENDING_NAME = "portal.pendingTokenName";
+
+  // A request whose session ended gets a 401 naming the sign-in page: go there, and come
+  // back to this page (not to the fragment that was asked for). Returns true if it did.
+  async function sessionEnded(response, pendingName) {
+    if (response.status !== 401) return false;
+    let body = {};
+    try { body = await response.json(); } catch { /* not ours: use the default page */ }
+    if (pendingName) sessionStorage.setItem(PENDING_NAME, pendingName);
+    const next = location.pathname + location.search;
+    location.assign(`${body.login_url || "/accounts/login/"}?next=${encodeURIComponent(next)}`);
+    return true;
+  }
+
+  // A one-time key for a form that makes something, new each time the form is offered.
+  function newSubmissionKey() {
+    const bytes = crypto.getRandomValues(new Uint8Array(24));
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // Plain forms that make something are sent once: later submits (a double click, Enter
+  // pressed again) are ignored while the first is on its way. The server checks the form's
+  // one-time key as well, so a second request that gets through makes nothing.
+  document.addEventListener("submit", (event) => {
+    const form = event.target.closest("form[data-submit-once]:not([data-fetch-form])");
+    if (!form) return;
+    if (form.dataset.sending) { event.preventDefault(); return; }
+    form.dataset.sending = "1";
+    setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }));
+  }, true);
 
   // ---- Messages (announced by the role="status" region) ----
   function say(text, kind = "success") {
@@ -18,6 +48,7 @@
 
   // ---- Copy buttons ----
   async function copy(text, button) {
+    button.closest("dialog")?.setAttribute("data-copied", "1");
     try {
       await navigator.clipboard.writeText(text);
     } catch {
@@ -54,6 +85,8 @@
       const opener = openers.get(dialog);
       if (opener && document.contains(opener)) opener.focus();
     });
+    // Copying the value by hand (select, Ctrl+C) counts as copying it.
+    dialog.addEventListener("copy", () => dialog.setAttribute("data-copied", "1"));
   });
   document.addEventListener("click", (event) => {
     const trigger = event.target.closest("[data-dialog]");
@@ -68,8 +101,32 @@
     const closer = event.target.closest("dialog [data-close]");
     if (closer) {
       event.preventDefault();
-      closer.closest("dialog").close();
+      const dialog = closer.closest("dialog");
+      if (!warnUncopied(dialog)) dialog.close();
+      return;
     }
+    const anyway = event.target.closest("dialog [data-close-anyway]");
+    if (anyway) anyway.closest("dialog").close();
+    const keep = event.target.closest("dialog [data-keep-open]");
+    if (keep) {
+      keep.closest("[data-uncopied-warning]").hidden = true;
+      keep.closest("dialog").querySelector("#token-value")?.select();
+    }
+  });
+
+  // A value shown once and never copied is not thrown away without a word: the first
+  // attempt to close (Close, Escape) asks, the second ("Close without copying") closes.
+  function warnUncopied(dialog) {
+    const warning = dialog.querySelector("[data-uncopied-warning]");
+    if (!warning || dialog.dataset.copied || !warning.hidden) return false;
+    warning.hidden = false;
+    warning.querySelector("[data-keep-open]").focus();
+    return true;
+  }
+  document.querySelectorAll("dialog").forEach((dialog) => {
+    dialog.addEventListener("cancel", (event) => {
+      if (warnUncopied(dialog)) event.preventDefault();
+    });
   });
 
   // ---- Generate: step one posts the name, step two shows the value once ----
@@ -79,12 +136,28 @@
   function resetGenerate(dialog) {
     generateBody.innerHTML = blankForm;
     dialog.dataset.generated = "";
+    dialog.removeAttribute("data-copied");
+    const key = generateBody.querySelector("[data-submission-key]");
+    if (key) key.value = newSubmissionKey();
   }
   generateDialog?.addEventListener("submit", async (event) => {
     const form = event.target.closest("form[data-fetch-form]");
     if (!form) return;
     event.preventDefault();
-    const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
+    if (form.dataset.sending) return; // a double click or Enter again: one request
+    form.dataset.sending = "1";
+    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+    const name = form.querySelector("input[name=name]")?.value || "";
+    let response;
+    try {
+      response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
+    } catch {
+      delete form.dataset.sending;
+      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
+      say("The portal could not be reached; nothing was generated. Try again.", "error");
+      return;
+    }
+    if (await sessionEnded(response, name)) return;
     generateBody.innerHTML = await response.text();
     enableCopyButtons(generateBody);
     if (response.status === 201) {
@@ -118,6 +191,7 @@
     event.preventDefault();
     const form = event.target;
     const response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
+    if (await sessionEnded(response)) return;
     const body = await response.json();
     revokeDialog.close();
     await refreshTable(location.href, false);
@@ -129,6 +203,7 @@
   async function refreshTable(url, push = true) {
     if (!region) return;
     const response = await fetch(url, { headers: FETCH, credentials: "same-origin" });
+    if (await sessionEnded(response)) return;
     region.innerHTML = await response.text();
     if (push && url !== location.href) history.pushState({}, "", url);
   }
@@ -169,4 +244,21 @@
   window.addEventListener("popstate", () => { if (region) location.reload(); });
 
   enableCopyButtons(document);
+
+  // Back from signing in after the session ended while a name was being typed: the dialog
+  // opens again with that name, to be generated with one more click.
+  const pending = sessionStorage.getItem(PENDING_NAME);
+  if (pending !== null && generateDialog) {
+    sessionStorage.removeItem(PENDING_NAME);
+    resetGenerate(generateDialog);
+    openDialog(generateDialog);
+    const input = generateBody.querySelector("input[name=name]");
+    input.value = pending;
+    const note = document.createElement("p");
+    note.className = "message warning";
+    note.setAttribute("role", "status");
+    note.textContent = "Your session had ended before this token was generated. Check the name and press Generate.";
+    generateBody.querySelector("form").prepend(note);
+    input.focus();
+  }
 })();

@@ -14,6 +14,7 @@ from extensions.services import (
     log_collector_regenerate,
 )
 from security.models import DataSource, DiscoveryUpload, UploadStatus
+from tests.pages import once
 
 LOG = (
     b"1700000000.000 10.0.0.5 TCP_MISS/200 5120 GET https://app.example.com/ - DIRECT/1.2.3.4\n"
@@ -173,7 +174,7 @@ def test_adding_a_data_source_and_a_collector_shows_its_token_once(client, admin
     )
     source = DataSource.objects.get(tenant=admin_user.tenant, name="Proxy")
     shown = client.post(
-        f"{PAGE}new/", {"name": "Branch", "data_sources": [source.pk]}, HTTP_HOST=HOST
+        f"{PAGE}new/", once({"name": "Branch", "data_sources": [source.pk]}), HTTP_HOST=HOST
     )
     listed = client.get(PAGE, HTTP_HOST=HOST)
 
@@ -198,7 +199,7 @@ def test_collector_form_errors_are_shown_beside_the_fields(
 ):
     client.force_login(admin_user)
 
-    response = client.post(f"{PAGE}new/", form, HTTP_HOST=HOST)
+    response = client.post(f"{PAGE}new/", once(form), HTTP_HOST=HOST)
 
     assert response.status_code == 200
     assert error in response.content.decode()

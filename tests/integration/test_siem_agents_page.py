@@ -8,6 +8,7 @@ from extensions.models import SiemAgent
 from extensions.services import log_collector_create, siem_agent_create
 from security.models import DataSource
 from tests.factories import make_user
+from tests.pages import once
 from tokens.models import ApiToken, Kind
 
 PAGE = "/settings/security-extensions/siem-agents/"
@@ -23,7 +24,14 @@ def admin(client, admin_user):
 def test_adding_an_agent_shows_its_token_once(admin, admin_user):
     shown = admin.post(
         f"{PAGE}new/",
-        {"name": "Sentinel", "output_format": "cef", "send_alerts": "on", "send_activities": "on"},
+        once(
+            {
+                "name": "Sentinel",
+                "output_format": "cef",
+                "send_alerts": "on",
+                "send_activities": "on",
+            }
+        ),
         HTTP_HOST=HOST,
     )
     listed = admin.get(PAGE, HTTP_HOST=HOST).content.decode()
@@ -65,7 +73,7 @@ def test_agent_form_errors_are_shown_and_nothing_is_made(admin, admin_user, form
         user=admin_user, name="Taken", output_format="cef", send_alerts=True, send_activities=False
     )
 
-    response = admin.post(f"{PAGE}new/", form, HTTP_HOST=HOST)
+    response = admin.post(f"{PAGE}new/", once(form), HTTP_HOST=HOST)
 
     assert response.status_code == 200
     assert error in response.content.decode()

@@ -10,6 +10,7 @@ from django.test import Client
 from accounts.models import User
 from accounts.roles import Role
 from tests.factories import make_token, make_user
+from tests.pages import once
 
 CONTOSO = "contoso.us2.portal.test"
 FABRIKAM = "fabrikam.eu2.portal.test"
@@ -148,7 +149,7 @@ def test_a_form_posted_from_another_tenants_origin_is_refused(reader):
     def post(origin):
         return browser.post(
             "/settings/security-extensions/api-tokens/new/",
-            {"name": "From elsewhere", "csrfmiddlewaretoken": token},
+            once({"name": "From elsewhere", "csrfmiddlewaretoken": token}),
             HTTP_HOST=CONTOSO,
             HTTP_ORIGIN=origin,
             secure=True,
