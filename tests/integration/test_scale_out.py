@@ -4,18 +4,17 @@ other from the next request; and the per-tenant throttle counts the requests of 
 
 import json
 import os
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import ExitStack
 
 import pytest
 from django.db import connection
 
 from conftest import skip_or_fail
 from tests.factories import make_token
-from tests.servers import ROOT, free_port
+from tests.servers import gunicorn
 
 
 def call(base: str, method: str, path: str, value: str) -> int:
@@ -66,41 +65,8 @@ def two_servers(transactional_db, shared_cache):
         "REDIS_URL": REDIS_URL,
         "API_THROTTLE_PER_MINUTE": str(THROTTLE),
     }
-    servers, bases = [], []
-    for _ in range(2):
-        port = free_port()
-        servers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "gunicorn",
-                    "-c",
-                    "config/gunicorn.py",
-                    "config.wsgi",
-                    "--bind",
-                    f"127.0.0.1:{port}",
-                    "--workers",
-                    "1",
-                    "--log-level",
-                    "warning",
-                ],
-                cwd=ROOT,
-                env=env,
-            )
-        )
-        bases.append(f"http://127.0.0.1:{port}")
-    for base in bases:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/accounts/login/", timeout=2).read()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
-    yield bases
-    for server in servers:
-        server.terminate()
-        server.wait(timeout=30)
+    with ExitStack() as stack:
+        yield [stack.enter_context(gunicorn(env)) for _ in range(2)]
 
 
 @pytest.mark.postgres
