@@ -9,7 +9,7 @@ from accounts.models import User
 from accounts.permissions import has_capability
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision
-from config.paths import row_by_path_id
+from core.paths import row_by_path_id
 
 CanManageUsers = has_capability(Capability.SETTINGS_MANAGE)
 

@@ -16,8 +16,10 @@ from rest_framework.authentication import BaseAuthentication
 from accounts import entra
 from accounts.models import Tenant, User
 from accounts.roles import Capability
-from tokens import keys
-from tokens.authentication import DEPROVISIONED_OWNER
+
+# The refusal for a credential whose owner was deprovisioned, whatever the credential: an API
+# token of theirs (tokens/authentication.py) or an Entra token in their name.
+DEPROVISIONED_OWNER = "Invalid user - the owner of this token is not permitted to use tokens"
 
 
 class KeysUnavailable(exceptions.APIException):
@@ -85,10 +87,8 @@ class EntraBearerAuthentication(BaseAuthentication):
         if scheme.lower() != self.keyword:
             return None
         token = credentials.strip()
-        if keys.kind_of(token) is not None:
-            raise exceptions.AuthenticationFailed(
-                "API tokens go in 'Authorization: Token <value>'; Bearer is for Entra tokens"
-            )
+        # (An API token sent as Bearer never gets here: tokens/authentication.py, which runs
+        # first, says where it goes.)
         if not entra.api_audiences():
             raise exceptions.AuthenticationFailed(
                 "Entra bearer tokens are not accepted here: no API application is configured"

@@ -1,11 +1,7 @@
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
-from accounts.roles import Capability
 
 
 @login_required
@@ -17,36 +13,3 @@ def home(request):
 def about(request):
     """Settings > System > About: what the "?" menu's About dialog shows, as a page."""
     return render(request, "accounts/about.html", {"tenant": request.user.tenant})
-
-
-@require_http_methods(["GET", "POST"])
-@tenant_user_required
-def provisioning(request):
-    """Settings > System > User provisioning: what to give Entra's provisioning service (the
-    tenant's SCIM URL and a secret token, shown once). Full admins only."""
-    from core.http import NO_STORE
-    from tokens.models import ApiToken, Kind
-    from tokens.services import scim_token_rotate
-
-    if not request.user.has_capability(Capability.SETTINGS_MANAGE):
-        raise PermissionDenied("Only administrators who manage settings can set up provisioning.")
-    value = None
-    if request.method == "POST":
-        _, value = scim_token_rotate(user=request.user)
-    tenant = request.user.tenant
-    response = render(
-        request,
-        "accounts/provisioning.html",
-        {
-            "tenant": tenant,
-            "scim_url": tenant.custom_url + reverse("scim:users").removesuffix("/Users"),
-            "token": ApiToken.objects.live()
-            .filter(tenant=tenant, kind=Kind.SCIM)
-            .select_related("user")
-            .first(),
-            "value": value,
-        },
-    )
-    for header, header_value in NO_STORE.items():
-        response[header] = header_value
-    return response

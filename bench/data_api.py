@@ -91,7 +91,7 @@ COLUMNS = [
 
 def rows(tenant_id: int, count: int, rng: random.Random):
     """Activity rows as tuples in COLUMNS order, timestamps spread over DAYS."""
-    from security.demo import ACTIONS, APPS, COUNTRIES, DEVICES
+    from demo.security_data import ACTIONS, APPS, COUNTRIES, DEVICES
 
     apps = list(APPS.items())
     span = DAYS * 86400

@@ -66,7 +66,7 @@ class EntraBearerScheme(OpenApiAuthenticationExtension):
 
 
 class ScimTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "accounts.scim.ScimTokenAuthentication"
+    target_class = "provisioning.scim.ScimTokenAuthentication"
     name = "scimToken"
 
     def get_security_definition(self, auto_schema):

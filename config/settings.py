@@ -109,8 +109,10 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "tokens",
+    "provisioning",
     "security",
     "extensions",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -384,8 +386,8 @@ REST_FRAMEWORK = {
         "core.parsers.JSONParser",
         "core.parsers.FormParser",
     ],
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["security.throttling.TenantRateThrottle"],
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.throttling.TenantRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "config.schema.PortalAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }

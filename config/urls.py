@@ -10,13 +10,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from accounts import views as account_views
+from provisioning import views as provisioning_views
 from security.urls import unversioned
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("settings/", account_views.home),
     path("settings/system/about/", account_views.about, name="about"),
-    path("settings/system/provisioning/", account_views.provisioning, name="provisioning"),
+    path("settings/system/provisioning/", provisioning_views.provisioning, name="provisioning"),
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
     path("settings/", include("extensions.urls")),
     path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
@@ -29,7 +30,7 @@ urlpatterns = [
     ),
     path("accounts/", include("allauth.urls")),
     path("sso/", include("accounts.urls")),
-    path("scim/v2/", include("accounts.scim_urls")),
+    path("scim/v2/", include("provisioning.urls")),
     # OpenAPI 3 for the whole API, and Swagger UI over it (its files from the sidecar package;
     # the split view loads its start-up script as a file, which the CSP allows).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),
@@ -55,7 +56,7 @@ urlpatterns = [
     path("cas/api/", include((unversioned, "data"), namespace="cas-data-unversioned")),
 ]
 
-handler400 = "config.exceptions.bad_request"
-handler403 = "config.exceptions.permission_denied"
-handler404 = "config.exceptions.page_not_found"
-handler500 = "config.exceptions.server_error"
+handler400 = "core.exceptions.bad_request"
+handler403 = "core.exceptions.permission_denied"
+handler404 = "core.exceptions.page_not_found"
+handler500 = "core.exceptions.server_error"

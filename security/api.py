@@ -17,9 +17,7 @@ from accounts.roles import Capability
 from core.http import NO_STORE
 from core.inputs import text_problem
 from core.parsers import FormParser, JSONParser, MultiPartParser
-from extensions.models import LogCollector
-from extensions.services import log_collector_received
-from security import resources, services
+from security import resources, services, uploads
 from security.filters import (
     FilterError,
     ListRequest,
@@ -28,7 +26,6 @@ from security.filters import (
     string_value,
 )
 from security.models import Activity, Alert, DataSource, DiscoveryUpload, Entity, File, Subnet
-from tokens.models import ApiToken, Kind
 
 C = Capability
 INVESTIGATION_READ = (C.INVESTIGATION_READ, C.INVESTIGATION_MANAGE)
@@ -473,18 +470,6 @@ class SubnetUpdateApi(DataApiView):
 # --- Cloud Discovery ---------------------------------------------------------------------------
 
 
-def _collector(request):
-    """The log collector whose token made the request, or None for any other credential."""
-    if not isinstance(request.auth, ApiToken) or request.auth.kind != Kind.LOG_COLLECTOR:
-        return None
-    collector = (
-        LogCollector.objects.filter(token=request.auth).prefetch_related("data_sources").first()
-    )
-    if collector is None:
-        raise exceptions.PermissionDenied("This token's log collector no longer exists.")
-    return collector
-
-
 class DiscoveryUploadUrlApi(DataApiView):
     """Step 1: a one-time URL (valid an hour) to PUT the log file to, served by this product.
     `provider` is "aws": one plain PUT of the whole file, whatever its size. A log collector's
@@ -496,21 +481,15 @@ class DiscoveryUploadUrlApi(DataApiView):
     def get(self, request):
         filename = request.query_params.get("filename", "").strip()
         source = request.query_params.get("source", "").strip().upper()
-        collector = _collector(request)
-        if collector is not None:
-            formats = {data_source.log_format for data_source in collector.data_sources.all()}
-            if source not in formats:
-                raise exceptions.PermissionDenied(
-                    "This log collector's data sources take "
-                    + ", ".join(sorted(formats) or ["no format"])
-                    + f", not {source[:60]!r}."
-                )
+        rules = uploads.rules_for(request)
+        if rules is not None:
+            rules.check_url(source)
         _, secret = services.discovery_upload_begin(
             user=request.user,
             tenant=self.tenant,
             filename=filename,
             source=source,
-            collector=collector,
+            collector=rules.requester if rules is not None else None,
         )
         # On the host the client used; the scheme the portal is served with (behind a TLS
         # proxy the request itself may have come in over plain HTTP).
@@ -548,8 +527,7 @@ def discovery_upload_put(request, secret: str):
         )
     except DjangoValidationError as error:
         return JsonResponse({"detail": error.messages[0]}, status=400)
-    if upload.collector_id is not None:
-        log_collector_received(collector_id=upload.collector_id, size=upload.size)
+    uploads.upload_received.send(sender=DiscoveryUpload, upload=upload)
     return JsonResponse({"size": upload.size, "sha256": upload.sha256}, status=201)
 
 
@@ -563,7 +541,7 @@ class DiscoveryDoneUploadApi(DataApiView):
         body = request.data if isinstance(request.data, dict) else None
         if body is None:
             raise BadRequest("The body must be a JSON object.")
-        collector = _collector(request)
+        rules = uploads.rules_for(request)
         url = body.get("uploadUrl")
         if not isinstance(url, str) or not url:
             raise BadRequest("uploadUrl is required: the url that upload_url returned.")
@@ -572,16 +550,8 @@ class DiscoveryDoneUploadApi(DataApiView):
             raise exceptions.NotFound("No upload of this tenant has that uploadUrl.")
         stream_name = string_value(body.get("inputStreamName", ""), "inputStreamName").strip()
         as_snapshot = _optional_bool(body, "uploadAsSnapshot")
-        if collector is not None:
-            if upload.collector_id != collector.pk:
-                raise exceptions.NotFound("No upload of this log collector has that uploadUrl.")
-            names = {data_source.name for data_source in collector.data_sources.all()}
-            if as_snapshot or stream_name not in names:
-                raise exceptions.PermissionDenied(
-                    "A log collector uploads only into its own data sources: "
-                    + ", ".join(sorted(names))
-                    + "."
-                )
+        if rules is not None:
+            rules.check_done(upload, stream_name, as_snapshot)
         upload = services.discovery_upload_done(
             upload=upload, stream_name=stream_name, as_snapshot=as_snapshot
         )

@@ -5,8 +5,8 @@ from rest_framework.views import APIView
 
 from accounts.authentication import EntraCredential
 from accounts.permissions import IsPortalUser, request_capabilities
-from config.paths import row_by_path_id
 from core.http import NO_STORE
+from core.paths import row_by_path_id
 from tokens.filters import TokenFilter
 from tokens.models import ApiToken, Status
 from tokens.services import token_generate, token_revoke

@@ -5,12 +5,12 @@ from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
+from accounts.authentication import DEPROVISIONED_OWNER
 from tokens import keys
 from tokens.models import ApiToken
 from tokens.selectors import token_by_digest
 
 INVALID_TOKEN = "Invalid token"  # noqa: S105 (a message, not a secret)
-DEPROVISIONED_OWNER = "Invalid user - the owner of this token is not permitted to use tokens"
 LAST_USED_PRECISION = timedelta(seconds=60)
 
 
@@ -28,6 +28,10 @@ class ApiTokenAuthentication(BaseAuthentication):
             return None
         scheme, _, credentials = header.partition(" ")
         if scheme.lower() not in self.keywords:
+            if scheme.lower() == "bearer" and keys.kind_of(credentials.strip()) is not None:
+                raise exceptions.AuthenticationFailed(
+                    "API tokens go in 'Authorization: Token <value>'; Bearer is for Entra tokens"
+                )
             return None
         value = credentials.rstrip()
         if keys.kind_of(value) is None:

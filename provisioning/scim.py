@@ -26,9 +26,9 @@ from accounts.models import User
 from accounts.permissions import IsActiveUser
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision, user_scim_delete
-from config.paths import row_by_path_id
 from core.inputs import parse_int
 from core.parsers import JSONParser
+from core.paths import row_by_path_id
 from tokens.authentication import ApiTokenAuthentication
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from accounts import scim
+from provisioning import scim
 
 app_name = "scim"
 

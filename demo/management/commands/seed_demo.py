@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User, generic_portal_url
 from accounts.roles import Role
+from demo import security_data as security_demo
 from extensions.models import LogCollector, SiemAgent
 from extensions.services import log_collector_create, siem_agent_create
-from security import demo as security_demo
 from security.models import Alert, DataSource
 from tokens.models import ApiToken, Kind
 from tokens.services import token_generate

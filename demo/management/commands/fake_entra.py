@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.fake_entra import FakeEntra
-from accounts.management.commands.seed_demo import (
+from demo.management.commands.seed_demo import (
     DEMO_APP_ROLES,
     DEMO_ENTRA_TENANT_ID,
     DEMO_USERS,
