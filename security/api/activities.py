@@ -1,0 +1,113 @@
+"""Activities: list and scan mode, fetch, feedback."""
+
+from rest_framework.response import Response
+
+from security import resources, services
+from security.api.base import (
+    INVESTIGATION_READ,
+    BadRequest,
+    C,
+    DataApiView,
+    ResourceList,
+    envelope,
+    object_id_or_404,
+    one_or_404,
+    optional_bool,
+    optional_text,
+)
+from security.filters import (
+    ListRequest,
+    build_q,
+    parse_list_request,
+)
+from security.models import Activity
+
+# --- activities --------------------------------------------------------------------------------
+
+
+class ActivityListApi(ResourceList):
+    """Also scan mode (`isScan`): pages of 500 to 5000 in date order, each answer carrying the
+    `nextQueryFilters` to send for the next one, which resume where this one stopped (a
+    keyset on date and id: no row is skipped or repeated, however many share a time)."""
+
+    capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
+    model, resource = Activity, "activities"
+    fields, sorts = resources.ACTIVITY_FIELDS, resources.ACTIVITY_SORTS
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("entity")
+
+    def present(self, activity):
+        return resources.activity_data(activity, self.tenant)
+
+    def get(self, request):
+        list_request = parse_list_request(request, scan_allowed=True)
+        cursor = list_request.filters.pop(resources.SCAN_CURSOR, None)
+        if not list_request.is_scan:
+            if cursor is not None:
+                raise BadRequest(f"{resources.SCAN_CURSOR} is only for scan mode (isScan).")
+            return Response(envelope(self.narrowed(list_request), list_request, self.present))
+        return Response(self.scan(list_request, cursor))
+
+    post = get
+
+    def scan(self, list_request: ListRequest, cursor) -> dict:
+        if list_request.skip:
+            raise BadRequest("Scan mode resumes with nextQueryFilters, not skip.")
+        if list_request.sort_field not in (None, "date"):
+            raise BadRequest("Scan mode goes in date order: sortField must be date.")
+        descending = list_request.sort_direction != "asc"
+        queryset = self.base_queryset().filter(
+            build_q(self.resource, self.fields, list_request.filters)
+        )
+        if cursor is not None:
+            queryset = queryset.filter(resources.scan_resume_q(cursor, descending))
+        order = ["-timestamp", "-id"] if descending else ["timestamp", "id"]
+        rows = list(queryset.order_by(*order)[: list_request.limit + 1])
+        has_next = len(rows) > list_request.limit
+        rows = rows[: list_request.limit]
+        data = {"data": [self.present(row) for row in rows], "hasNext": has_next}
+        if has_next:
+            data["nextQueryFilters"] = {
+                **list_request.filters,
+                resources.SCAN_CURSOR: {"after": resources.scan_cursor(rows[-1])},
+            }
+        return data
+
+
+class ActivityDetailApi(DataApiView):
+    capabilities = {"GET": INVESTIGATION_READ}
+
+    def get(self, request, pk: str):
+        activity = one_or_404(
+            Activity.objects.for_tenant(self.tenant).select_related("entity"),
+            public_id=object_id_or_404(pk),
+        )
+        return Response(resources.activity_data(activity, self.tenant))
+
+
+class ActivityFeedbackApi(DataApiView):
+    capabilities = {"POST": (C.INVESTIGATION_MANAGE,)}
+
+    def post(self, request, pk: str):
+        activity = one_or_404(
+            Activity.objects.for_tenant(self.tenant).select_related("entity"),
+            public_id=object_id_or_404(pk),
+        )
+        body = request.data if isinstance(request.data, dict) else None
+        if body is None:
+            raise BadRequest("The body must be a JSON object.")
+        value = body.get("feedbackValue", body.get("feedback"))
+        if isinstance(value, bool) or (value is not None and not isinstance(value, str | int)):
+            raise BadRequest("feedbackValue must be a string or a number.")
+        feedback = {
+            "feedbackValue": None if value is None else str(value),
+            "feedbackText": optional_text(body, "feedbackText", 10_000),
+            "allowContact": optional_bool(body, "allowContact"),
+            "contactEmail": optional_text(body, "contactEmail", 254),
+        }
+        services.activity_feedback(activity=activity, feedback=feedback, by=self.actor())
+        # The reference shows a list envelope as this answer.
+        return Response(
+            {"total": 1, "hasNext": False, "data": [resources.activity_data(activity, self.tenant)]}
+        )

@@ -1,0 +1,140 @@
+"""Cloud Discovery: the three-step log upload (URL, PUT, done), uploads and streams. A
+log collector's limits come from security/uploads.py, which extensions/ fills."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from core.http import NO_STORE
+from security import resources, services, uploads
+from security.api.base import (
+    DISCOVERY_READ,
+    BadRequest,
+    C,
+    DataApiView,
+    ResourceList,
+    optional_bool,
+)
+from security.filters import (
+    string_value,
+)
+from security.models import DataSource, DiscoveryUpload
+
+# --- Cloud Discovery ---------------------------------------------------------------------------
+
+
+class DiscoveryUploadUrlApi(DataApiView):
+    """Step 1: a one-time URL (valid an hour) to PUT the log file to, served by this product.
+    `provider` is "aws": one plain PUT of the whole file, whatever its size. A log collector's
+    token may ask only for the log formats of its own data sources."""
+
+    capabilities = {"GET": (C.DISCOVERY_MANAGE,)}
+    token_kinds = ("api", "log_collector")
+
+    def get(self, request):
+        filename = request.query_params.get("filename", "").strip()
+        source = request.query_params.get("source", "").strip().upper()
+        rules = uploads.rules_for(request)
+        if rules is not None:
+            rules.check_url(source)
+        _, secret = services.discovery_upload_begin(
+            user=request.user,
+            tenant=self.tenant,
+            filename=filename,
+            source=source,
+            collector=rules.requester if rules is not None else None,
+        )
+        # On the host the client used; the scheme the portal is served with (behind a TLS
+        # proxy the request itself may have come in over plain HTTP).
+        url = f"{settings.PORTAL_SCHEME}://{request.get_host()}/api/v1/discovery/upload/{secret}/"
+        return Response({"url": url, "provider": "aws"}, headers=NO_STORE)
+
+
+@csrf_exempt
+@require_http_methods(["PUT"])
+def discovery_upload_put(request, secret: str):
+    """Step 2: the file itself. The URL is the credential (as a signed storage URL is): no
+    Authorization header, usable once, for an hour."""
+    upload = services.pending_upload(secret)
+    if upload is None:
+        return JsonResponse({"detail": "Unknown, used or expired upload URL."}, status=404)
+    # Django reads a body only as far as its Content-Length: a chunked body without one
+    # would be stored empty, so it is refused.
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
+    if declared <= 0:
+        return JsonResponse(
+            {"detail": "Send the log file with its Content-Length (an empty file is no log)."},
+            status=411,
+        )
+    try:
+        upload = services.discovery_upload_receive(
+            upload=upload, stream=request, declared_size=declared
+        )
+    except services.UploadTooLarge:
+        limit = settings.DISCOVERY_UPLOAD_MAX_BYTES
+        return JsonResponse(
+            {"detail": f"The file is larger than the upload limit of {limit} bytes."}, status=413
+        )
+    except DjangoValidationError as error:
+        return JsonResponse({"detail": error.messages[0]}, status=400)
+    uploads.upload_received.send(sender=DiscoveryUpload, upload=upload)
+    return JsonResponse({"size": upload.size, "sha256": upload.sha256}, status=201)
+
+
+class DiscoveryDoneUploadApi(DataApiView):
+    """Step 3: the file goes to a data source (inputStreamName) or a snapshot report."""
+
+    capabilities = {"POST": (C.DISCOVERY_MANAGE,)}
+    token_kinds = ("api", "log_collector")
+
+    def post(self, request):
+        body = request.data if isinstance(request.data, dict) else None
+        if body is None:
+            raise BadRequest("The body must be a JSON object.")
+        rules = uploads.rules_for(request)
+        url = body.get("uploadUrl")
+        if not isinstance(url, str) or not url:
+            raise BadRequest("uploadUrl is required: the url that upload_url returned.")
+        upload = services.upload_by_url(self.tenant, url)
+        if upload is None:
+            raise exceptions.NotFound("No upload of this tenant has that uploadUrl.")
+        stream_name = string_value(body.get("inputStreamName", ""), "inputStreamName").strip()
+        as_snapshot = optional_bool(body, "uploadAsSnapshot")
+        if rules is not None:
+            rules.check_done(upload, stream_name, as_snapshot)
+        upload = services.discovery_upload_done(
+            upload=upload, stream_name=stream_name, as_snapshot=as_snapshot
+        )
+        return Response({"success": True, "upload": resources.upload_data(upload)})
+
+
+class DiscoveryUploadListApi(ResourceList):
+    """The tenant's log uploads with their status, newest first."""
+
+    capabilities = {"GET": DISCOVERY_READ, "POST": DISCOVERY_READ}
+    model, resource = DiscoveryUpload, "discovery uploads"
+    fields, sorts = {}, {"created": ("created", "id")}
+    default_sort = ("created", "desc")
+
+    def base_queryset(self):
+        return super().base_queryset().select_related("data_source", "requested_by")
+
+    def present(self, upload):
+        return resources.upload_data(upload)
+
+
+class DiscoveryStreamsApi(DataApiView):
+    """The tenant's data sources (continuous reports)."""
+
+    capabilities = {"GET": DISCOVERY_READ}
+
+    def get(self, request):
+        sources = DataSource.objects.for_tenant(self.tenant).order_by("name")
+        return Response([resources.stream_data(source) for source in sources])

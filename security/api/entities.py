@@ -1,0 +1,68 @@
+"""Entities (users and accounts): list, fetch by the base64 key, and the tree of a user
+with their accounts."""
+
+from rest_framework import exceptions
+from rest_framework.response import Response
+
+from core.inputs import text_problem
+from security import resources
+from security.api.base import (
+    INVESTIGATION_READ,
+    DataApiView,
+    ResourceList,
+    one_or_404,
+)
+from security.models import Entity
+
+# --- entities and files ------------------------------------------------------------------------
+
+
+class EntityListApi(ResourceList):
+    capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
+    model, resource = Entity, "entities"
+    fields, sorts = resources.ENTITY_FIELDS, resources.ENTITY_SORTS
+    default_sort = ("severity", "desc")
+
+    def present(self, entity):
+        return resources.entity_data(entity)
+
+
+def _entity(tenant, pk: str) -> Entity:
+    """By the reference's base64 pk, or by the bare entity id (retrieve_tree's wording)."""
+    key = resources.parse_entity_pk(pk)
+    entities = Entity.objects.for_tenant(tenant)
+    if key is not None:
+        lookup = {"entity_id": key["id"], "inst": key["inst"]}
+        if key["saas"] is not None:
+            lookup["saas"] = key["saas"]
+        return one_or_404(entities.order_by("saas"), **lookup)
+    if len(pk) <= 64 and text_problem(pk) is None:
+        return one_or_404(entities.order_by("saas"), entity_id=pk)
+    raise exceptions.NotFound("Not found.")
+
+
+class EntityDetailApi(DataApiView):
+    capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
+
+    def get(self, request, pk: str):
+        return Response(resources.entity_data(_entity(self.tenant, pk)))
+
+    post = get  # the reference's curl example fetches with POST
+
+
+class EntityTreeApi(DataApiView):
+    """A user with all of their accounts; an account with its user and its sibling accounts."""
+
+    capabilities = {"GET": INVESTIGATION_READ}
+
+    def get(self, request, pk: str):
+        entity = _entity(self.tenant, pk)
+        root = entity.parent if entity.parent_id else entity
+        accounts = Entity.objects.for_tenant(self.tenant).filter(parent=root).order_by("saas", "id")
+        return Response(
+            {
+                "entity": resources.entity_data(entity),
+                "parent": resources.entity_data(root) if root.pk != entity.pk else None,
+                "children": [resources.entity_data(a) for a in accounts if a.pk != entity.pk],
+            }
+        )
