@@ -1,4 +1,7 @@
-"""One place that turns errors into API answers: every error body has a "detail"."""
+"""The one place that turns errors into API answers, for every API view (the data API, the
+tokens and users APIs, SCIM, the SIEM feed, the upload PUT): every error body has a "detail".
+A view may give its protocol's own shape to that body (SCIM's error schema) with an
+`error_body(exc, response) -> dict` attribute; what goes into it is decided here."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -10,6 +13,7 @@ from rest_framework.views import exception_handler
 
 from core.errors import Conflict
 from core.http import API_PREFIXES
+from core.inputs import InputError
 
 
 def _first_message(data) -> str:
@@ -29,8 +33,17 @@ class ConflictError(exceptions.APIException):
     default_detail = "The change conflicts with the current state; reload and try again."
 
 
+class BadRequest(exceptions.APIException):
+    status_code = 400
+    default_detail = "Bad request."
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, InputError):
+        # A value this API will not guess at (core/inputs.py, the data API's list language):
+        # the message names it.
+        exc = BadRequest(str(exc))
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, Conflict):
         exc = ConflictError(exc.detail)
@@ -44,6 +57,8 @@ def api_exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         errors = response.data
         response.data = {"detail": _first_message(errors), "errors": errors}
+    if (shape := getattr(context.get("view"), "error_body", None)) is not None:
+        response.data = shape(exc, response)
     return response
 
 

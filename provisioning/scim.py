@@ -87,8 +87,9 @@ class ScimView(APIView):
     parser_classes = [ScimJSONParser, JSONParser]
     renderer_classes = [ScimRenderer, JSONRenderer]
 
-    def handle_exception(self, exc):
-        response = super().handle_exception(exc)
+    @staticmethod
+    def error_body(exc, response) -> dict:
+        """RFC 7644's error schema (core/exceptions.py calls this for every SCIM error)."""
         detail = response.data.get("detail") if isinstance(response.data, dict) else None
         body = {
             "schemas": [ERROR_SCHEMA],
@@ -97,8 +98,7 @@ class ScimView(APIView):
         }
         if scim_type := getattr(exc, "scim_type", None):
             body["scimType"] = scim_type
-        response.data = body
-        return response
+        return body
 
     def users(self):
         # SCIM-deleted users (is_active=False) are no longer resources, and local break-glass

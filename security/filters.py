@@ -48,8 +48,9 @@ MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
 MAX_VALUES = 1000  # values in one eq/neq list
 
 
-class FilterError(ValueError):
-    """A list request this API will not guess at; the message names what is wrong."""
+class FilterError(InputError):
+    """A list request this API will not guess at; the message names what is wrong (answered
+    400 by core/exceptions.py, as every InputError)."""
 
 
 # --- values ------------------------------------------------------------------------------------

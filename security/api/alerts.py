@@ -3,11 +3,11 @@ dismiss and resolve), mark read and unread."""
 
 from rest_framework.response import Response
 
+from core.exceptions import BadRequest
 from security import resources, services
 from security.api.base import (
     ALERTS_MANAGE,
     ALERTS_READ,
-    BadRequest,
     DataApiView,
     ResourceList,
     object_id_or_404,

@@ -2,17 +2,16 @@
 envelope, 404s for ids, and the checks of optional body fields."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
+from core.exceptions import BadRequest
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from security import resources
 from security.filters import (
-    FilterError,
     ListRequest,
     build_q,
     parse_list_request,
@@ -26,20 +25,6 @@ DISCOVERY_READ = (C.DISCOVERY_READ, C.DISCOVERY_MANAGE)
 SUBNETS_READ = (C.INVESTIGATION_READ, C.INVESTIGATION_MANAGE, C.SETTINGS_READ, C.SETTINGS_MANAGE)
 
 
-class BadRequest(exceptions.APIException):
-    status_code = 400
-    default_detail = "Bad request."
-
-
-def bad_request(error: Exception) -> BadRequest:
-    if isinstance(error, DjangoValidationError):
-        if hasattr(error, "error_dict"):
-            field, errors = next(iter(error.error_dict.items()))
-            return BadRequest(f"{field}: {errors[0].messages[0]}")
-        return BadRequest(error.messages[0])
-    return BadRequest(str(error))
-
-
 class DataApiView(APIView):
     permission_classes = [HasCapabilityFor]
     capabilities: dict[str, tuple[Capability, ...]] = {}
@@ -47,11 +32,6 @@ class DataApiView(APIView):
     @property
     def tenant(self):
         return self.request.user.tenant
-
-    def handle_exception(self, exc):
-        if isinstance(exc, FilterError | DjangoValidationError):
-            exc = bad_request(exc)
-        return super().handle_exception(exc)
 
     def actor(self) -> str:
         """Who did it, as alerts and feedback record it: a user name or an application id."""

@@ -2,18 +2,17 @@
 log collector's limits come from security/uploads.py, which extensions/ fills."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 from rest_framework import exceptions
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
+from core.exceptions import BadRequest
 from core.http import NO_STORE
+from core.inputs import parse_int
 from security import resources, services, uploads
 from security.api.base import (
     DISCOVERY_READ,
-    BadRequest,
     C,
     DataApiView,
     ResourceList,
@@ -54,38 +53,49 @@ class DiscoveryUploadUrlApi(DataApiView):
         return Response({"url": url, "provider": "aws"}, headers=NO_STORE)
 
 
-@csrf_exempt
-@require_http_methods(["PUT"])
-def discovery_upload_put(request, secret: str):
+class LengthRequired(exceptions.APIException):
+    status_code = 411
+    default_detail = "Send the log file with its Content-Length (an empty file is no log)."
+
+
+class UploadTooLarge(exceptions.APIException):
+    status_code = 413
+
+
+class DiscoveryUploadPutApi(APIView):
     """Step 2: the file itself. The URL is the credential (as a signed storage URL is): no
-    Authorization header, usable once, for an hour."""
-    upload = services.pending_upload(secret)
-    if upload is None:
-        return JsonResponse({"detail": "Unknown, used or expired upload URL."}, status=404)
-    # Django reads a body only as far as its Content-Length: a chunked body without one
-    # would be stored empty, so it is refused.
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return JsonResponse({"detail": "Content-Length is not a number."}, status=400)
-    if declared <= 0:
-        return JsonResponse(
-            {"detail": "Send the log file with its Content-Length (an empty file is no log)."},
-            status=411,
-        )
-    try:
-        upload = services.discovery_upload_receive(
-            upload=upload, stream=request, declared_size=declared
-        )
-    except services.UploadTooLarge:
-        limit = settings.DISCOVERY_UPLOAD_MAX_BYTES
-        return JsonResponse(
-            {"detail": f"The file is larger than the upload limit of {limit} bytes."}, status=413
-        )
-    except DjangoValidationError as error:
-        return JsonResponse({"detail": error.messages[0]}, status=400)
-    uploads.upload_received.send(sender=DiscoveryUpload, upload=upload)
-    return JsonResponse({"size": upload.size, "sha256": upload.sha256}, status=201)
+    Authorization header, usable once, for an hour. Not counted by the tenant throttle."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+    parser_classes: list = []  # the body is the file, read as a stream below
+
+    def put(self, request, secret: str):
+        upload = services.pending_upload(secret)
+        if upload is None:
+            raise exceptions.NotFound("Unknown, used or expired upload URL.")
+        # Django reads a body only as far as its Content-Length: a chunked body without one
+        # would be stored empty, so it is refused.
+        declared = parse_int(request.META.get("CONTENT_LENGTH") or "0")
+        if declared is None:
+            raise BadRequest("Content-Length is not a number.")
+        if declared <= 0:
+            raise LengthRequired()
+        try:
+            upload = services.discovery_upload_receive(
+                upload=upload, stream=request._request, declared_size=declared
+            )
+        except services.UploadTooLarge:
+            limit = settings.DISCOVERY_UPLOAD_MAX_BYTES
+            raise UploadTooLarge(
+                f"The file is larger than the upload limit of {limit} bytes."
+            ) from None
+        uploads.upload_received.send(sender=DiscoveryUpload, upload=upload)
+        return Response({"size": upload.size, "sha256": upload.sha256}, status=201)
+
+
+discovery_upload_put = DiscoveryUploadPutApi.as_view()
 
 
 class DiscoveryDoneUploadApi(DataApiView):

@@ -2,10 +2,10 @@
 
 from rest_framework.response import Response
 
+from core.exceptions import BadRequest
 from security import resources, services
 from security.api.base import (
     SUBNETS_READ,
-    BadRequest,
     C,
     DataApiView,
     ResourceList,
