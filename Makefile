@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench venv clean
+.PHONY: run test lint format bench venv clean lock
 
 # Finds the first Python that is 3.12 or newer: $PYTHON, python3.13, python3.12, python3,
 # then pyenv's installed versions (whose shims refuse to run unless selected).
@@ -25,17 +25,19 @@ $(VENV)/bin/python:
 	echo "Creating $(VENV) with $$found ($$("$$found" --version))"; \
 	"$$found" -m venv $(VENV)
 
-# Dependencies come from pyproject.toml (runtime + dev); reinstalled when it changes.
-$(VENV)/.deps: pyproject.toml | $(VENV)/bin/python
+# Dependencies come from requirements.lock: every package pinned with its hashes, compiled
+# from pyproject.toml (runtime, dev and bench) by `make lock`; reinstalled when it changes.
+$(VENV)/.deps: requirements.lock | $(VENV)/bin/python
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["dependencies"] + p["optional-dependencies"]["dev"]))' > $(VENV)/requirements.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
 	touch $@
 
-$(VENV)/.bench-deps: pyproject.toml $(VENV)/.deps
-	$(PY) -c 'import tomllib; p = tomllib.load(open("pyproject.toml", "rb"))["project"]; print("\n".join(p["optional-dependencies"]["bench"]))' > $(VENV)/requirements-bench.txt
-	$(PY) -m pip install --quiet -r $(VENV)/requirements-bench.txt
-	touch $@
+# After changing pyproject.toml's dependencies: pins the newest versions that satisfy it, for
+# every platform and Python 3.12+, with hashes. Commit the result.
+lock: $(VENV)/bin/python
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --extra bench --universal \
+	  --generate-hashes -o requirements.lock
 
 venv: $(VENV)/.deps
 
@@ -66,7 +68,7 @@ run: $(VENV)/.deps
 test: $(VENV)/.deps
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && apt-get install -y -q chromium; fi
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n auto $(PYTEST_ARGS)
 
 lint: $(VENV)/.deps
 	$(PY) -m ruff check .
@@ -76,7 +78,7 @@ format: $(VENV)/.deps
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
-bench: $(VENV)/.bench-deps
+bench: $(VENV)/.deps
 	@if ! command -v wrk >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && apt-get install -y -q wrk; fi
 	$(PY) -m bench $(BENCH_ARGS)

@@ -5,7 +5,8 @@ from core.http import is_safe_redirect
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    """Accounts are made by administrators (and, later, by Entra sign-in), never by visitors."""
+    """Accounts are made by administrators, SCIM provisioning and Entra sign-in, never by
+    visitors."""
 
     def is_open_for_signup(self, request) -> bool:
         return False

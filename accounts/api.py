@@ -27,7 +27,7 @@ class UserOutputSerializer(serializers.Serializer):
 
 
 def tenant_users(request):
-    return User.objects.filter(tenant_id=request.user.tenant_id).order_by("username")
+    return User.objects.in_tenant(request.user.tenant_id).order_by("username")
 
 
 def get_tenant_user(request, user_id: str) -> User:

@@ -84,6 +84,9 @@ class UserManager(DjangoUserManager):
             return self.filter(tenant__isnull=True)
         return self.filter(tenant_id=tenant_id)
 
+    def deprovisioned_in(self, tenant_id: int | None):
+        return self.in_tenant(tenant_id).filter(deprovisioned_at__isnull=False)
+
 
 class User(AbstractUser):
     """A person who signs in. Tenant users hold one role; platform staff (the Django admin's

@@ -1,10 +1,11 @@
 """Changes to users: the Django admin, the management command, the users API and SCIM
 provisioning all call these."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.errors import Conflict
 
 
 def _end_sessions(user: User) -> int:
@@ -29,6 +30,18 @@ def user_deprovision(*, user: User) -> bool:
     # raced the flag.
     _end_sessions(user)
     return bool(updated)
+
+
+@transaction.atomic
+def user_save_provisioned(*, user: User) -> User:
+    """Saves a user as SCIM provisioning made or changed them. A user name that a concurrent
+    request took between the caller's check and this write is a Conflict (nothing written)."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise Conflict(f"A user named {user.username} exists") from None
+    return user
 
 
 @transaction.atomic

@@ -56,7 +56,7 @@ siem_required = capability_required(Capability.SETTINGS_MANAGE)
 
 
 class SiemAgentForm(forms.Form):
-    # Checked by the service, so the page and the API say the same thing.
+    # The service checks the values, so this page and any other caller are told the same.
     name = forms.CharField(max_length=200, strip=False, required=False)
     output_format = forms.ChoiceField(
         label="Output format", choices=OutputFormat.choices, widget=forms.RadioSelect
@@ -217,7 +217,7 @@ COLLECTOR_FORM = {
 
 
 class DataSourceForm(forms.Form):
-    # Checked by the service, so the page and the API say the same thing.
+    # The service checks the values, so this page and any other caller are told the same.
     name = forms.CharField(max_length=200, strip=False, required=False)
     log_format = forms.ChoiceField(label="Log format", choices=[(f, f) for f in LOG_FORMATS])
     receiver_type = forms.ChoiceField(
@@ -226,7 +226,7 @@ class DataSourceForm(forms.Form):
 
 
 class LogCollectorForm(forms.Form):
-    # Checked by the service, so the page and the API say the same thing.
+    # The service checks the values, so this page and any other caller are told the same.
     name = forms.CharField(max_length=200, strip=False, required=False)
     data_sources = forms.ModelMultipleChoiceField(
         label="Data sources",

@@ -14,7 +14,7 @@ attribute mappings say.
 import re
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 from rest_framework import exceptions, status
@@ -25,7 +25,13 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import IsActiveUser
 from accounts.roles import Capability
-from accounts.services import user_deprovision, user_reprovision, user_scim_delete
+from accounts.services import (
+    user_deprovision,
+    user_reprovision,
+    user_save_provisioned,
+    user_scim_delete,
+)
+from core.errors import Conflict
 from core.inputs import parse_int
 from core.parsers import JSONParser
 from core.paths import row_by_path_id
@@ -33,7 +39,6 @@ from tokens.authentication import ApiTokenAuthentication
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 LIST_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
-PATCH_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 MAX_COUNT = 100
 MAX_START = 2**31
@@ -226,15 +231,12 @@ def _set_active(user: User, active: bool | None) -> None:
 
 
 def _save(user: User) -> None:
-    """Saves the user; a concurrent request that took the same userName between our check
-    and this write is a 409, as the check itself would have answered."""
+    """Saves the user through the service; a concurrent request that took the same userName
+    between our check and this write is a 409, as the check itself would have answered."""
     try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise ScimError(
-            f"A user named {user.username} exists", status.HTTP_409_CONFLICT, "uniqueness"
-        ) from None
+        user_save_provisioned(user=user)
+    except Conflict as conflict:
+        raise ScimError(conflict.detail, status.HTTP_409_CONFLICT, "uniqueness") from None
 
 
 def _username_taken(user: User) -> bool:

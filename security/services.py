@@ -79,13 +79,17 @@ def alerts_close(
     return CloseResult(closed, not_found)
 
 
+@transaction.atomic
 def alert_mark(*, alert: Alert, read: bool) -> Alert:
+    """Marks an alert read or unread (the reference's read/unread)."""
     alert.status = AlertStatus.READ if read else AlertStatus.UNREAD
     Alert.objects.filter(pk=alert.pk).update(status=alert.status)
     return alert
 
 
+@transaction.atomic
 def activity_feedback(*, activity: Activity, feedback: dict, by: str) -> Activity:
+    """Records who gave what feedback on an activity, and when."""
     activity.feedback = {**feedback, "by": by, "at": timezone.now().isoformat()}
     Activity.objects.filter(pk=activity.pk).update(feedback=activity.feedback)
     return activity

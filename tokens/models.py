@@ -155,10 +155,6 @@ class ApiToken(models.Model):
         return f"{self.name} (…{self.suffix})"
 
     @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None
-
-    @property
     def status_label(self) -> str:
         """The label of the `status` that with_status() annotates."""
         return Status(self.status).label

@@ -1,5 +1,7 @@
 """Every change to tokens goes through here: the page, the API, the admin and management
-commands call these and nothing else writes ApiToken rows."""
+commands call these. The one write outside them is the authentication path's
+once-a-minute `last_used_at` (tokens/authentication.py), which must cost no more than one
+conditional UPDATE."""
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction

@@ -24,6 +24,30 @@ def token_client(tenant):
     return token_client
 
 
+class Clock:
+    """A clock the test moves by hand: `now` seconds since the epoch, starting 10 s into a
+    one-minute window, so that a test's requests fall in one window unless it says so."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0 - 1_800_000_000.0 % 60 + 10
+
+    def __call__(self) -> float:
+        return self.now
+
+    def next_window(self, length: int) -> None:
+        self.now = self.now - self.now % length + length + 0.01
+
+
+@pytest.fixture
+def throttle_clock(monkeypatch):
+    """The throttle's clock, under the test's control (core/throttling.py)."""
+    from core.throttling import TenantRateThrottle
+
+    clock = Clock()
+    monkeypatch.setattr(TenantRateThrottle, "clock", staticmethod(clock))
+    return clock
+
+
 @pytest.fixture
 def admin_api(token_client):
     """A full admin's token: may read and change everything."""

@@ -46,7 +46,7 @@ def broken_redis(request, settings, hanging_redis):
 
 
 def test_with_redis_out_of_reach_the_throttle_counts_in_the_process(
-    token_client, settings, broken_redis
+    token_client, settings, broken_redis, throttle_clock
 ):
     settings.API_THROTTLE_PER_MINUTE = 3
     client = token_client(Role.SECURITY_READER)

@@ -1,35 +1,22 @@
 """30 requests a minute per tenant by default, counted in the shared cache; over it a 429
 that says "throttled" with a Retry-After; the count starts again with the next window."""
 
-import time
-
 import pytest
 
 from accounts.roles import Role
 
 
 @pytest.fixture
-def throttle(settings):
-    """The throttle on, as in production (the suite turns it off elsewhere)."""
+def throttle(settings, throttle_clock):
+    """The throttle on, as in production (the suite turns it off elsewhere), with a clock
+    the test moves (`throttle_clock`), so no test sleeps through a window."""
     settings.API_THROTTLE_PER_MINUTE = 30
     settings.API_THROTTLE_WINDOW = 60
     return settings
 
 
-def wait_for_a_fresh_window(length: int) -> None:
-    """Start right after a window boundary, so a test's calls all fall in one window."""
-    time.sleep(length - time.time() % length + 0.01)
-
-
-def keep_clear_of_the_window_end(length: int, margin: float = 5) -> None:
-    """Within `margin` seconds of the window's end, wait for the next one to start."""
-    if length - time.time() % length < margin:
-        wait_for_a_fresh_window(length)
-
-
 def test_the_31st_request_in_a_minute_is_a_429(token_client, throttle):
     client = token_client(Role.SECURITY_READER)
-    keep_clear_of_the_window_end(60)  # 30 calls take well under a second
 
     statuses = [client.get("/api/v1/me/").status_code for _ in range(30)]
     refused = client.get("/api/v1/alerts/")
@@ -49,7 +36,6 @@ def test_the_count_is_per_tenant_not_per_token(token_client, tenant, other_tenan
     first, second = token_client(), token_client()
     _, theirs = make_token(make_user(other_tenant, Role.GLOBAL_ADMIN))
     fabrikam = APIClient(HTTP_AUTHORIZATION=f"Token {theirs}", HTTP_ACCEPT="application/json")
-    keep_clear_of_the_window_end(60)
 
     statuses = [c.get("/api/v1/me/").status_code for c in (first, second, first, second)]
     other = fabrikam.get("/api/v1/me/")
@@ -58,14 +44,14 @@ def test_the_count_is_per_tenant_not_per_token(token_client, tenant, other_tenan
     assert other.status_code == 200
 
 
-def test_the_count_resets_with_the_window(token_client, throttle):
+def test_the_count_resets_with_the_window(token_client, throttle, throttle_clock):
     throttle.API_THROTTLE_PER_MINUTE = 2
-    throttle.API_THROTTLE_WINDOW = 2  # a two-second "minute", so the test can wait it out
+    throttle.API_THROTTLE_WINDOW = 2  # a two-second "minute"
     client = token_client()
-    wait_for_a_fresh_window(2)
+    throttle_clock.next_window(2)
 
     before = [client.get("/api/v1/me/").status_code for _ in range(3)]
-    wait_for_a_fresh_window(2)
+    throttle_clock.next_window(2)
     after = client.get("/api/v1/me/").status_code
 
     assert before == [200, 200, 429]
@@ -87,7 +73,6 @@ def test_scim_and_the_siem_feed_are_not_counted(token_client, admin_user, thrott
 
     throttle.API_THROTTLE_PER_MINUTE = 2
     settings.SIEM_FEED_LAG_SECONDS = 0
-    keep_clear_of_the_window_end(60)
     _, scim = scim_token_rotate(user=admin_user)
     _, siem = siem_agent_create(
         user=admin_user, name="S", output_format="json", send_alerts=True, send_activities=False
@@ -118,7 +103,6 @@ def test_on_redis_the_count_is_one_pipelined_round_trip(token_client, throttle, 
     settings.CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": url}}
     throttle.API_THROTTLE_PER_MINUTE = 3
     client = token_client()
-    keep_clear_of_the_window_end(60)
 
     statuses = [client.get("/api/v1/me/").status_code for _ in range(4)]
 
