@@ -3,7 +3,9 @@
 It serves, over real HTTP on 127.0.0.1, the parts of Entra that this portal talks to: the
 OpenID configuration, the published signing keys (an RSA key made when it starts), the
 authorize page (a list of accounts to pick from, instead of a password prompt), and the token
-endpoint (authorization code with PKCE for sign-in, client credentials for daemons). Tokens
+endpoint: authorization code with PKCE (sign-in, and a delegated access token when the scope
+names an API), client credentials (daemons, application context) and the resource-owner
+password grant (a native app with a person's credentials, user context). Tokens
 are signed with RS256 exactly as Entra signs them, so the portal checks them with the same
 code it uses against the real Entra. Nothing here is imported by the portal itself.
 
@@ -41,6 +43,8 @@ class Account:
     id_token_claims: dict[str, Any] = field(default_factory=dict)
     # Corrupt the id_token after signing it, as a man in the middle would.
     tamper: bool = False
+    # For the password grant; None: this account cannot sign in with a password.
+    password: str | None = None
 
 
 @dataclass
@@ -50,6 +54,37 @@ class Client:
     tid: str | None = None
     name: str = "Application"
     roles: list[str] = field(default_factory=list)  # application permissions granted to it
+    # Delegated permissions granted to it (admin consent), as "api://<app id>/<Permission>".
+    delegated: list[str] = field(default_factory=list)
+    # A native (public) client: holds no secret, so the token endpoint asks for none.
+    public: bool = False
+
+
+# Entra's error codes for the refusals the fake reproduces (AADSTS…: description).
+AADSTS = {
+    "bad_password": (
+        "AADSTS50126: Error validating credentials due to invalid username or password."
+    ),
+    "no_user": "AADSTS50034: The user account does not exist in the directory.",
+    "no_consent": (
+        "AADSTS65001: The user or administrator has not consented to use the application "
+        "for the permissions asked."
+    ),
+}
+
+
+def requested_permissions(scope: str) -> tuple[str, list[str]]:
+    """(resource, [permission, ...]) of the API that a scope names: `api://app/A api://app/B`
+    or `api://app/.default`, beside openid, profile, email and offline_access."""
+    resource, permissions = "", []
+    for item in scope.split():
+        if item in {"openid", "profile", "email", "offline_access"}:
+            continue
+        base, _, permission = item.rpartition("/")
+        resource = resource or base
+        if base == resource and permission:
+            permissions.append(permission)
+    return resource, permissions
 
 
 def _b64url(data: bytes) -> str:
@@ -236,7 +271,13 @@ class FakeEntra:
         self._send(handler, status, json.dumps(document), "application/json")
 
     def _error(self, handler, error: str, description: str, status: int = 400) -> None:
-        self._json(handler, status, {"error": error, "error_description": description})
+        """Entra's error shape: error, error_description and, for AADSTS errors, their codes."""
+        body: dict[str, Any] = {"error": error, "error_description": description}
+        if description.startswith("AADSTS"):
+            body["error_codes"] = [int(description[6:].split(":", 1)[0])]
+        body["timestamp"] = time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime())
+        body["trace_id"] = body["correlation_id"] = str(uuid.uuid4())
+        self._json(handler, status, body)
 
     def _get(self, handler) -> None:
         parts = urlsplit(handler.path)
@@ -322,6 +363,7 @@ class FakeEntra:
                 "redirect_uri": redirect_uri,
                 "nonce": form.get("nonce"),
                 "challenge": form.get("code_challenge"),
+                "scope": form.get("scope", ""),
             }
         params = {"code": code}
         if "state" in form:
@@ -330,14 +372,40 @@ class FakeEntra:
             handler, 302, "", "text/plain", [("Location", f"{redirect_uri}?{urlencode(params)}")]
         )
 
+    def delegated_token(self, client: Client, account: Account, scope: str) -> str | None:
+        """A user-context access token, as Entra issues it: `scp` holds the permissions asked
+        for that the client has been granted (`.default`: all of them); None when that leaves
+        none."""
+        resource, asked = requested_permissions(scope)
+        granted = [p.rpartition("/")[2] for p in client.delegated if p.startswith(resource + "/")]
+        scp = granted if asked == [".default"] else [p for p in asked if p in granted]
+        if not resource or not scp:
+            return None
+        return self.access_token(
+            tid=account.tid,
+            audience=resource,
+            scp=" ".join(scp),
+            oid=account.oid,
+            upn=account.upn,
+            name=account.name,
+            idtyp="user",
+            client_id=client.client_id,
+        )
+
     def _token(self, handler, directory: str, form: dict[str, str]) -> None:
         client = self.clients.get(form.get("client_id", ""))
-        if client is None or not secrets.compare_digest(
-            client.secret.encode(), form.get("client_secret", "").encode()
+        if client is None or not (
+            client.public
+            or secrets.compare_digest(
+                client.secret.encode(), form.get("client_secret", "").encode()
+            )
         ):
             self._error(handler, "invalid_client", "Bad client_id or client_secret", 401)
             return
         grant = form.get("grant_type")
+        if grant == "password":
+            self._password_grant(handler, directory, client, form)
+            return
         if grant == "authorization_code":
             with self._lock:
                 issued = self._codes.pop(form.get("code", ""), None)
@@ -352,17 +420,28 @@ class FakeEntra:
                 if _b64url(hashlib.sha256(verifier.encode()).digest()) != issued["challenge"]:
                     self._error(handler, "invalid_grant", "PKCE code_verifier does not match")
                     return
+            if client.public and not issued["challenge"]:
+                self._error(handler, "invalid_grant", "A public client must use PKCE")
+                return
             account = issued["account"]
+            scope = form.get("scope") or issued.get("scope") or "openid profile email"
+            if requested_permissions(scope)[0]:
+                # The scope names an API: a delegated access token for it.
+                access_token = self.delegated_token(client, account, scope)
+                if access_token is None:
+                    self._error(handler, "invalid_grant", AADSTS["no_consent"])
+                    return
+            else:
+                access_token = secrets.token_urlsafe(32)  # opaque: the portal never uses it
             self._json(
                 handler,
                 200,
                 {
                     "token_type": "Bearer",
                     "expires_in": 3599,
-                    "scope": form.get("scope", "openid profile email"),
+                    "scope": scope,
                     "id_token": self.id_token(account, client.client_id, issued["nonce"]),
-                    # Opaque here: the portal never calls Graph with it.
-                    "access_token": secrets.token_urlsafe(32),
+                    "access_token": access_token,
                 },
             )
         elif grant == "client_credentials":
@@ -384,3 +463,39 @@ class FakeEntra:
             )
         else:
             self._error(handler, "unsupported_grant_type", f"grant_type {grant!r}")
+
+    def _password_grant(self, handler, directory: str, client: Client, form: dict[str, str]):
+        """ROPC: a native app sends a person's user name and password for a delegated token
+        (Entra's "get the token using the application with user credentials")."""
+        upn = form.get("username", "").lower()
+        account = next(
+            (
+                a
+                for a in self.accounts.values()
+                if a.upn.lower() == upn
+                and (directory in {"organizations", "common"} or a.tid == directory)
+            ),
+            None,
+        )
+        if account is None:
+            self._error(handler, "invalid_grant", AADSTS["no_user"])
+            return
+        if account.password is None or not secrets.compare_digest(
+            account.password.encode(), form.get("password", "").encode()
+        ):
+            self._error(handler, "invalid_grant", AADSTS["bad_password"])
+            return
+        token = self.delegated_token(client, account, form.get("scope", ""))
+        if token is None:
+            self._error(handler, "invalid_grant", AADSTS["no_consent"])
+            return
+        self._json(
+            handler,
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "scope": form.get("scope", ""),
+                "access_token": token,
+            },
+        )

@@ -291,6 +291,26 @@ def _role_map() -> dict[str, str]:
 
 ENTRA_ROLE_MAP = _role_map()
 
+# The local fake Entra ID (make run, the tests) is for development only: with DEBUG=0 the
+# portal refuses its well-known client ids (the portal's, the demo daemon's, the demo native
+# app's) and any Entra authority that is not HTTPS.
+FAKE_ENTRA_CLIENT_IDS = {
+    "6f1c3a52-0d4e-4b8e-9a57-2d7f4c1e9b30",
+    "3b9d8e21-6c4a-4f7e-8d2b-1a0e9c7f5b43",
+    "9d4e2f61-7a3b-4c8d-9e5f-2b1a0c8d7e64",
+}
+if not DEBUG:
+    if not ENTRA_AUTHORITY.startswith("https://"):
+        raise ImproperlyConfigured(
+            f"ENTRA_AUTHORITY must be an https:// address when DEBUG=0, not {ENTRA_AUTHORITY!r} "
+            "(an http:// authority is the local fake Entra ID, for development only)"
+        )
+    if {ENTRA_CLIENT_ID, ENTRA_API_APP_ID} & FAKE_ENTRA_CLIENT_IDS:
+        raise ImproperlyConfigured(
+            "ENTRA_CLIENT_ID (or ENTRA_API_APP_ID) is the local fake Entra ID's published client "
+            "id, for development only: register the portal in Entra ID (README) and use its id"
+        )
+
 SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_ENTRA_KEY = ENTRA_CLIENT_ID
 SOCIAL_AUTH_ENTRA_SECRET = ENTRA_CLIENT_SECRET

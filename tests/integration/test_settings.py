@@ -107,3 +107,23 @@ def test_production_trusts_no_tenant_origin_for_another_and_counts_clients_behin
     assert behind.stdout.strip() == "['https://portal.example.com'] 1 None"
     assert direct.stdout.strip() == "['https://portal.example.com'] 0 None"
     assert on_postgres.stdout.strip() == "['https://portal.example.com'] 0 3"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"ENTRA_AUTHORITY": "http://127.0.0.1:8765"},
+            "ENTRA_AUTHORITY must be an https:// address when DEBUG=0",
+        ),
+        (
+            {"ENTRA_CLIENT_ID": "6f1c3a52-0d4e-4b8e-9a57-2d7f4c1e9b30"},
+            "ENTRA_CLIENT_ID (or ENTRA_API_APP_ID) is the local fake Entra ID's published",
+        ),
+    ],
+)
+def test_production_refuses_the_fake_entra(overrides, message):
+    result = manage("check", **{**PRODUCTION, **overrides})
+
+    assert result.returncode == 1
+    assert message in result.stderr

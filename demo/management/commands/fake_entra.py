@@ -16,6 +16,16 @@ from demo.management.commands.seed_demo import (
 
 DAEMON_CLIENT_ID = "3b9d8e21-6c4a-4f7e-8d2b-1a0e9c7f5b43"
 DAEMON_SECRET = "fake-entra-daemon-secret"  # noqa: S105 (a published development value)
+# A native (public) client with every delegated permission of the API, admin-consented.
+NATIVE_CLIENT_ID = "9d4e2f61-7a3b-4c8d-9e5f-2b1a0c8d7e64"
+PERMISSIONS = [
+    "Investigation.read",
+    "Investigation.manage",
+    "Discovery.read",
+    "Discovery.manage",
+    "Settings.read",
+    "Settings.manage",
+]
 
 
 class Command(BaseCommand):
@@ -39,13 +49,23 @@ class Command(BaseCommand):
             name="Contoso SOAR (demo daemon)",
             roles=["Investigation.read", "Settings.read"],
         )
-        for username, first, last, role, _ in DEMO_USERS:
+        api = f"api://{settings.ENTRA_API_APP_ID}"
+        fake.add_client(
+            NATIVE_CLIENT_ID,
+            "",
+            tid=tid,
+            name="Contoso scripts (demo native app)",
+            public=True,
+            delegated=[f"{api}/{permission}" for permission in PERMISSIONS],
+        )
+        for username, first, last, role, password in DEMO_USERS:
             fake.add_account(
                 tid,
                 upn=username,
                 name=f"{first} {last}",
                 roles=[DEMO_APP_ROLES[role]],
                 oid=str(demo_object_id(username)),
+                password=password,  # the same demo password as the local sign-in
             )
         fake.add_account(tid, upn="newhire@contoso.com", name="Nestor Wilke", roles=[])
         audience = settings.ENTRA_API_APP_ID
@@ -55,6 +75,22 @@ class Command(BaseCommand):
             f"    curl -s -d grant_type=client_credentials -d client_id={DAEMON_CLIENT_ID} "
             f"-d client_secret={DAEMON_SECRET} -d scope=api://{audience}/.default "
             f"{fake.url}/{tid}/oauth2/v2.0/token"
+        )
+        portal = f"{settings.PORTAL_SCHEME}://contoso.us2.{settings.PORTAL_DOMAIN}"
+        self.stdout.write(
+            "  A person's token for the API (user context: a native app with their user name and\n"
+            "  password; here a security reader asking to read and to manage investigations):\n"
+            f"    token=$(curl -s -d grant_type=password -d client_id={NATIVE_CLIENT_ID} "
+            "-d username=reader@contoso.com -d 'password=demo-Reader-2026!' "
+            f"-d 'scope={api}/Investigation.read {api}/Investigation.manage' "
+            f"{fake.url}/{tid}/oauth2/v2.0/token "
+            "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
+            f'    curl -H "Authorization: Bearer $token" {portal}/api/v1/me/\n'
+            f'    curl -H "Authorization: Bearer $token" "{portal}/api/v1/alerts/?limit=1"\n'
+            f'    curl -X POST -H "Authorization: Bearer $token" '
+            '-H "Content-Type: application/json" '
+            f'-d \'{{"filters": {{"severity": {{"eq": [2]}}}}}}\' '
+            f"{portal}/api/v1/alerts/close_benign/    # 403: a reader reads, never closes"
         )
         with contextlib.suppress(KeyboardInterrupt):
             fake.serve_forever()
