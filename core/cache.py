@@ -40,7 +40,10 @@ class ResilientRedisCache(RedisCache):
         params = dict(params)
         self.retry_seconds = float(params.get("OPTIONS", {}).pop("retry_seconds", 10))
         super().__init__(server, params)
-        self.fallback = LocMemCache(f"fallback:{server}", {"OPTIONS": {"MAX_ENTRIES": 10_000}})
+        # Named for this instance: LocMemCache instances of one name share their entries.
+        self.fallback = LocMemCache(
+            f"fallback:{server}:{id(self)}", {"OPTIONS": {"MAX_ENTRIES": 10_000}}
+        )
         self._down_until = 0.0
 
     @property

@@ -255,3 +255,55 @@ def test_the_fakes_client_ids_are_refused_in_production():
     assert {portal_id, fake_entra.DAEMON_CLIENT_ID, fake_entra.NATIVE_CLIENT_ID} == (
         settings.FAKE_ENTRA_CLIENT_IDS
     )
+
+
+def test_the_user_context_lines_make_run_prints_work(directory, tmp_path):
+    """`manage.py fake_entra` (what make run starts) prints a password-grant command: run as
+    printed, it returns a delegated token for the security reader, asking for both scopes."""
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    from tests.servers import ROOT, free_port
+
+    port = free_port()
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "ENTRA_CLIENT_ID": "6f1c3a52-0d4e-4b8e-9a57-2d7f4c1e9b30",
+        "ENTRA_CLIENT_SECRET": "fake-entra-local-secret",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "fake_entra", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        printed = []
+        for line in process.stdout:  # it prints before it serves; it serves until stopped
+            printed.append(line)
+            if "close_benign" in line:
+                break
+        command = next(line for line in printed if "grant_type=password" in line)
+        words = shlex.split(command.split("$(", 1)[1].split("|", 1)[0])
+        form = dict(words[i + 1].split("=", 1) for i, word in enumerate(words) if word == "-d")
+        url = next(word for word in words if word.startswith("http://"))
+        status, body = post_form(url, form)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        process.stdout.close()
+
+    assert status == 200
+    claims = json.loads(base64.urlsafe_b64decode(body["access_token"].split(".")[1] + "=="))
+    assert (claims["upn"], claims["scp"], claims["idtyp"]) == (
+        "reader@contoso.com",
+        "Investigation.read Investigation.manage",
+        "user",
+    )
+    assert any("/api/v1/me/" in line for line in printed)
+    assert any("close_benign" in line and "403" in line for line in printed)
