@@ -78,6 +78,7 @@ class Command(BaseCommand):
         )
         portal = f"{settings.PORTAL_SCHEME}://contoso.us2.{settings.PORTAL_DOMAIN}"
         self.stdout.write(
+            "  The demo people sign in to it with the same demo passwords as above.\n"
             "  A person's token for the API (user context: a native app with their user name and\n"
             "  password; here a security reader asking to read and to manage investigations):\n"
             f"    token=$(curl -s -d grant_type=password -d client_id={NATIVE_CLIENT_ID} "
