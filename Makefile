@@ -73,6 +73,7 @@ test: $(VENV)/.deps
 lint: $(VENV)/.deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy .
 
 format: $(VENV)/.deps
 	$(PY) -m ruff check --fix .

@@ -20,7 +20,7 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["tenant", "role", "is_staff", "is_active"]
     list_select_related = ["tenant"]
     fieldsets = [
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             "Tenant",
             {

@@ -48,7 +48,7 @@ class UserListApi(APIView):
 
     def get(self, request):
         paginator = UserPagination()
-        page = paginator.paginate_queryset(tenant_users(request), request, view=self)
+        page: list | None = paginator.paginate_queryset(tenant_users(request), request, view=self)
         return paginator.get_paginated_response(UserOutputSerializer(page, many=True).data)
 
 

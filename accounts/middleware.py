@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -38,7 +39,7 @@ class TenantMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: Any) -> HttpResponse:  # gains tenant_host and tenant here
         tenant_host = parse_tenant_host(request.get_host())
         request.tenant_host = tenant_host
         if tenant_host is None:

@@ -28,7 +28,7 @@ REGIONS = {
 }
 
 
-class TenantQuerySet(models.QuerySet):
+class TenantManager(models.Manager["Tenant"]):
     def by_host(self, slug: str, region: str) -> "Tenant | None":
         return self.filter(slug=slug, region=region).first()
 
@@ -42,7 +42,7 @@ class Tenant(models.Model):
     entra_tenant_id = models.UUIDField("Entra tenant ID", null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TenantQuerySet.as_manager()
+    objects = TenantManager()
 
     class Meta:
         ordering = ["name"]
@@ -117,7 +117,7 @@ class User(AbstractUser):
     # SCIM's externalId, as Entra's provisioning service sends it (often the mailNickname).
     scim_external_id = models.CharField("SCIM external ID", max_length=200, blank=True)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]  # AbstractUser declares it on the class
 
     class Meta:
         constraints = [

@@ -40,4 +40,6 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
 
 def capabilities_for(role: str) -> frozenset[Capability]:
     """The capabilities of a role; an unknown role (say, one removed since) grants nothing."""
-    return CAPABILITIES.get(role, frozenset())
+    if role not in Role.values:
+        return frozenset()
+    return CAPABILITIES[Role(role)]

@@ -53,7 +53,7 @@ class EntraOAuth2(AzureADV2TenantOAuth2):
 
     @property
     def tenant_id(self) -> str:
-        tenant = getattr(self.strategy.request, "tenant", None)
+        tenant = getattr(getattr(self.strategy, "request", None), "tenant", None)
         if tenant is not None and tenant.entra_tenant_id is not None:
             return str(tenant.entra_tenant_id)
         return "organizations"
@@ -121,7 +121,7 @@ def portal_user(backend, uid, details, response, tenant, oid, role, *args, **kwa
             )
         user = namesake  # made for Entra by an administrator or by SCIM: adopted once
     is_new = user is None
-    if is_new:
+    if user is None:
         if not username:
             raise SignInRefused(backend, "The sign-in did not say who you are (no user name).")
         user = User(tenant=tenant, username=username)

@@ -171,7 +171,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # transaction mode that does not keep prepared statements (PgBouncer < 1.21), set
     # DB_PREPARED_STATEMENTS=0.
     if env_bool("DB_PREPARED_STATEMENTS", True):
-        DATABASES["default"]["PREPARE_TOKEN_LOOKUP"] = True
+        DATABASES["default"]["PREPARE_TOKEN_LOOKUP"] = True  # type: ignore[typeddict-unknown-key]
         # Lets psycopg prepare at all; Django's own cursors bind on the client and never do.
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", DB_CONNECT_TIMEOUT)

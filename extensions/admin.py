@@ -10,6 +10,9 @@ from extensions.services import log_collector_delete, siem_agent_delete
 
 
 class ThroughServicesAdmin(admin.ModelAdmin):
+    def delete_service(self, obj, *, by) -> None:
+        raise NotImplementedError
+
     """View and delete only; Django's delete page and its "delete selected" action both end
     in delete_model / delete_queryset, which call the service."""
 

@@ -12,6 +12,7 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -88,7 +89,7 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
     candidates: list[Event] = []
     for name in streams:
         model = STREAMS[name]
-        queryset = model.objects.for_tenant(agent.tenant).filter(
+        queryset = model.objects.for_tenant(agent.tenant).filter(  # type: ignore[attr-defined]
             _after(positions.get(name, start)), created__lte=settled
         )
         if name == "activities":
@@ -134,7 +135,7 @@ def _extension(pairs: list[tuple[str, object]]) -> str:
 
 
 def cef_line(event: Event, tenant) -> str:
-    record = event.record
+    record: Any = event.record  # an Alert or an Activity, as event.stream says
     when = int(record.timestamp.timestamp() * 1000)
     common = [
         ("externalId", record.public_id),
@@ -180,7 +181,7 @@ def cef_line(event: Event, tenant) -> str:
 
 
 def json_event(event: Event, tenant) -> dict:
-    record = event.record
+    record: Any = event.record
     data = (
         resources.alert_data(record, tenant)
         if event.stream == "alerts"

@@ -3,6 +3,7 @@ collectors. Plain form pages (no JavaScript needed); the copy buttons come from 
 A token's value is shown once, on the no-store page that follows adding or regenerating."""
 
 from functools import wraps
+from typing import cast
 
 from django import forms
 from django.contrib import messages
@@ -237,9 +238,8 @@ class LogCollectorForm(forms.Form):
 
     def __init__(self, *args, tenant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["data_sources"].queryset = DataSource.objects.for_tenant(tenant).order_by(
-            "name"
-        )
+        field = cast(forms.ModelMultipleChoiceField, self.fields["data_sources"])
+        field.queryset = DataSource.objects.for_tenant(tenant).order_by("name")
 
 
 class LogCollectorNewForm(SubmitOnceForm, LogCollectorForm):

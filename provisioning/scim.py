@@ -12,6 +12,7 @@ attribute mappings say.
 """
 
 import re
+from typing import Any
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
@@ -64,7 +65,7 @@ class ScimRenderer(JSONRenderer):
 class ScimTokenAuthentication(ApiTokenAuthentication):
     """Entra's provisioning service sends the secret token as a Bearer token."""
 
-    keywords = ("bearer", "token")
+    keywords: tuple[str, ...] = ("bearer", "token")
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="scim"'
@@ -108,8 +109,9 @@ class ScimView(APIView):
     def users(self):
         # SCIM-deleted users (is_active=False) are no longer resources, and local break-glass
         # accounts never are: provisioning must not be able to lock out the way back in.
+        issuer: Any = self.request.user  # the SCIM token's issuer (CanProvision)
         return User.objects.filter(
-            tenant_id=self.request.user.tenant_id,
+            tenant_id=issuer.tenant_id,
             is_active=True,
             password__startswith=UNUSABLE_PASSWORD_PREFIX,
         )
@@ -340,7 +342,7 @@ class UserScim(ScimView):
                 )
             if op == "remove":
                 value = None if path else {}
-            attributes = value if path is None else {str(path): value}
+            attributes: dict = value if path is None else {str(path): value}  # type: ignore[assignment]  # a dict when path is None (checked above)
             if "active" in {key.lower() for key in attributes} and op == "remove":
                 raise ScimError("active cannot be removed", scim_type="mutability")
             asked = _apply(user, attributes)

@@ -257,10 +257,10 @@ def scan_resume_q(cursor: Any, descending: bool) -> Q:
     micros_value, pk_value = _cursor_part(micros), _cursor_part(pk)
     if micros_value is None or pk_value is None or micros_value > MAX_MS * 1000:
         raise FilterError(f"{where}.after is not a cursor this API made")
-    at, pk = _EPOCH + timedelta(microseconds=micros_value), pk_value
+    at = _EPOCH + timedelta(microseconds=micros_value)
     if descending:
-        return Q(timestamp__lte=at) & (Q(timestamp__lt=at) | Q(timestamp=at, pk__lt=int(pk)))
-    return Q(timestamp__gte=at) & (Q(timestamp__gt=at) | Q(timestamp=at, pk__gt=int(pk)))
+        return Q(timestamp__lte=at) & (Q(timestamp__lt=at) | Q(timestamp=at, pk__lt=pk_value))
+    return Q(timestamp__gte=at) & (Q(timestamp__gt=at) | Q(timestamp=at, pk__gt=pk_value))
 
 
 # --- records as the API shows them ---------------------------------------------------------------
@@ -523,9 +523,9 @@ def upload_data(upload: DiscoveryUpload) -> dict:
         "statusLabel": upload.get_status_display(),
         "size": upload.size,
         "sha256": upload.sha256 or None,
-        "inputStreamName": upload.data_source.name if upload.data_source_id else None,
+        "inputStreamName": upload.data_source.name if upload.data_source is not None else None,
         "uploadAsSnapshot": upload.as_snapshot,
-        "requestedBy": upload.requested_by.username if upload.requested_by_id else None,
+        "requestedBy": upload.requested_by.username if upload.requested_by is not None else None,
         "created": datetime_to_ms(upload.created),
         "receivedAt": datetime_to_ms(upload.received_at),
         "doneAt": datetime_to_ms(upload.done_at),

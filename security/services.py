@@ -136,7 +136,7 @@ def _clean_subnet(data: dict) -> dict:
     override = data.get("overrideOrganization", bool(organization))
     if not isinstance(override, bool):
         errors["overrideOrganization"] = "overrideOrganization must be true or false."
-    if errors:
+    if errors or not isinstance(name, str):
         raise ValidationError(errors)
     return {
         "name": name.strip(),
@@ -252,7 +252,7 @@ def discovery_upload_receive(
     """Stores the PUT body of an upload, hashing and counting it as it streams in; more than
     DISCOVERY_UPLOAD_MAX_BYTES is refused and nothing is kept."""
     limit = settings.DISCOVERY_UPLOAD_MAX_BYTES
-    if declared_size > limit:
+    if declared_size is not None and declared_size > limit:
         raise UploadTooLarge
     digest = hashlib.sha256()
     size = 0

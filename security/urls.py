@@ -13,7 +13,7 @@ def route(pattern: str, view, name: str):
 
 
 def close(kind: str):
-    return type(f"AlertClose{kind.title()}", (api.AlertCloseApi,), {"kind": kind}).as_view()
+    return api.AlertCloseApi.as_view(kind=kind)
 
 
 urlpatterns = [

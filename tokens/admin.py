@@ -43,7 +43,7 @@ class TokenAddForm(forms.ModelForm):
         fields = ["user", "kind", "name"]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("user") is not None and "name" in cleaned:
             try:
                 cleaned["name"] = token_check_new(user=cleaned["user"], name=cleaned["name"])
@@ -96,14 +96,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
         "revoked_by",
     ]
-    readonly_fields = fields[1:]  # only the name can be changed
+    readonly_fields = [
+        "kind",
+        "tenant",
+        "user",
+        "suffix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]  # only the name can be changed
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_status()
+        return ApiToken.objects.with_status()
 
     @admin.display(ordering="status")
     def status(self, obj: ApiToken) -> str:
-        return "Revoked" if obj.revoked_at else obj.status.capitalize()
+        status = obj.status  # type: ignore[attr-defined]  # get_queryset's with_status()
+        return "Revoked" if obj.revoked_at else status.capitalize()
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TokenAddForm if obj is None else TokenChangeForm

@@ -61,7 +61,7 @@ class TokenListApi(APIView):
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
         paginator = TokenPagination()
-        page = paginator.paginate_queryset(filterset.qs, request, view=self)
+        page: list | None = paginator.paginate_queryset(filterset.qs, request, view=self)
         response = paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
         for header, value in NO_STORE.items():  # a list of credentials, like the page
             response[header] = value

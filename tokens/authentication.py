@@ -20,7 +20,7 @@ class ApiTokenAuthentication(BaseAuthentication):
     fails never reaches the database. A valid token costs one indexed SELECT, and a write of
     last_used_at at most once a minute."""
 
-    keywords = ("token",)
+    keywords: tuple[str, ...] = ("token",)
 
     def authenticate(self, request):
         header = request.META.get("HTTP_AUTHORIZATION")

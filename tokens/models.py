@@ -157,7 +157,7 @@ class ApiToken(models.Model):
     @property
     def status_label(self) -> str:
         """The label of the `status` that with_status() annotates."""
-        return Status(self.status).label
+        return Status(self.status).label  # type: ignore[attr-defined]  # with_status() adds it
 
     @property
     def capabilities(self):

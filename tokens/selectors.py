@@ -103,7 +103,7 @@ try:
             return super().execute(query, params, prepare=True)
 
 except ImportError:  # pragma: no cover - PostgreSQL is optional
-    psycopg = None
+    psycopg = None  # type: ignore[assignment]
 
 
 _lookups: dict[str, _TokenLookup] = {}

@@ -32,7 +32,7 @@ class BoundedPaginator(Paginator):
 
     @cached_property
     def _bounded_count(self) -> int:
-        return self.object_list[: COUNT_BOUND + 1].count()
+        return self.object_list[: COUNT_BOUND + 1].count()  # type: ignore[attr-defined]  # a QuerySet
 
     @cached_property
     def count(self) -> int:

@@ -77,7 +77,7 @@ class AlertCloseApi(DataApiView):
             feedback=_feedback(body),
             asked_ids=asked_ids,
         )
-        data = {f"closed_{self.kind}": result.closed}
+        data: dict[str, object] = {f"closed_{self.kind}": result.closed}
         if result.not_found:
             data["alertsNotFound"] = result.not_found
         return Response(data)

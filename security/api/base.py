@@ -1,6 +1,8 @@
 """What every view of the data API shares: the capability sets, the view bases, the list
 envelope, 404s for ids, and the checks of optional body fields."""
 
+from typing import Any
+
 from django.conf import settings
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -31,7 +33,9 @@ class DataApiView(APIView):
 
     @property
     def tenant(self):
-        return self.request.user.tenant
+        # A portal user or an Entra application: both have a tenant here (IsActiveUser).
+        user: Any = self.request.user
+        return user.tenant
 
     def actor(self) -> str:
         """Who did it, as alerts and feedback record it: a user name or an application id."""
@@ -65,7 +69,7 @@ class ResourceList(DataApiView):
 
     # The reference shows `limit` sent URL-encoded, as form data and in a JSON body.
     parser_classes = [JSONParser, FormParser, MultiPartParser]
-    model = None
+    model: Any = None  # the resource's model class
     fields: dict = {}
     sorts: dict = {}
     default_sort: tuple = ("date", "desc")

@@ -57,7 +57,7 @@ class EntityTreeApi(DataApiView):
 
     def get(self, request, pk: str):
         entity = _entity(self.tenant, pk)
-        root = entity.parent if entity.parent_id else entity
+        root = entity.parent if entity.parent is not None else entity
         accounts = Entity.objects.for_tenant(self.tenant).filter(parent=root).order_by("saas", "id")
         return Response(
             {
