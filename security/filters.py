@@ -19,31 +19,6 @@ from django.utils import timezone
 
 from core.inputs import InputError, load_json, parse_int
 
-# The operators this API implements. The reference also lists deq, descendantof and
-# ndescendantof, which no field here takes and no client example uses.
-OPERATORS = frozenset(
-    {
-        "eq",
-        "neq",
-        "gt",
-        "gte",
-        "lt",
-        "lte",
-        "range",
-        "contains",
-        "ncontains",
-        "startswith",
-        "startswithsingle",
-        "doesnotstartwith",
-        "endswith",
-        "isset",
-        "isnotset",
-        "gte_ndays",
-        "lte_ndays",
-        "text",
-        "cabinetmatchedrulesequals",  # files `policy`: undefined in the reference; taken as eq
-    }
-)
 MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
 MAX_VALUES = 1000  # values in one eq/neq list
 
@@ -190,55 +165,121 @@ def _is_set(spec: Field) -> Q:
     return Q(**{f"{spec.column}__isnull": False})
 
 
+@dataclass(frozen=True)
+class Operand:
+    """What one operator of one field is given: the field, the value, where it stands in the
+    request (for messages) and the time the request is answered at."""
+
+    spec: Field
+    operator: str
+    value: Any
+    where: str
+    now: datetime
+
+    @property
+    def column(self) -> str:
+        return self.spec.column
+
+
+def _equals(o: Operand) -> Q:
+    if o.spec.kind == "bool":
+        matched = Q(**{o.column: boolean_value(o.value, o.where)})
+    else:
+        values = [_convert(o.spec, v, o.where) for v in value_list(o.value, o.where)]
+        matched = _match(o.spec, values)
+    return ~matched if o.operator == "neq" else matched
+
+
+def _compare(o: Operand) -> Q:
+    if isinstance(o.value, list):
+        raise FilterError(f"{o.where}: expected one value, not a list")
+    return Q(**{f"{o.column}__{o.operator}": _convert(o.spec, o.value, o.where)})
+
+
+def _range(o: Operand) -> Q:
+    ranges = []
+    for bounds in value_list(o.value, o.where):
+        if not isinstance(bounds, dict) or set(bounds) != {"start", "end"}:
+            raise FilterError(f'{o.where}: expected a list of {{"start": ..., "end": ...}}')
+        start = _convert(o.spec, bounds["start"], f"{o.where}.start")
+        end = _convert(o.spec, bounds["end"], f"{o.where}.end")
+        if start > end:
+            raise FilterError(f"{o.where}: start is after end")
+        ranges.append(Q(**{f"{o.column}__gte": start, f"{o.column}__lte": end}))
+    return _any(ranges)
+
+
+# Text operators: the lookup each runs, and whether it is negated.
+_TEXT_LOOKUPS = {
+    "contains": ("icontains", False),
+    "ncontains": ("icontains", True),
+    "startswith": ("istartswith", False),
+    "doesnotstartwith": ("istartswith", True),
+    "endswith": ("iendswith", False),
+}
+
+
+def _text_match(o: Operand) -> Q:
+    lookup, negated = _TEXT_LOOKUPS[o.operator]
+    texts = [string_value(v, o.where) for v in value_list(o.value, o.where)]
+    matched = _any([Q(**{f"{o.column}__{lookup}": text}) for text in texts])
+    return ~matched if negated else matched
+
+
+def _starts_with_single(o: Operand) -> Q:
+    return Q(**{f"{o.column}__istartswith": string_value(o.value, o.where)})
+
+
+def _set_or_not(o: Operand) -> Q:
+    wanted = boolean_value(o.value, o.where) == (o.operator == "isset")
+    return _is_set(o.spec) if wanted else ~_is_set(o.spec)
+
+
+def _within_days(o: Operand) -> Q:
+    days = integer_value(o.value, o.where)
+    if not 0 <= days <= 36500:
+        raise FilterError(f"{o.where}: expected a number of days from 0 to 36500")
+    return Q(**{f"{o.column}__{o.operator[:3]}": o.now - timedelta(days=days)})
+
+
+def _free_text(o: Operand) -> Q:
+    text = string_value(o.value, o.where)
+    return _any([Q(**{f"{c}__icontains": text}) for c in o.spec.text_columns or (o.column,)])
+
+
+# The operator table: each operator of the language and the function that builds its test.
+BUILDERS: dict[str, Callable[[Operand], Q]] = {
+    "eq": _equals,
+    "neq": _equals,
+    "cabinetmatchedrulesequals": _equals,  # files `policy`: undefined in the reference
+    "gt": _compare,
+    "gte": _compare,
+    "lt": _compare,
+    "lte": _compare,
+    "range": _range,
+    **dict.fromkeys(_TEXT_LOOKUPS, _text_match),
+    "startswithsingle": _starts_with_single,
+    "isset": _set_or_not,
+    "isnotset": _set_or_not,
+    "gte_ndays": _within_days,
+    "lte_ndays": _within_days,
+    "text": _free_text,
+}
+
+
+# The operators this API implements. The reference also lists deq, descendantof and
+# ndescendantof, which no field here takes and no client example uses.
+OPERATORS = frozenset(BUILDERS)
+
+
 def condition(name: str, spec: Field, operator: str, value: Any, now: datetime) -> Q:
+    """The test one operator of one field makes, as a Q (or a FilterError naming the value)."""
     where = f"filters.{name}.{operator}"
     if spec.custom is not None:
         return spec.custom(operator, value, where)
-    column = spec.column
     if operator == "cabinetmatchedrulesequals":
         operator = "eq"
-    if operator in {"eq", "neq"}:
-        if spec.kind == "bool":
-            matched = Q(**{column: boolean_value(value, where)})
-        else:
-            matched = _match(spec, [_convert(spec, v, where) for v in value_list(value, where)])
-        return matched if operator == "eq" else ~matched
-    if operator in {"gt", "gte", "lt", "lte"}:
-        if isinstance(value, list):
-            raise FilterError(f"{where}: expected one value, not a list")
-        return Q(**{f"{column}__{operator}": _convert(spec, value, where)})
-    if operator == "range":
-        ranges = []
-        for bounds in value_list(value, where):
-            if not isinstance(bounds, dict) or set(bounds) != {"start", "end"}:
-                raise FilterError(f'{where}: expected a list of {{"start": ..., "end": ...}}')
-            start = _convert(spec, bounds["start"], f"{where}.start")
-            end = _convert(spec, bounds["end"], f"{where}.end")
-            if start > end:
-                raise FilterError(f"{where}: start is after end")
-            ranges.append(Q(**{f"{column}__gte": start, f"{column}__lte": end}))
-        return _any(ranges)
-    if operator in {"contains", "ncontains", "startswith", "doesnotstartwith", "endswith"}:
-        lookup = {"contains": "icontains", "ncontains": "icontains", "endswith": "iendswith"}.get(
-            operator, "istartswith"
-        )
-        texts = [string_value(v, where) for v in value_list(value, where)]
-        matched = _any([Q(**{f"{column}__{lookup}": text}) for text in texts])
-        return ~matched if operator in {"ncontains", "doesnotstartwith"} else matched
-    if operator == "startswithsingle":
-        return Q(**{f"{column}__istartswith": string_value(value, where)})
-    if operator in {"isset", "isnotset"}:
-        wanted = boolean_value(value, where) == (operator == "isset")
-        return _is_set(spec) if wanted else ~_is_set(spec)
-    if operator in {"gte_ndays", "lte_ndays"}:
-        days = integer_value(value, where)
-        if not 0 <= days <= 36500:
-            raise FilterError(f"{where}: expected a number of days from 0 to 36500")
-        return Q(**{f"{column}__{operator[:3]}": now - timedelta(days=days)})
-    if operator == "text":
-        text = string_value(value, where)
-        return _any([Q(**{f"{c}__icontains": text}) for c in spec.text_columns or (column,)])
-    raise AssertionError(operator)
+    return BUILDERS[operator](Operand(spec, operator, value, where, now))
 
 
 def build_q(resource: str, fields: dict[str, Field], filters: Any) -> Q:
@@ -278,34 +319,47 @@ SCAN_LIMITS = (500, 5000)
 def parse_list_request(request, *, scan_allowed: bool = False) -> ListRequest:
     """skip/limit/filters/sortField/sortDirection/isScan from a JSON body (GET or POST), a form
     body, or the query string (filters as a JSON string there); the body wins."""
-    data: dict[str, Any] = {}
-    for key, value in request.query_params.items():
-        data[key] = value
+    data = _request_fields(request)
+    is_scan = _scan_flag(data.get("isScan", False), scan_allowed)
+    skip, limit = _paging(data, is_scan)
+    sort_field, direction = _sorting(data)
+    return ListRequest(_filters(data.get("filters")), skip, limit, sort_field, direction, is_scan)
+
+
+def _request_fields(request) -> dict[str, Any]:
+    data: dict[str, Any] = dict(request.query_params.items())
     body = request.data
     if body is not None and not hasattr(body, "getlist") and not isinstance(body, dict):
         raise FilterError("The body must be a JSON object")
     for key in body or {}:
         data[key] = body[key] if isinstance(body, dict) else body.get(key)
+    return data
 
-    filters = data.get("filters", {})
+
+def _filters(filters: Any) -> dict[str, Any]:
     if isinstance(filters, str):
         try:
             filters = load_json(filters, "filters") if filters.strip() else {}
         except InputError as error:
             raise FilterError(str(error)) from None
     if filters is None:
-        filters = {}
+        return {}
     if not isinstance(filters, dict):
         raise FilterError("filters must be a JSON object")
+    return filters
 
-    is_scan = data.get("isScan", False)
+
+def _scan_flag(is_scan: Any, scan_allowed: bool) -> bool:
     if isinstance(is_scan, str) and is_scan.lower() in {"true", "false"}:
         is_scan = is_scan.lower() == "true"
     if not isinstance(is_scan, bool):
         raise FilterError("isScan must be true or false")
     if is_scan and not scan_allowed:
         raise FilterError("isScan is only for activities")
+    return is_scan
 
+
+def _paging(data: dict[str, Any], is_scan: bool) -> tuple[int, int]:
     skip = integer_value(data.get("skip", 0), "skip")
     if skip < 0:
         raise FilterError("skip must be 0 or more")
@@ -316,7 +370,10 @@ def parse_list_request(request, *, scan_allowed: bool = False) -> ListRequest:
             f"limit must be from {low} to {high}"
             + (" in scan mode" if is_scan else " (scan mode, activities only: 500 to 5000)")
         )
+    return skip, limit
 
+
+def _sorting(data: dict[str, Any]) -> tuple[str | None, str | None]:
     direction = data.get("sortDirection")
     if direction is not None and (
         not isinstance(direction, str) or direction not in {"asc", "desc"}
@@ -325,4 +382,4 @@ def parse_list_request(request, *, scan_allowed: bool = False) -> ListRequest:
     sort_field = data.get("sortField")
     if sort_field is not None and not isinstance(sort_field, str):
         raise FilterError("sortField must be a string")
-    return ListRequest(filters, skip, limit, sort_field, direction, is_scan)
+    return sort_field, direction

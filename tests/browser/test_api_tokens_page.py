@@ -226,7 +226,8 @@ def test_the_page_works_at_phone_width(open_page, portal, contoso, admin, screen
     assert overflow <= 0
     expect(dialog.get_by_text("API token was successfully generated")).to_be_visible()
     box = dialog.bounding_box()
-    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
 
 
 def test_generating_with_a_bad_name_shows_the_error_beside_the_field(

@@ -14,8 +14,7 @@ PAGE = "/settings/security-extensions/api-tokens/"
 @pytest.fixture
 def tokens_page(open_page, portal, contoso, admin):
     def tokens_page(**kwargs):
-        page = open_page(admin, portal.tenant_url(contoso), PAGE, **kwargs)
-        return page
+        return open_page(admin, portal.tenant_url(contoso), PAGE, **kwargs)
 
     return tokens_page
 

@@ -190,7 +190,8 @@ def test_deleting_an_agent_or_collector_in_the_admin_revokes_its_token(
                 {"action": "delete_selected", "_selected_action": [obj.pk], "post": "yes"},
             )
 
-    assert not SiemAgent.objects.exists() and not LogCollector.objects.exists()
+    assert not SiemAgent.objects.exists()
+    assert not LogCollector.objects.exists()
     assert set(ApiToken.objects.filter(pk__in=tokens).values_list("revoked_by", flat=True)) == {
         staff_client.staff.pk
     }

@@ -75,9 +75,12 @@ def test_fetch_requests_get_only_the_part_they_replace(signed_in):
     bad = signed_in.post(NEW, once({"name": ""}), **headers)
     good = signed_in.post(NEW, once({"name": "Via dialog"}), **headers)
 
-    assert "<html" not in table and "No API tokens yet" in table
-    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
-    assert good.status_code == 201 and "<html" not in good.content.decode()
+    assert "<html" not in table
+    assert "No API tokens yet" in table
+    assert bad.status_code == 400
+    assert 'aria-invalid="true"' in bad.content.decode()
+    assert good.status_code == 201
+    assert "<html" not in good.content.decode()
     assert good.context["value"] in good.content.decode()
 
 
@@ -209,7 +212,8 @@ def test_pages_of_fifty_with_the_total(client, admin_user):
     first = client.get(PAGE)
     last = client.get(PAGE + "?page=3")
 
-    assert len(row_names(first)) == 50 and len(row_names(last)) == 20
+    assert len(row_names(first)) == 50
+    assert len(row_names(last)) == 20
     assert re.search(r"120 tokens · showing 1\u201350", first.content.decode())
     assert "Page 3 of 3" in last.content.decode()
 
@@ -249,7 +253,8 @@ def test_about_page_shows_the_tenants_addresses(client, tenant, reader):
     assert "https://contoso.us2.portal.test" in html
     assert "https://portal.test" in html
     assert str(tenant.public_id) in html
-    assert "East US 2" in html and "US2" in html
+    assert "East US 2" in html
+    assert "US2" in html
 
 
 def test_users_outside_a_tenant_have_no_tokens_page(client, db):

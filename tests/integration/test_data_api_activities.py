@@ -27,7 +27,8 @@ def test_fetch_and_feedback(admin_api, tenant):
 
     assert fetched.json()["description"] == "Downloaded Budget.xlsx"
     assert feedback.status_code == 200
-    assert feedback.json()["total"] == 1 and feedback.json()["hasNext"] is False
+    assert feedback.json()["total"] == 1
+    assert feedback.json()["hasNext"] is False
     stored = Activity.objects.get(pk=activity.pk).feedback
     assert (stored["feedbackValue"], stored["feedbackText"], stored["by"]) == (
         "0",
@@ -105,7 +106,8 @@ def test_a_scan_ascending(admin_api, many):
     steps = scan(admin_api, {"limit": 500, "sortDirection": "asc"})
 
     times = [row["timestamp"] for step in steps for row in step["data"]]
-    assert len(times) == 1234 and times == sorted(times)
+    assert len(times) == 1234
+    assert times == sorted(times)
 
 
 def test_rows_arriving_during_a_scan_do_not_disturb_it(admin_api, many, tenant):
@@ -164,4 +166,5 @@ def test_bad_scans_are_a_400(admin_api, tenant, body, detail):
 def test_a_scan_defaults_to_500(admin_api, many):
     body = admin_api.post("/api/v1/activities/", {"isScan": True}, format="json").json()
 
-    assert len(body["data"]) == 500 and body["hasNext"] is True
+    assert len(body["data"]) == 500
+    assert body["hasNext"] is True

@@ -250,7 +250,8 @@ def test_the_admin_lists_uploads_with_their_status(admin_api, media, db):
 
     page = client.get("/admin/security/discoveryupload/").content.decode()
 
-    assert "asa.log" in page and "File received" in page
+    assert "asa.log" in page
+    assert "File received" in page
 
 
 def test_an_upload_urls_secret_never_reaches_the_logs(admin_api, media, settings, caplog):

@@ -120,7 +120,8 @@ def test_create_returns_the_new_id_as_a_json_string(admin_api, tenant):
 
     assert response.status_code == 200
     new_id = response.json()
-    assert isinstance(new_id, str) and response.content.decode() == f'"{new_id}"'
+    assert isinstance(new_id, str)
+    assert response.content.decode() == f'"{new_id}"'
     subnet = Subnet.objects.get(public_id=new_id)
     assert (subnet.tenant, subnet.name, subnet.category, subnet.subnets, subnet.tags) == (
         tenant,

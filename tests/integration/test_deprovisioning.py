@@ -40,7 +40,8 @@ def test_deprovisioning_ends_every_session_and_refuses_tokens(operator, api_clie
     user_reprovision(user=operator)  # the ended sessions stay ended
     for session in (laptop, phone):
         response = session.get(PAGE, HTTP_HOST=HOST)
-        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/")
     user_deprovision(user=operator)
     refused = api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}")
     assert refused.status_code == 403

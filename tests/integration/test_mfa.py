@@ -54,7 +54,8 @@ def test_with_totp_a_password_alone_does_not_sign_in(admin_user):
     assert after_password["Location"] == "/accounts/2fa/authenticate/"
     assert wrong.status_code == 200
     assert wrong.context["form"].errors == {"code": ["Incorrect code."]}
-    assert still_out.status_code == 302 and still_out["Location"].startswith("/accounts/login/")
+    assert still_out.status_code == 302
+    assert still_out["Location"].startswith("/accounts/login/")
     assert right.status_code == 302
     assert client.get("/settings/security-extensions/api-tokens/").status_code == 200
 

@@ -162,7 +162,8 @@ def test_delete_deprovisions_and_the_user_is_no_longer_a_resource(scim, tenant, 
     assert scim.get(f"/scim/v2/Users/{user.pk}").status_code == 404
     assert api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}").status_code == 403
     user.refresh_from_db()
-    assert user.deprovisioned_at is not None and user.tokens.count() == 1
+    assert user.deprovisioned_at is not None
+    assert user.tokens.count() == 1
 
 
 def test_creating_a_deleted_user_again_brings_back_the_same_account(scim, tenant):
@@ -324,7 +325,8 @@ def test_the_provisioning_page_shows_the_url_and_a_new_token_once(client, admin_
     assert "https://contoso.us2.portal.test/scim/v2" in before.content.decode()
     assert "None yet." in before.content.decode()
     value = generated.context["value"]
-    assert value.startswith("mdascm") and value in generated.content.decode()
+    assert value.startswith("mdascm")
+    assert value in generated.content.decode()
     assert generated["Cache-Control"] == "no-store"
     assert value not in after.content.decode()
     assert f"…{value[-4:]}" in after.content.decode()

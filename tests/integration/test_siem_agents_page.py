@@ -48,9 +48,11 @@ def test_adding_an_agent_shows_its_token_once(admin, admin_user):
         True,
         True,
     )
-    assert agent.token.user == admin_user and agent.token.kind == Kind.SIEM
+    assert agent.token.user == admin_user
+    assert agent.token.kind == Kind.SIEM
     assert value not in listed
-    assert f"…{value[-4:]}" in listed and "Never connected" in listed
+    assert f"…{value[-4:]}" in listed
+    assert "Never connected" in listed
 
 
 @pytest.mark.parametrize(
@@ -98,7 +100,8 @@ def test_edit_regenerate_and_delete_from_the_page(admin, admin_user):
     deleted = admin.post(f"{PAGE}{agent.pk}/delete/", HTTP_HOST=HOST)
 
     assert (agent.name, agent.output_format, agent.send_activities) == ("QRadar EU", "json", False)
-    assert new != old and new in regenerated.content.decode()
+    assert new != old
+    assert new in regenerated.content.decode()
     assert "Delete SIEM agent QRadar EU?" in confirm.content.decode()
     assert deleted.status_code == 302
     assert not SiemAgent.objects.exists()
@@ -187,5 +190,7 @@ def test_the_django_admin_lists_every_kind_with_a_filter_by_kind(admin_user, ten
     everything = staff.get("/admin/tokens/apitoken/").content.decode()
     siem_only = staff.get("/admin/tokens/apitoken/?kind__exact=siem").content.decode()
 
-    assert "SIEM agent: Sentinel" in everything and "Log collector: Branch" in everything
-    assert "SIEM agent: Sentinel" in siem_only and "Log collector: Branch" not in siem_only
+    assert "SIEM agent: Sentinel" in everything
+    assert "Log collector: Branch" in everything
+    assert "SIEM agent: Sentinel" in siem_only
+    assert "Log collector: Branch" not in siem_only

@@ -50,7 +50,8 @@ def test_another_tenants_session_counts_as_signed_out_on_a_custom_url(client, re
     )
 
     assert own.status_code == 200
-    assert theirs.status_code == 302 and theirs["Location"].startswith("/accounts/login/")
+    assert theirs.status_code == 302
+    assert theirs["Location"].startswith("/accounts/login/")
     assert api.status_code == 401
 
 

@@ -134,8 +134,10 @@ def test_a_valid_token_costs_one_select_and_writes_last_used_once_a_minute(api_c
     with CaptureQueriesContext(connection) as second:
         assert call_me(api_client, value).status_code == 200
 
-    assert len(first) == 2 and len(writes(first)) == 1
-    assert len(second) == 1 and writes(second) == []
+    assert len(first) == 2
+    assert len(writes(first)) == 1
+    assert len(second) == 1
+    assert writes(second) == []
     token.refresh_from_db()
     first_use = token.last_used_at
     assert first_use is not None

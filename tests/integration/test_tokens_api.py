@@ -166,7 +166,8 @@ def test_list_is_paginated_sorted_and_searchable(api_client, reader):
 
     assert first["count"] == 55
     assert [t["name"] for t in first["results"][:2]] == ["token 54", "token 53"]
-    assert len(first["results"]) == 50 and len(second["results"]) == 5
+    assert len(first["results"]) == 50
+    assert len(second["results"]) == 5
     assert [t["name"] for t in by_name["results"]] == ["token 00", "token 01", "token 02"]
     assert sorted(t["name"] for t in searched["results"]) == [f"token 1{n}" for n in range(10)]
 
