@@ -102,7 +102,8 @@ class Field:
     value_kind: str = "str"
 
 
-def F(column: str, kind: str, *operators: str, **extra) -> Field:
+def spec(column: str, kind: str, *operators: str, **extra) -> Field:
+    """A Field, briefly: spec("severity", "int", "eq", "neq") (not Django's F)."""
     return Field(column, kind, frozenset(operators), **extra)
 
 
