@@ -1,0 +1,82 @@
+"""The keys this API hands out and takes back: the scan cursor (a keyset on time and id,
+DECISIONS 18) and the entity key (base64 of {"id", "saas", "inst"}, as the reference's)."""
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+
+from core.inputs import InputError, check_tree, parse_int
+from security.filters import (
+    MAX_MS,
+    FilterError,
+)
+from security.models import Activity, Entity
+
+# --- scan mode ---------------------------------------------------------------------------------
+
+# The filter field that scan mode's nextQueryFilters adds: where the previous step stopped.
+SCAN_CURSOR = "scanCursor"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def scan_cursor(activity: Activity) -> str:
+    """`{microseconds}_{id}` of the last row returned: exact, unlike milliseconds."""
+    micros = (activity.timestamp - _EPOCH) // timedelta(microseconds=1)
+    return f"{micros}_{activity.pk}"
+
+
+def _cursor_part(text: str) -> int | None:
+    """A non-negative number of ASCII digits, as scan_cursor writes them."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    return parse_int(text)
+
+
+def scan_resume_q(cursor: Any, descending: bool) -> Q:
+    """Rows after the cursor in scan order. The first condition alone bounds an index range;
+    the second only sorts out the rows that share the cursor's time."""
+    where = f"filters.{SCAN_CURSOR}"
+    if (
+        not isinstance(cursor, dict)
+        or set(cursor) != {"after"}
+        or not isinstance(cursor["after"], str)
+    ):
+        raise FilterError(f'{where} must be {{"after": "<cursor>"}} as nextQueryFilters gave it')
+    micros, _, pk = cursor["after"].partition("_")
+    micros_value, pk_value = _cursor_part(micros), _cursor_part(pk)
+    if micros_value is None or pk_value is None or micros_value > MAX_MS * 1000:
+        raise FilterError(f"{where}.after is not a cursor this API made")
+    at = _EPOCH + timedelta(microseconds=micros_value)
+    if descending:
+        return Q(timestamp__lte=at) & (Q(timestamp__lt=at) | Q(timestamp=at, pk__lt=pk_value))
+    return Q(timestamp__gte=at) & (Q(timestamp__gt=at) | Q(timestamp=at, pk__gt=pk_value))
+
+
+def entity_pk(entity: Entity) -> str:
+    """The entity's `pk` in URLs: base64 of {"id", "saas", "inst"}, as in the reference."""
+    key = json.dumps({"id": entity.entity_id, "saas": entity.saas, "inst": entity.inst})
+    return base64.b64encode(key.encode()).decode("ascii")
+
+
+def parse_entity_pk(pk: str) -> dict | None:
+    """{"id", "saas", "inst"} from a base64 pk (standard or URL-safe, padded or not), or None."""
+    padded = pk + "=" * (-len(pk) % 4)
+    for decode in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            key = check_tree(json.loads(decode(padded.encode("ascii"))), "pk")
+        except (binascii.Error, ValueError, UnicodeError, RecursionError, InputError):
+            continue
+        if (
+            isinstance(key, dict)
+            and isinstance(key.get("id"), str)
+            and all(
+                isinstance(key.get(k, 0), int) and not isinstance(key.get(k, 0), bool)
+                for k in ("saas", "inst")
+            )
+        ):
+            return {"id": key["id"], "saas": key.get("saas"), "inst": key.get("inst", 0)}
+    return None
