@@ -2,6 +2,7 @@
 log collector's limits come from security/uploads.py, which extensions/ fills."""
 
 from django.conf import settings
+from django.urls import reverse
 from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -49,7 +50,9 @@ class DiscoveryUploadUrlApi(DataApiView):
         )
         # On the host the client used; the scheme the portal is served with (behind a TLS
         # proxy the request itself may have come in over plain HTTP).
-        url = f"{settings.PORTAL_SCHEME}://{request.get_host()}/api/v1/discovery/upload/{secret}/"
+        # reverse() drops the optional trailing slash of the route; the reference's URLs keep it.
+        path = reverse("data:discovery-upload", kwargs={"secret": secret}) + "/"
+        url = f"{settings.PORTAL_SCHEME}://{request.get_host()}{path}"
         return Response({"url": url, "provider": "aws"}, headers=NO_STORE)
 
 

@@ -8,7 +8,6 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.fake_entra import FakeEntra
 from demo.management.commands.seed_demo import (
-    DEMO_APP_ROLES,
     DEMO_ENTRA_TENANT_ID,
     DEMO_USERS,
     demo_object_id,
@@ -50,6 +49,9 @@ class Command(BaseCommand):
             roles=["Investigation.read", "Settings.read"],
         )
         api = f"api://{settings.ENTRA_API_APP_ID}"
+        # Each person holds the app role that maps to their portal role: ENTRA_ROLE_MAP, read
+        # the other way (one map, in config/settings.py).
+        app_roles = {role: app_role for app_role, role in settings.ENTRA_ROLE_MAP.items()}
         fake.add_client(
             NATIVE_CLIENT_ID,
             "",
@@ -63,7 +65,7 @@ class Command(BaseCommand):
                 tid,
                 upn=username,
                 name=f"{first} {last}",
-                roles=[DEMO_APP_ROLES[role]],
+                roles=[app_roles[role]],
                 oid=str(demo_object_id(username)),
                 password=password,  # the same demo password as the local sign-in
             )

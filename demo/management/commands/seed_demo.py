@@ -30,14 +30,6 @@ PLATFORM_ADMIN = ("platform-admin", "demo-Platform-2026!")
 # Contoso's Entra directory, as the local fake Entra (manage.py fake_entra) serves it: each demo
 # user has an object id there, and the app role that maps to their portal role.
 DEMO_ENTRA_TENANT_ID = uuid.UUID("7d3c9a1e-4b2f-4c8d-9e6a-5f1b0c2d3e4f")
-DEMO_APP_ROLES = {
-    Role.GLOBAL_ADMIN: "GlobalAdmin",
-    Role.SECURITY_OPERATOR: "SecurityOperator",
-    Role.COMPLIANCE_ADMIN: "ComplianceAdmin",
-    Role.SECURITY_READER: "SecurityReader",
-    Role.GLOBAL_READER: "GlobalReader",
-    Role.DISCOVERY_ADMIN: "DiscoveryAdmin",
-}
 
 
 def demo_object_id(username: str) -> uuid.UUID:
