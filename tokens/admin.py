@@ -28,6 +28,19 @@ class RevokedFilter(admin.SimpleListFilter):
         return queryset
 
 
+# What the change page shows of a token besides its name, which alone can be changed.
+SHOWN = [
+    "kind",
+    "tenant",
+    "user",
+    "suffix",
+    "created_at",
+    "last_used_at",
+    "revoked_at",
+    "revoked_by",
+]
+
+
 class TokenAddForm(forms.ModelForm):
     """API and SCIM tokens only: a SIEM agent's or log collector's token belongs to its agent
     or collector, which the tenant's admins add on their own pages. The service's checks run
@@ -85,27 +98,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_select_related = ["tenant", "user"]
     search_fields = ["name", "user__username", "suffix"]
     actions = ["revoke_selected"]
-    fields = [
-        "name",
-        "kind",
-        "tenant",
-        "user",
-        "suffix",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-        "revoked_by",
-    ]
-    readonly_fields = [
-        "kind",
-        "tenant",
-        "user",
-        "suffix",
-        "created_at",
-        "last_used_at",
-        "revoked_at",
-        "revoked_by",
-    ]  # only the name can be changed
+    fields = ["name", *SHOWN]
+    readonly_fields = SHOWN  # only the name can be changed
 
     def get_queryset(self, request):
         return ApiToken.objects.with_status()

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 
 from accounts.roles import Role
+from demo.management.commands.fake_entra import PERMISSIONS
 from tests.entra_flow import pick_account
 from tests.factories import make_alert, make_user
 
@@ -22,14 +23,7 @@ APP = "11111111-2222-4333-8444-555555555555"  # the portal's API application id 
 API = f"api://{APP}"
 NATIVE = "9d4e2f61-7a3b-4c8d-9e5f-2b1a0c8d7e64"
 CONTOSO = "contoso.us2.portal.test"
-ALL = [
-    "Investigation.read",
-    "Investigation.manage",
-    "Discovery.read",
-    "Discovery.manage",
-    "Settings.read",
-    "Settings.manage",
-]
+ALL = PERMISSIONS  # every delegated permission of the API
 
 
 def post_form(url: str, form: dict) -> tuple[int, dict]:
