@@ -306,8 +306,10 @@ def seed(tenant, usernames: list[str], *, seed: int = 2026, activities: int = 60
     DataSource.objects.create(
         tenant=tenant,
         name="Headquarters firewall",
-        log_type=104,
+        log_format="CISCO_ASA",
         receiver_type="syslog",
         protocol="udp",
     )
-    DataSource.objects.create(tenant=tenant, name="Web proxy", log_type=120, receiver_type="ftp")
+    DataSource.objects.create(
+        tenant=tenant, name="Web proxy", log_format="ZSCALER", receiver_type="ftp"
+    )

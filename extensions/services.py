@@ -154,7 +154,6 @@ def data_source_create(*, tenant, name: str, log_format: str, receiver_type: str
         tenant=tenant,
         name=name,
         log_format=log_format,
-        log_type=LOG_TYPE_IDS[log_format],
         receiver_type=receiver_type,
         protocol="" if receiver_type == "ftp" else "udp",
     )

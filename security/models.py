@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Tenant
+from security.log_formats import LOG_TYPE_IDS
 
 
 def object_id() -> str:
@@ -340,7 +341,6 @@ class DataSource(models.Model):
     public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
     name = models.CharField(max_length=100)
     log_format = models.CharField(max_length=64, default="GENERIC_CEF")  # security/log_formats.py
-    log_type = models.IntegerField()
     receiver_type = models.CharField(max_length=8, default="ftp")  # syslog | ftp
     protocol = models.CharField(max_length=8, blank=True)
     anonymize_users = models.BooleanField(default=False)
@@ -357,6 +357,12 @@ class DataSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def log_type(self) -> int:
+        """The reference's `logType` id: derived from the format, never stored beside it (the
+        two drifted apart when both were kept). 1, OTHER, for a format the table lacks."""
+        return LOG_TYPE_IDS.get(self.log_format, 1)
 
 
 class UploadStatus(models.TextChoices):

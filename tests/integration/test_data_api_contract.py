@@ -190,7 +190,11 @@ def test_subnet_create_and_update_samples(admin_api, tenant):
 def test_discovery_samples(admin_api, tenant, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     DataSource.objects.create(
-        tenant=tenant, name="dependency_udp", log_type=223, receiver_type="syslog", protocol="udp"
+        tenant=tenant,
+        name="dependency_udp",
+        log_format="CISCO_FIREPOWER_V6_SYSLOG",
+        receiver_type="syslog",
+        protocol="udp",
     )
 
     url = admin_api.get(

@@ -28,7 +28,9 @@ def media(settings, tmp_path):
 
 @pytest.fixture
 def firewall(tenant):
-    return DataSource.objects.create(tenant=tenant, name="Headquarters firewall", log_type=104)
+    return DataSource.objects.create(
+        tenant=tenant, name="Headquarters firewall", log_format="CISCO_ASA"
+    )
 
 
 def begin(client, filename="asa.log", source="CISCO_ASA"):

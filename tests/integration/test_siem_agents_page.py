@@ -148,9 +148,7 @@ def test_siem_and_collector_tokens_stay_off_the_api_tokens_page_and_api(
         send_alerts=True,
         send_activities=True,
     )
-    source = DataSource.objects.create(
-        tenant=tenant, name="Proxy", log_format="SQUID", log_type=114
-    )
+    source = DataSource.objects.create(tenant=tenant, name="Proxy", log_format="SQUID")
     collector, _ = log_collector_create(user=admin_user, name="Branch", data_sources=[source])
     api_client.force_login(admin_user)
 
@@ -180,9 +178,7 @@ def test_the_django_admin_lists_every_kind_with_a_filter_by_kind(admin_user, ten
         send_alerts=True,
         send_activities=True,
     )
-    source = DataSource.objects.create(
-        tenant=tenant, name="Proxy", log_format="SQUID", log_type=114
-    )
+    source = DataSource.objects.create(tenant=tenant, name="Proxy", log_format="SQUID")
     log_collector_create(user=admin_user, name="Branch", data_sources=[source])
     staff = Client()
     staff.force_login(make_user(None, username="ops", is_staff=True, is_superuser=True))
