@@ -139,10 +139,23 @@ def _connected(tid: Any) -> bool:
     return Tenant.objects.filter(entra_tenant_id=directory).exists()
 
 
-def _may_refetch(tid: Any) -> bool:
-    """Whether a token of this (claimed, not yet verified) tenant may cause a refetch now:
-    the tenant must be connected, and both the tenant's and the global budget must allow."""
-    if cache.get(_DOWN) or not _connected(tid):
+def _claimed_tenant(token: str) -> Any:
+    """The `tid` a token claims, before its signature is checked (read only to decide whether
+    it may cause a refetch)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return claims.get("tid") if isinstance(claims, dict) else None
+
+
+def _may_refetch(token: str) -> bool:
+    """Whether this token, by the tenant it claims (not yet verified), may cause a refetch
+    now: the tenant must be connected, and both its and the global budget must allow."""
+    if cache.get(_DOWN):
+        return False
+    tid = _claimed_tenant(token)
+    if not _connected(tid):
         return False
     tenant_key = f"entra:jwks:refetch:{str(tid).lower()}"
     if not cache.add(tenant_key, 1, JWKS_REFETCH_PER_TENANT):
@@ -153,7 +166,7 @@ def _may_refetch(tid: Any) -> bool:
     return True
 
 
-def signing_key(kid: str, tid: Any = None) -> dict | None:
+def signing_key(kid: str, token: str) -> dict | None:
     """The published key with this id: from the shared cache; fetched by one request at a
     time when the cache is empty; fetched once more when the id is new, within the bounds
     above. Raises KeysUnavailable (with the seconds to wait) when Entra cannot be asked."""
@@ -170,7 +183,7 @@ def signing_key(kid: str, tid: Any = None) -> dict | None:
             cache.delete(_FETCHING)
     if kid in keys:
         return keys[kid]
-    if _may_refetch(tid):
+    if _may_refetch(token):
         return _fetch_jwks(url).get(kid)
     return None
 
@@ -199,11 +212,7 @@ def verify_access_token(token: str) -> dict[str, Any]:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise TokenRefused("The token names no signing key (kid)")
-    try:
-        unverified = jwt.decode(token, options={"verify_signature": False})
-    except jwt.PyJWTError:
-        raise TokenRefused("Malformed bearer token") from None
-    jwk = signing_key(kid, unverified.get("tid") if isinstance(unverified, dict) else None)
+    jwk = signing_key(kid, token)
     if jwk is None:
         raise TokenRefused("Invalid token signature: unknown signing key")
     try:

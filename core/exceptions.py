@@ -12,7 +12,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler
 
 from core.errors import Conflict
-from core.http import API_PREFIXES
+from core.http import is_api_path
 from core.inputs import InputError
 
 
@@ -62,29 +62,25 @@ def api_exception_handler(exc, context):
     return response
 
 
-def _is_api(request) -> bool:
-    return request.path.startswith(API_PREFIXES)
-
-
 def page_not_found(request, exception):
-    if _is_api(request):
+    if is_api_path(request.path):
         return JsonResponse({"detail": "Not found."}, status=404)
     return defaults.page_not_found(request, exception)
 
 
 def server_error(request):
-    if _is_api(request):
+    if is_api_path(request.path):
         return JsonResponse({"detail": "Server error."}, status=500)
     return defaults.server_error(request)
 
 
 def bad_request(request, exception):
-    if _is_api(request):
+    if is_api_path(request.path):
         return JsonResponse({"detail": "Bad request."}, status=400)
     return defaults.bad_request(request, exception)
 
 
 def permission_denied(request, exception):
-    if _is_api(request):
+    if is_api_path(request.path):
         return JsonResponse({"detail": "Permission denied."}, status=403)
     return defaults.permission_denied(request, exception)

@@ -76,7 +76,6 @@ def check_tree(value: Any, where: str = "the body", max_depth: int = MAX_DEPTH) 
 
 def load_json(text: str | bytes, where: str) -> Any:
     """json.loads, with deep nesting and unstorable texts refused as an InputError."""
-
     try:
         value = json.loads(text)
     except RecursionError:

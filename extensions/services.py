@@ -10,14 +10,7 @@ from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_TYPE_IDS
 from security.models import DataSource
 from tokens.models import ApiToken, Kind
-from tokens.services import AlreadySubmitted, token_generate, token_revoke
-
-
-def _submitted(user, submission_key: str):
-    # Checked before the name: the first submission took the name, and the second must be
-    # told it was already made, not that its name is taken.
-    return ApiToken.objects.filter(user=user, submission_key=submission_key).first()
-
+from tokens.services import refuse_if_submitted, token_generate, token_revoke
 
 NAME_MAX = 80  # leaves room for the "SIEM agent: " prefix in the token's name
 
@@ -87,8 +80,9 @@ def siem_agent_create(
 ) -> tuple[SiemAgent, str]:
     """A new agent and its `siem` token's value (shown once). A form's second submission with
     the same key raises AlreadySubmitted (tokens/services.py) and adds nothing."""
-    if submission_key and (earlier := _submitted(user, submission_key)) is not None:
-        raise AlreadySubmitted(earlier)
+    # Before the name: the first submission took the name, and the second must be told it
+    # was already made, not that its name is taken.
+    refuse_if_submitted(user=user, submission_key=submission_key)
     name = _clean_agent(user.tenant, name, output_format, send_alerts, send_activities)
     token, value = _new_token(
         user=user, label=f"SIEM agent: {name}", kind=Kind.SIEM, submission_key=submission_key
@@ -182,8 +176,9 @@ def log_collector_create(
 ) -> tuple[LogCollector, str]:
     """A new collector and its token's value (shown once); once per form submission, as
     siem_agent_create."""
-    if submission_key and (earlier := _submitted(user, submission_key)) is not None:
-        raise AlreadySubmitted(earlier)
+    # Before the name: the first submission took the name, and the second must be told it
+    # was already made, not that its name is taken.
+    refuse_if_submitted(user=user, submission_key=submission_key)
     name, sources = _clean_collector(user.tenant, name, data_sources)
     token, value = _new_token(
         user=user,

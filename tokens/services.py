@@ -49,8 +49,7 @@ def token_generate(
     (a form's one-time key) a second request with the same key makes nothing and raises
     AlreadySubmitted, however close together the two arrive."""
     name = token_check_new(user=user, name=name)
-    if submission_key and (earlier := _submitted(user, submission_key)) is not None:
-        raise AlreadySubmitted(earlier)
+    refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
     token = ApiToken(
         tenant_id=user.tenant_id,
@@ -71,6 +70,13 @@ def token_generate(
             raise AlreadySubmitted(earlier) from None
         raise
     return token, value
+
+
+def refuse_if_submitted(*, user, submission_key: str) -> None:
+    """Raises AlreadySubmitted if a form with this one-time key already made a token (for
+    callers that must say so before any other check, as adding a SIEM agent does)."""
+    if submission_key and (earlier := _submitted(user, submission_key)) is not None:
+        raise AlreadySubmitted(earlier)
 
 
 def _submitted(user, submission_key: str) -> ApiToken | None:
