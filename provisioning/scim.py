@@ -110,10 +110,8 @@ class ScimView(APIView):
         # SCIM-deleted users (is_active=False) are no longer resources, and local break-glass
         # accounts never are: provisioning must not be able to lock out the way back in.
         issuer: Any = self.request.user  # the SCIM token's issuer (CanProvision)
-        return User.objects.filter(
-            tenant_id=issuer.tenant_id,
-            is_active=True,
-            password__startswith=UNUSABLE_PASSWORD_PREFIX,
+        return User.objects.in_tenant(issuer.tenant_id).filter(
+            is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )
 
     def refuse_issuer(self, user: User) -> None:
