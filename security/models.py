@@ -314,7 +314,7 @@ class Subnet(models.Model):
     subnets = models.JSONField(default=list)  # CIDR strings as given
     organization = models.CharField(max_length=200, blank=True)
     override_organization = models.BooleanField(default=False)
-    tags = models.JSONField(default=list)
+    tags = models.JSONField(default=list, blank=True)
     tags_text = models.TextField(blank=True, editable=False)
     built_in = models.BooleanField(default=False)
     last_modified = models.DateTimeField()

@@ -2,10 +2,9 @@
 and the three steps of a Cloud Discovery log upload."""
 
 import hashlib
-import ipaddress
 import secrets
 import tempfile
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -15,7 +14,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import Conflict
-from core.inputs import parse_int
 from security.log_formats import LOG_TYPE_IDS
 from security.models import (
     Activity,
@@ -23,7 +21,6 @@ from security.models import (
     AlertStatus,
     DataSource,
     DiscoveryUpload,
-    IpCategory,
     Resolution,
     Subnet,
     UploadStatus,
@@ -98,54 +95,16 @@ def activity_feedback(*, activity: Activity, feedback: dict, by: str) -> Activit
 # --- IP ranges ---------------------------------------------------------------------------------
 
 
-def _clean_subnet(data: dict) -> dict:
-    errors = {}
-    name = data.get("name")
-    if not isinstance(name, str) or not name.strip() or len(name.strip()) > 200:
-        errors["name"] = "name is required: a string of at most 200 characters."
-    category = data.get("category")
-    if isinstance(category, str) and parse_int(category) is not None:
-        category = parse_int(category)  # the management script sends it as read from a CSV
-    if isinstance(category, bool) or category not in IpCategory.values:
-        errors["category"] = (
-            "category must be one of 1 Corporate, 2 Administrative, 3 Risky, 4 VPN, "
-            "5 Cloud provider, 6 Other."
-        )
-    subnets = data.get("subnets")
-    cidrs = []
-    if not isinstance(subnets, list) or not subnets or len(subnets) > 1000:
-        errors["subnets"] = "subnets must be a list of 1 to 1000 CIDR strings."
-    else:
-        for cidr in subnets:
-            try:
-                if not isinstance(cidr, str):
-                    raise TypeError(cidr)
-                ipaddress.ip_network(cidr.strip(), strict=False)
-            except (ValueError, TypeError):
-                errors["subnets"] = f"{str(cidr)[:60]!r} is not an IPv4 or IPv6 range (CIDR)."
-                break
-            cidrs.append(cidr.strip())
-    organization = data.get("organization") or ""
-    if not isinstance(organization, str) or len(organization) > 200:
-        errors["organization"] = "organization must be a string of at most 200 characters."
-    tags = data.get("tags") or []
-    if not isinstance(tags, list) or not all(
-        isinstance(tag, str) and 0 < len(tag) <= 100 for tag in tags
-    ):
-        errors["tags"] = "tags must be a list of tag names or ids."
-    override = data.get("overrideOrganization", bool(organization))
-    if not isinstance(override, bool):
-        errors["overrideOrganization"] = "overrideOrganization must be true or false."
-    if errors or not isinstance(name, str):
-        raise ValidationError(errors)
-    return {
-        "name": name.strip(),
-        "category": category,
-        "subnets": cidrs,
-        "organization": organization.strip(),
-        "override_organization": override,
-        "tags": list(dict.fromkeys(tags)),
-    }
+@dataclass(frozen=True)
+class SubnetFields:
+    """An IP range as a client gives it (security/api/subnets.py checks the body)."""
+
+    name: str
+    category: int
+    subnets: list[str]
+    organization: str = ""
+    override_organization: bool = False
+    tags: list[str] = field(default_factory=list)
 
 
 def _name_taken(name: str) -> Conflict:
@@ -153,39 +112,41 @@ def _name_taken(name: str) -> Conflict:
 
 
 @transaction.atomic
-def subnet_create(*, tenant, data: dict) -> Subnet:
+def subnet_create(*, tenant, fields: SubnetFields) -> Subnet:
     """A new IP range; a name the tenant already uses is a Conflict, also when a concurrent
     request takes it between the check and the insert (the unique constraint decides)."""
-    fields = _clean_subnet(data)
-    if Subnet.objects.for_tenant(tenant).filter(name=fields["name"]).exists():
-        raise _name_taken(fields["name"])
+    if Subnet.objects.for_tenant(tenant).filter(name=fields.name).exists():
+        raise _name_taken(fields.name)
+    subnet = Subnet(tenant=tenant, last_modified=timezone.now(), **asdict(fields))
+    subnet.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
-            return Subnet.objects.create(tenant=tenant, last_modified=timezone.now(), **fields)
+            subnet.save()
     except IntegrityError:  # a concurrent create took the name
-        raise _name_taken(fields["name"]) from None
+        raise _name_taken(fields.name) from None
+    return subnet
 
 
 @transaction.atomic
-def subnet_update(*, subnet: Subnet, data: dict) -> Subnet:
+def subnet_update(*, subnet: Subnet, fields: SubnetFields) -> Subnet:
     """Replaces the range: fields left out are cleared, as the reference says."""
-    fields = _clean_subnet(data)
     taken = (
         Subnet.objects.for_tenant(subnet.tenant)
-        .filter(name=fields["name"])
+        .filter(name=fields.name)
         .exclude(pk=subnet.pk)
         .exists()
     )
     if taken:
-        raise _name_taken(fields["name"])
-    for name, value in fields.items():
+        raise _name_taken(fields.name)
+    for name, value in asdict(fields).items():
         setattr(subnet, name, value)
     subnet.last_modified = timezone.now()
+    subnet.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
             subnet.save()
     except IntegrityError:  # a concurrent rename took the name
-        raise _name_taken(fields["name"]) from None
+        raise _name_taken(fields.name) from None
     return subnet
 
 

@@ -1,7 +1,9 @@
 """Activities: list and scan mode, fetch, feedback."""
 
+from rest_framework import serializers
 from rest_framework.response import Response
 
+from core.bodies import RequestBody, StrictBool, StrictText
 from core.exceptions import BadRequest
 from security import resources, services
 from security.api.base import (
@@ -12,8 +14,6 @@ from security.api.base import (
     envelope,
     object_id_or_404,
     one_or_404,
-    optional_bool,
-    optional_text,
 )
 from security.filters import (
     ListRequest,
@@ -86,25 +86,42 @@ class ActivityDetailApi(DataApiView):
         return Response(resources.activity_data(activity, self.tenant))
 
 
+class FeedbackValue(serializers.Field):
+    """A string or a number (stored as its text); the reference names it feedbackValue, some
+    clients send feedback."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, str | int):
+            raise serializers.ValidationError(f"{self.field_name} must be a string or a number.")
+        return str(data)
+
+    def to_representation(self, value):
+        return value
+
+
 class ActivityFeedbackApi(DataApiView):
     capabilities = {"POST": (C.INVESTIGATION_MANAGE,)}
+
+    class InputSerializer(RequestBody):
+        feedbackValue = FeedbackValue(required=False, allow_null=True)
+        feedback = FeedbackValue(
+            required=False, allow_null=True, help_text="The same as feedbackValue."
+        )
+        feedbackText = StrictText(max_length=10_000)
+        allowContact = StrictBool()
+        contactEmail = StrictText(max_length=254)
 
     def post(self, request, pk: str):
         activity = one_or_404(
             Activity.objects.for_tenant(self.tenant).select_related("entity"),
             public_id=object_id_or_404(pk),
         )
-        body = request.data if isinstance(request.data, dict) else None
-        if body is None:
-            raise BadRequest("The body must be a JSON object.")
-        value = body.get("feedbackValue", body.get("feedback"))
-        if isinstance(value, bool) or (value is not None and not isinstance(value, str | int)):
-            raise BadRequest("feedbackValue must be a string or a number.")
+        body = self.InputSerializer.read(request)
         feedback = {
-            "feedbackValue": None if value is None else str(value),
-            "feedbackText": optional_text(body, "feedbackText", 10_000),
-            "allowContact": optional_bool(body, "allowContact"),
-            "contactEmail": optional_text(body, "contactEmail", 254),
+            "feedbackValue": body.get("feedbackValue", body.get("feedback")),
+            "feedbackText": body["feedbackText"],
+            "allowContact": body["allowContact"],
+            "contactEmail": body["contactEmail"],
         }
         services.activity_feedback(activity=activity, feedback=feedback, by=self.actor())
         # The reference shows a list envelope as this answer.

@@ -1,9 +1,10 @@
 """Alerts: list, fetch, close (benign, false positive, true positive, and the deprecated
 dismiss and resolve), mark read and unread."""
 
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from core.exceptions import BadRequest
+from core.bodies import RequestBody, StrictBool, StrictInt, StrictText
 from security import resources, services
 from security.api.base import (
     ALERTS_MANAGE,
@@ -12,13 +13,8 @@ from security.api.base import (
     ResourceList,
     object_id_or_404,
     one_or_404,
-    optional_bool,
-    optional_int,
-    optional_text,
 )
-from security.filters import (
-    build_q,
-)
+from security.filters import build_q
 from security.models import Alert
 
 # --- alerts ------------------------------------------------------------------------------------
@@ -48,48 +44,58 @@ class AlertCloseApi(DataApiView):
     capabilities = {"POST": ALERTS_MANAGE}
     kind = ""
 
+    class InputSerializer(RequestBody):
+        filters = serializers.JSONField(
+            required=False,
+            help_text='The alerts to close, in the list language: {"id": {"eq": ["<id>"]}}.',
+        )
+        comment = StrictText(max_length=10_000)
+        reasonId = StrictInt(
+            help_text="close_benign: 2, 4, 5, 6; close_false_positive: 0, 1, 3, 4."
+        )
+        sendFeedback = StrictBool()
+        feedbackText = StrictText(max_length=10_000)
+        allowContact = StrictBool()
+        contactEmail = StrictText(max_length=254)
+
+        def validate(self, attrs):
+            filters = attrs.get("filters")
+            if not self.context["by_id"] and (not isinstance(filters, dict) or not filters):
+                raise serializers.ValidationError(
+                    {
+                        "filters": 'filters is required, e.g. {"id": {"eq": ["<alert id>"]}}: '
+                        "an empty filter would close every alert."
+                    }
+                )
+            return attrs
+
     def post(self, request, pk: str | None = None):
-        body = request.data if isinstance(request.data, dict) else None
-        if body is None:
-            raise BadRequest("The body must be a JSON object.")
+        body = self.InputSerializer.read(request, by_id=pk is not None)
         alerts = Alert.objects.for_tenant(self.tenant)
         asked_ids = None
         if pk is not None:  # the deprecated per-alert dismiss: the alert must exist
             alert = one_or_404(alerts, public_id=object_id_or_404(pk))
             alerts = alerts.filter(pk=alert.pk)
         else:
-            filters = body.get("filters")
-            if not isinstance(filters, dict) or not filters:
-                raise BadRequest(
-                    'filters is required, e.g. {"id": {"eq": ["<alert id>"]}}: an empty filter '
-                    "would close every alert."
-                )
+            filters = body["filters"]
             alerts = alerts.filter(build_q("alerts", resources.ALERT_FIELDS, filters))
             ids = (filters.get("id") or filters.get("ID") or {}).get("eq")
             if ids is not None:
                 asked_ids = [ids] if isinstance(ids, str) else list(ids)
+        feedback_keys = ("sendFeedback", "feedbackText", "allowContact", "contactEmail")
         result = services.alerts_close(
             alerts=alerts,
             kind=self.kind,
             by=self.actor(),
-            comment=optional_text(body, "comment", 10_000),
-            reason_id=optional_int(body, "reasonId"),
-            feedback=_feedback(body),
+            comment=body["comment"],
+            reason_id=body["reasonId"],
+            feedback={key: body[key] for key in feedback_keys},
             asked_ids=asked_ids,
         )
         data: dict[str, object] = {f"closed_{self.kind}": result.closed}
         if result.not_found:
             data["alertsNotFound"] = result.not_found
         return Response(data)
-
-
-def _feedback(body: dict) -> dict:
-    return {
-        "sendFeedback": optional_bool(body, "sendFeedback"),
-        "feedbackText": optional_text(body, "feedbackText", 10_000),
-        "allowContact": optional_bool(body, "allowContact"),
-        "contactEmail": optional_text(body, "contactEmail", 254),
-    }
 
 
 class AlertMarkApi(DataApiView):

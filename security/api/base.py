@@ -1,5 +1,6 @@
 """What every view of the data API shares: the capability sets, the view bases, the list
-envelope, 404s for ids, and the checks of optional body fields."""
+envelope and 404s for ids. Request bodies are input serializers (core/bodies.py), declared
+as each view's InputSerializer."""
 
 from typing import Any
 
@@ -10,7 +11,6 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
-from core.exceptions import BadRequest
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from security import resources
 from security.filters import (
@@ -109,28 +109,3 @@ def object_id_or_404(pk: str) -> str:
     if len(pk) != 24 or not all(c in "0123456789abcdef" for c in pk.lower()):
         raise exceptions.NotFound("Not found.")
     return pk.lower()
-
-
-def optional_text(body: dict, key: str, max_length: int) -> str:
-    value = body.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str) or len(value) > max_length:
-        raise BadRequest(f"{key} must be a string of at most {max_length} characters.")
-    return value.strip()
-
-
-def optional_int(body: dict, key: str) -> int | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"{key} must be a whole number.")
-    return value
-
-
-def optional_bool(body: dict, key: str) -> bool:
-    value = body.get(key, False)
-    if not isinstance(value, bool):
-        raise BadRequest(f"{key} must be true or false.")
-    return value

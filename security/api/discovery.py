@@ -3,11 +3,12 @@ log collector's limits come from security/uploads.py, which extensions/ fills.""
 
 from django.conf import settings
 from django.urls import reverse
-from rest_framework import exceptions
+from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.bodies import RequestBody, StrictBool, StrictText
 from core.exceptions import BadRequest
 from core.http import NO_STORE
 from core.inputs import parse_int
@@ -17,10 +18,6 @@ from security.api.base import (
     C,
     DataApiView,
     ResourceList,
-    optional_bool,
-)
-from security.filters import (
-    string_value,
 )
 from security.models import DataSource, DiscoveryUpload
 
@@ -101,25 +98,32 @@ class DiscoveryUploadPutApi(APIView):
 discovery_upload_put = DiscoveryUploadPutApi.as_view()
 
 
+URL_REQUIRED = "uploadUrl is required: the url that upload_url returned."
+
+
 class DiscoveryDoneUploadApi(DataApiView):
     """Step 3: the file goes to a data source (inputStreamName) or a snapshot report."""
 
     capabilities = {"POST": (C.DISCOVERY_MANAGE,)}
     token_kinds = ("api", "log_collector")
 
+    class InputSerializer(RequestBody):
+        uploadUrl = StrictText(max_length=2048, message=URL_REQUIRED, help_text=URL_REQUIRED)
+        inputStreamName = StrictText(max_length=200, help_text="The data source to process into.")
+        uploadAsSnapshot = StrictBool(help_text="A snapshot report instead of a data source.")
+
+        def validate(self, attrs):
+            if not attrs["uploadUrl"]:
+                raise serializers.ValidationError({"uploadUrl": URL_REQUIRED})
+            return attrs
+
     def post(self, request):
-        body = request.data if isinstance(request.data, dict) else None
-        if body is None:
-            raise BadRequest("The body must be a JSON object.")
+        body = self.InputSerializer.read(request)
         rules = uploads.rules_for(request)
-        url = body.get("uploadUrl")
-        if not isinstance(url, str) or not url:
-            raise BadRequest("uploadUrl is required: the url that upload_url returned.")
-        upload = services.upload_by_url(self.tenant, url)
+        upload = services.upload_by_url(self.tenant, body["uploadUrl"])
         if upload is None:
             raise exceptions.NotFound("No upload of this tenant has that uploadUrl.")
-        stream_name = string_value(body.get("inputStreamName", ""), "inputStreamName").strip()
-        as_snapshot = optional_bool(body, "uploadAsSnapshot")
+        stream_name, as_snapshot = body["inputStreamName"], body["uploadAsSnapshot"]
         if rules is not None:
             rules.check_done(upload, stream_name, as_snapshot)
         upload = services.discovery_upload_done(

@@ -1,8 +1,14 @@
 """IP ranges: list, fetch, create, replace and delete."""
 
+import ipaddress
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from core.exceptions import BadRequest
+from core.bodies import JsonValue, RequestBody, StrictBool, StrictText
+from core.inputs import parse_int
 from security import resources, services
 from security.api.base import (
     SUBNETS_READ,
@@ -12,7 +18,7 @@ from security.api.base import (
     object_id_or_404,
     one_or_404,
 )
-from security.models import Subnet
+from security.models import IpCategory, Subnet
 
 # --- IP ranges ---------------------------------------------------------------------------------
 
@@ -27,17 +33,99 @@ class SubnetListApi(ResourceList):
         return resources.subnet_data(subnet, self.tenant)
 
 
-def _subnet_body(request) -> dict:
-    if not isinstance(request.data, dict):
-        raise BadRequest("The body must be a JSON object.")
-    return request.data
+CATEGORIES = ", ".join(f"{value} {label}" for value, label in IpCategory.choices)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class Category(JsonValue):
+    """An IpCategory value, also written as digits (the reference's script sends it as read
+    from a CSV)."""
+
+    message = f"category must be one of {CATEGORIES}."
+
+    def clean(self, data):
+        if isinstance(data, str) and parse_int(data) is not None:
+            data = parse_int(data)
+        if isinstance(data, bool) or data not in IpCategory.values:
+            raise self.fail_with("")
+        return data
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class Cidrs(JsonValue):
+    message = "subnets must be a list of 1 to 1000 CIDR strings."
+
+    def clean(self, data):
+        if not isinstance(data, list) or not 1 <= len(data) <= 1000:
+            raise self.fail_with("")
+        cidrs = []
+        for cidr in data:
+            try:
+                if not isinstance(cidr, str):
+                    raise TypeError(cidr)
+                ipaddress.ip_network(cidr.strip(), strict=False)
+            except (ValueError, TypeError):
+                raise serializers.ValidationError(
+                    f"{str(cidr)[:60]!r} is not an IPv4 or IPv6 range (CIDR)."
+                ) from None
+            cidrs.append(cidr.strip())
+        return cidrs
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class Tags(JsonValue):
+    def clean(self, data):
+        if not isinstance(data, list) or not all(
+            isinstance(tag, str) and 0 < len(tag) <= 100 for tag in data
+        ):
+            raise self.fail_with("tags must be a list of tag names or ids.")
+        return list(dict.fromkeys(data))
+
+
+NAME_REQUIRED = "name is required: a string of at most 200 characters."
+
+
+class SubnetBody(RequestBody):
+    """create_rule and update_rule: the whole range (update_rule clears what is left out)."""
+
+    detail_names_field = True
+
+    name = StrictText(max_length=200, required=True, message=NAME_REQUIRED)
+    category = Category(help_text=f"One of {CATEGORIES}.")
+    subnets = Cidrs(help_text="1 to 1000 ranges in CIDR notation, IPv4 or IPv6.")
+    organization = StrictText(max_length=200, help_text="The registered ISP of the range.")
+    tags = Tags(required=False, default=list, allow_null=True, help_text="Tag names or ids.")
+    overrideOrganization = StrictBool(
+        default=None, allow_null=True, help_text="Defaults to true when organization is given."
+    )
+
+    def validate_tags(self, tags):
+        return tags or []
+
+    def validate(self, attrs):
+        if not attrs["name"]:
+            raise serializers.ValidationError({"name": NAME_REQUIRED})
+        return attrs
+
+
+def _subnet_fields(request) -> services.SubnetFields:
+    body = SubnetBody.read(request)
+    override = body["overrideOrganization"]
+    return services.SubnetFields(
+        name=body["name"],
+        category=body["category"],
+        subnets=body["subnets"],
+        organization=body["organization"],
+        override_organization=bool(body["organization"]) if override is None else override,
+        tags=body["tags"],
+    )
 
 
 class SubnetCreateApi(DataApiView):
     capabilities = {"POST": (C.SETTINGS_MANAGE,)}
 
     def post(self, request):
-        subnet = services.subnet_create(tenant=self.tenant, data=_subnet_body(request))
+        subnet = services.subnet_create(tenant=self.tenant, fields=_subnet_fields(request))
         return Response(subnet.public_id)  # the new id, as a JSON string
 
 
@@ -60,5 +148,5 @@ class SubnetUpdateApi(DataApiView):
 
     def post(self, request, pk: str):
         subnet = one_or_404(Subnet.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
-        subnet = services.subnet_update(subnet=subnet, data=_subnet_body(request))
+        subnet = services.subnet_update(subnet=subnet, fields=_subnet_fields(request))
         return Response(resources.subnet_data(subnet, self.tenant))

@@ -1,0 +1,128 @@
+"""Request bodies checked by input serializers: `RequestBody.read(request)` gives the
+validated fields of a JSON object or answers 400 with the first problem as `detail` (and all
+of them as `errors`).
+
+Its fields take a JSON value as it is, never a look-alike: DRF's own fields turn 5 into "5"
+for a CharField, "yes" into True for a BooleanField and "5" into 5 for an IntegerField, which
+the reference's clients never send and this API would rather name. Each message names the
+field, so that `detail` alone tells a script what to mend."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import exceptions, serializers
+
+from core.inputs import INT64
+
+
+class InvalidBody(exceptions.APIException):
+    status_code = 400
+
+    def __init__(self, errors: dict) -> None:
+        super().__init__()
+        first = next(iter(errors.values()))
+        message = str(first[0] if isinstance(first, list) else first)
+        self.detail = {"detail": message, "errors": errors}  # type: ignore[assignment, dict-item]
+
+
+class RequestBody(serializers.Serializer):
+    """A body that must be a JSON object with the declared fields (others are ignored, as the
+    reference's clients send more than each call reads)."""
+
+    # True: `detail` is "<field>: <message>", as the API's other validation errors (and the
+    # IP range calls, which always answered so); False: the message alone.
+    detail_names_field = False
+
+    @classmethod
+    def read(cls, request, **context: Any) -> dict[str, Any]:
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError("The body must be a JSON object.")
+        body = cls(data=request.data, context={"request": request, **context})
+        if not body.is_valid():
+            if cls.detail_names_field:
+                raise exceptions.ValidationError(body.errors)
+            raise InvalidBody(dict(body.errors))
+        return dict(body.validated_data)
+
+
+class JsonValue(serializers.Field):
+    """A field whose value is checked by `clean(data)`; `message` answers a missing or null
+    value where the field is required."""
+
+    message = ""
+
+    def __init__(self, *, message: str = "", **kwargs: Any) -> None:
+        self.message = message or self.message
+        if self.message:
+            kwargs["error_messages"] = {"required": self.message, "null": self.message}
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        return self.clean(data)
+
+    def clean(self, data: Any) -> Any:
+        raise NotImplementedError
+
+    def fail_with(self, default: str) -> serializers.ValidationError:
+        return serializers.ValidationError(self.message or default)
+
+    def to_representation(self, value: Any) -> Any:
+        return value
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class StrictText(JsonValue):
+    """A JSON string of at most `max_length` characters, stripped; unless required, absent or
+    null is ""."""
+
+    def __init__(self, *, max_length: int, **kwargs: Any) -> None:
+        if not kwargs.setdefault("required", False):
+            kwargs.setdefault("default", "")
+            kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is None and self.allow_null:
+            return True, ""
+        return super().validate_empty_values(data)
+
+    def clean(self, data: Any) -> str:
+        if not isinstance(data, str) or len(data) > self.max_length:
+            raise self.fail_with(
+                f"{self.field_name} must be a string of at most {self.max_length} characters."
+            )
+        return data.strip()
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class StrictBool(JsonValue):
+    """JSON true or false; absent is `default` (False unless given)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", False)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            raise self.fail_with(f"{self.field_name} must be true or false.")
+        return data
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class StrictInt(JsonValue):
+    """A JSON whole number within 64 bits (not true, not 5.0, not "5"); absent or null is
+    None."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("default", None)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def clean(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int) or not -INT64 <= data <= INT64:
+            raise self.fail_with(f"{self.field_name} must be a whole number.")
+        return data
