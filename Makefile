@@ -74,6 +74,7 @@ lint: $(VENV)/.deps
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy .
+	$(PY) manage.py spectacular --validate --fail-on-warn --file /dev/null
 
 format: $(VENV)/.deps
 	$(PY) -m ruff check --fix .

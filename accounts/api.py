@@ -1,5 +1,6 @@
 """Users of the tenant, for full admins: list them, deprovision one, restore one."""
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -21,9 +22,9 @@ class UserOutputSerializer(serializers.Serializer):
     email = serializers.CharField()
     role = serializers.CharField()
     role_label = serializers.CharField()
-    entra_object_id = serializers.UUIDField()
+    entra_object_id = serializers.UUIDField(allow_null=True)
     deprovisioned = serializers.BooleanField(source="is_deprovisioned")
-    deprovisioned_at = serializers.DateTimeField()
+    deprovisioned_at = serializers.DateTimeField(allow_null=True)
 
 
 def tenant_users(request):
@@ -46,6 +47,20 @@ class UserListApi(APIView):
 
     permission_classes = [CanManageUsers]
 
+    @extend_schema(
+        parameters=[OpenApiParameter("page", int)],
+        responses={
+            200: inline_serializer(
+                "UserPage",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": UserOutputSerializer(many=True),
+                },
+            )
+        },
+    )
     def get(self, request):
         paginator = UserPagination()
         page: list | None = paginator.paginate_queryset(tenant_users(request), request, view=self)
@@ -57,6 +72,7 @@ class UserDeprovisionApi(APIView):
 
     permission_classes = [CanManageUsers]
 
+    @extend_schema(request=None, responses={200: UserOutputSerializer})
     def post(self, request, user_id: str):
         user = get_tenant_user(request, user_id)
         if user.pk == request.user.pk:
@@ -70,6 +86,7 @@ class UserReprovisionApi(APIView):
 
     permission_classes = [CanManageUsers]
 
+    @extend_schema(request=None, responses={200: UserOutputSerializer})
     def post(self, request, user_id: str):
         user = get_tenant_user(request, user_id)
         user_reprovision(user=user)

@@ -1,6 +1,7 @@
 """The SIEM feed (`GET /api/v1/siem/events/`), for `siem` tokens only."""
 
 from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,6 +44,26 @@ class SiemFeedApi(APIView):
     # would use them up. It reads only its own feed, with a token of its own kind.
     throttle_classes = []
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="As the last answer gave it."),
+            OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT} (100)."),
+        ],
+        responses={
+            (200, "application/json"): {
+                "type": "object",
+                "properties": {
+                    "events": {"type": "array", "items": {"type": "object"}},
+                    "cursor": {"type": "string"},
+                    "hasMore": {"type": "boolean"},
+                },
+            },
+            (200, "text/plain"): OpenApiResponse(
+                {"type": "string"},
+                description="CEF: one event a line; the next cursor in X-Cursor, X-Has-More.",
+            ),
+        },
+    )
     def get(self, request):
         agent = SiemAgent.objects.filter(token=request.auth).select_related("tenant").first()
         if agent is None:

@@ -18,7 +18,8 @@ from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, serializers, status
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -36,6 +37,7 @@ from core.errors import Conflict
 from core.inputs import parse_int
 from core.parsers import JSONParser
 from core.paths import row_by_path_id
+from core.schema import ApiAutoSchema
 from tokens.authentication import ApiTokenAuthentication
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -83,7 +85,29 @@ class CanProvision(IsActiveUser):
         return True
 
 
+class ScimErrorSerializer(serializers.Serializer):
+    schemas = serializers.ListField(child=serializers.CharField())
+    status = serializers.CharField()
+    detail = serializers.CharField()
+    scimType = serializers.CharField(required=False)
+
+
+class ScimSchema(ApiAutoSchema):
+    error_serializer = ScimErrorSerializer
+
+
+SCIM_USER = {"type": "object", "description": "A SCIM User (RFC 7643 4.1)."}
+SCIM_PATCH = {
+    "type": "object",
+    "description": "A SCIM PatchOp (RFC 7644 3.5.2): replace or add userName, externalId, "
+    "active, name, emails, displayName.",
+    "properties": {"schemas": {"type": "array"}, "Operations": {"type": "array"}},
+}
+
+
 class ScimView(APIView):
+    schema = ScimSchema()
+    conflicts = True  # a userName taken
     authentication_classes = [ScimTokenAuthentication]
     # Entra's provisioning cycles come in bursts; they are not the API clients the
     # per-tenant throttle is for.
@@ -250,6 +274,16 @@ def _username_taken(user: User) -> bool:
 
 
 class UsersScim(ScimView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "filter", str, description='Only userName eq "..." and externalId eq "...".'
+            ),
+            OpenApiParameter("startIndex", int, description="From 1."),
+            OpenApiParameter("count", int, description=f"0 to {MAX_COUNT}."),
+        ],
+        responses={200: {"type": "object", "description": "A SCIM ListResponse of Users."}},
+    )
     def get(self, request):
         users = self.users().order_by("pk")
         if raw := request.query_params.get("filter"):
@@ -287,6 +321,7 @@ class UsersScim(ScimView):
             raise ScimError("startIndex and count must be integers", scim_type="invalidValue")
         return min(max(start, 1), MAX_START), min(max(count, 0), MAX_COUNT)
 
+    @extend_schema(request={"application/scim+json": SCIM_USER}, responses={201: SCIM_USER})
     @transaction.atomic
     def post(self, request):
         if not isinstance(request.data, dict):
@@ -315,9 +350,11 @@ class UsersScim(ScimView):
 
 
 class UserScim(ScimView):
+    @extend_schema(responses={200: SCIM_USER})
     def get(self, request, user_id: str):
         return Response(self.resource(self.get_user(user_id)))
 
+    @extend_schema(request={"application/scim+json": SCIM_PATCH}, responses={200: SCIM_USER})
     @transaction.atomic
     def patch(self, request, user_id: str):
         user = self.get_user(user_id)
@@ -356,6 +393,7 @@ class UserScim(ScimView):
         user.refresh_from_db()
         return Response(self.resource(user))
 
+    @extend_schema(responses={204: None})
     @transaction.atomic
     def delete(self, request, user_id: str):
         user = self.get_user(user_id)

@@ -1,3 +1,4 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -26,8 +27,16 @@ class TokenOutputSerializer(serializers.Serializer):
     suffix = serializers.CharField(help_text="The token's last 4 characters.")
     generated_by = UserSerializer(source="user")
     generated_on = serializers.DateTimeField(source="created_at")
-    last_used = serializers.DateTimeField(source="last_used_at")
+    last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
     owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
+
+
+class TokenCreatedSerializer(TokenOutputSerializer):
+    token = serializers.CharField(help_text="The value: shown in this answer only.")
+    portal_url = serializers.CharField(help_text="The tenant's custom URL, to call the API at.")
+
+
+ORDERING = list(TokenFilter.base_filters["ordering"].param_map)  # type: ignore[attr-defined]
 
 
 def visible_tokens(request):
@@ -56,6 +65,31 @@ class TokenListApi(APIView):
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(allow_blank=True, trim_whitespace=False)
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=list(Status.values)),
+            OpenApiParameter("search", str, description="In names and their issuers' names."),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=sorted(ORDERING + [f"-{name}" for name in ORDERING]),
+                description="Comma-separated; a leading - sorts descending.",
+            ),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="1 to 100 (50)."),
+        ],
+        responses={
+            200: inline_serializer(
+                "TokenPage",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": TokenOutputSerializer(many=True),
+                },
+            )
+        },
+    )
     def get(self, request):
         filterset = TokenFilter(request.query_params, queryset=visible_tokens(request))
         if not filterset.is_valid():
@@ -67,6 +101,7 @@ class TokenListApi(APIView):
             response[header] = value
         return response
 
+    @extend_schema(responses={201: TokenCreatedSerializer})
     def post(self, request):
         if request.auth is not None:
             raise exceptions.PermissionDenied(
@@ -84,10 +119,12 @@ class TokenListApi(APIView):
 class TokenDetailApi(APIView):
     permission_classes = [IsPortalUser]
 
+    @extend_schema(responses={200: TokenOutputSerializer})
     def get(self, request, token_id: str):
         token = get_visible_token(request, token_id)
         return Response(TokenOutputSerializer(token).data, headers=NO_STORE)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, token_id: str):
         token_revoke(token=get_visible_token(request, token_id), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -96,6 +133,7 @@ class TokenDetailApi(APIView):
 class TokenRevokeApi(APIView):
     permission_classes = [IsPortalUser]
 
+    @extend_schema(request=None, responses={204: None})
     def post(self, request, token_id: str):
         token_revoke(token=get_visible_token(request, token_id), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,5 +1,6 @@
 """Activities: list and scan mode, fetch, feedback."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -8,12 +9,14 @@ from core.exceptions import BadRequest
 from security import resources, services
 from security.api.base import (
     INVESTIGATION_READ,
+    RECORD,
     C,
     DataApiView,
     ResourceList,
     envelope,
     object_id_or_404,
     one_or_404,
+    record_page,
 )
 from security.filters import (
     ListRequest,
@@ -78,6 +81,7 @@ class ActivityListApi(ResourceList):
 class ActivityDetailApi(DataApiView):
     capabilities = {"GET": INVESTIGATION_READ}
 
+    @extend_schema(responses={200: RECORD})
     def get(self, request, pk: str):
         activity = one_or_404(
             Activity.objects.for_tenant(self.tenant).select_related("entity"),
@@ -86,6 +90,7 @@ class ActivityDetailApi(DataApiView):
         return Response(resources.activity_data(activity, self.tenant))
 
 
+@extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
 class FeedbackValue(serializers.Field):
     """A string or a number (stored as its text); the reference names it feedbackValue, some
     clients send feedback."""
@@ -111,6 +116,7 @@ class ActivityFeedbackApi(DataApiView):
         allowContact = StrictBool()
         contactEmail = StrictText(max_length=254)
 
+    @extend_schema(responses={200: record_page()})
     def post(self, request, pk: str):
         activity = one_or_404(
             Activity.objects.for_tenant(self.tenant).select_related("entity"),

@@ -1,6 +1,7 @@
 """Alerts: list, fetch, close (benign, false positive, true positive, and the deprecated
 dismiss and resolve), mark read and unread."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -9,6 +10,7 @@ from security import resources, services
 from security.api.base import (
     ALERTS_MANAGE,
     ALERTS_READ,
+    RECORD,
     DataApiView,
     ResourceList,
     object_id_or_404,
@@ -32,6 +34,7 @@ class AlertListApi(ResourceList):
 class AlertDetailApi(DataApiView):
     capabilities = {"GET": ALERTS_READ}
 
+    @extend_schema(responses={200: RECORD})
     def get(self, request, pk: str):
         alert = one_or_404(Alert.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
         return Response(resources.alert_data(alert, self.tenant))
@@ -69,6 +72,24 @@ class AlertCloseApi(DataApiView):
                 )
             return attrs
 
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "closed_<kind>": {
+                        "type": "integer",
+                        "description": "How many were closed now (closed_benign, ...).",
+                    },
+                    "alertsNotFound": {
+                        "type": "array",
+                        "items": {"type": "string"},
+                        "description": "Ids asked for that no alert of the tenant has.",
+                    },
+                },
+            }
+        }
+    )
     def post(self, request, pk: str | None = None):
         body = self.InputSerializer.read(request, by_id=pk is not None)
         alerts = Alert.objects.for_tenant(self.tenant)
@@ -102,6 +123,7 @@ class AlertMarkApi(DataApiView):
     capabilities = {"POST": ALERTS_MANAGE}
     read = True
 
+    @extend_schema(request=None, responses={200: RECORD})
     def post(self, request, pk: str):
         alert = one_or_404(Alert.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
         services.alert_mark(alert=alert, read=self.read)

@@ -5,6 +5,7 @@ as each view's InputSerializer."""
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,8 +13,11 @@ from rest_framework.views import APIView
 from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
 from core.parsers import FormParser, JSONParser, MultiPartParser
+from core.schema import ApiAutoSchema
 from security import resources
 from security.filters import (
+    MAX_LIMIT,
+    SCAN_LIMITS,
     ListRequest,
     build_q,
     parse_list_request,
@@ -64,8 +68,101 @@ def envelope(queryset, list_request: ListRequest, present) -> dict:
     }
 
 
+RECORD = {"type": "object", "description": "A record as the reference shows it."}
+
+
+def record_page(record: dict = RECORD) -> dict:
+    """The answer with one record in a list envelope (activity feedback's)."""
+    return {
+        "type": "object",
+        "properties": {
+            "total": {"type": "integer"},
+            "hasNext": {"type": "boolean"},
+            "data": {"type": "array", "items": record},
+        },
+    }
+
+
+class ResourceListSchema(ApiAutoSchema):
+    """A list's operations, from what the view accepts: its filter fields with their
+    operators, its sort fields, and (activities) scan mode."""
+
+    view: Any
+
+    def _scan(self) -> bool:
+        return getattr(self.view, "scan", None) is not None
+
+    def _filters(self) -> dict:
+        return {
+            "type": "object",
+            "description": 'The list language: {"<field>": {"<operator>": <value or values>}}.',
+            "properties": {
+                name: {
+                    "type": "object",
+                    "properties": {operator: {} for operator in sorted(field.operators)},
+                    "additionalProperties": False,
+                }
+                for name, field in self.view.fields.items()
+            },
+            "additionalProperties": False,
+        }
+
+    def _limit_text(self) -> str:
+        text = f"Records per page, 1 to {MAX_LIMIT} ({MAX_LIMIT} unless given)"
+        if self._scan():
+            text += f"; {SCAN_LIMITS[0]} to {SCAN_LIMITS[1]} in scan mode"
+        return text + "."
+
+    def get_override_parameters(self):
+        if self.method != "GET":
+            return super().get_override_parameters()
+        parameters = [
+            OpenApiParameter("filters", str, description="The filters object as JSON text."),
+            OpenApiParameter("skip", int, description="Records to skip (0 unless given)."),
+            OpenApiParameter("limit", int, description=self._limit_text()),
+            OpenApiParameter("sortField", str, enum=sorted(self.view.sorts)),
+            OpenApiParameter("sortDirection", str, enum=["asc", "desc"]),
+        ]
+        if self._scan():
+            parameters.append(
+                OpenApiParameter("isScan", bool, description="Scan mode: pages in date order.")
+            )
+        return parameters
+
+    def get_request_serializer(self):
+        if self.method != "POST":
+            return None
+        properties = {
+            "filters": self._filters(),
+            "skip": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1, "description": self._limit_text()},
+            "sortField": {"type": "string", "enum": sorted(self.view.sorts)},
+            "sortDirection": {"type": "string", "enum": ["asc", "desc"]},
+        }
+        if self._scan():
+            properties["isScan"] = {"type": "boolean"}
+        return {"application/json": {"type": "object", "properties": properties}}
+
+    def get_response_serializers(self):
+        page = {
+            "data": {"type": "array", "items": RECORD},
+            "hasNext": {"type": "boolean"},
+            "max": {"type": "integer"},
+            "total": {"type": "integer", "description": "Exact up to a bound, then the bound."},
+            "moreThanTotal": {"type": "boolean", "description": "More match than total."},
+        }
+        if self._scan():
+            page["nextQueryFilters"] = {
+                "type": "object",
+                "description": "Scan mode: the filters to send for the next page.",
+            }
+        return {200: {"type": "object", "properties": page, "required": ["data", "hasNext"]}}
+
+
 class ResourceList(DataApiView):
     """GET or POST, with the list body as JSON (GET too), form fields or query parameters."""
+
+    schema = ResourceListSchema()
 
     # The reference shows `limit` sent URL-encoded, as form data and in a JSON body.
     parser_classes = [JSONParser, FormParser, MultiPartParser]

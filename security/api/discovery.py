@@ -3,6 +3,7 @@ log collector's limits come from security/uploads.py, which extensions/ fills.""
 
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -12,9 +13,11 @@ from core.bodies import RequestBody, StrictBool, StrictText
 from core.exceptions import BadRequest
 from core.http import NO_STORE
 from core.inputs import parse_int
+from core.schema import ErrorSerializer
 from security import resources, services, uploads
 from security.api.base import (
     DISCOVERY_READ,
+    RECORD,
     C,
     DataApiView,
     ResourceList,
@@ -32,6 +35,21 @@ class DiscoveryUploadUrlApi(DataApiView):
     capabilities = {"GET": (C.DISCOVERY_MANAGE,)}
     token_kinds = ("api", "log_collector")
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("filename", str, description="The log file's name."),
+            OpenApiParameter("source", str, description="The log format (e.g. GENERIC_CEF)."),
+        ],
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "url": {"type": "string", "description": "PUT the file here, once."},
+                    "provider": {"type": "string", "enum": ["aws"]},
+                },
+            }
+        },
+    )
     def get(self, request):
         filename = request.query_params.get("filename", "").strip()
         source = request.query_params.get("source", "").strip().upper()
@@ -71,6 +89,17 @@ class DiscoveryUploadPutApi(APIView):
     throttle_classes: list = []
     parser_classes: list = []  # the body is the file, read as a stream below
 
+    @extend_schema(
+        request={"application/octet-stream": {"type": "string", "format": "binary"}},
+        responses={
+            201: {
+                "type": "object",
+                "properties": {"size": {"type": "integer"}, "sha256": {"type": "string"}},
+            },
+            411: OpenApiResponse(ErrorSerializer, description="No Content-Length."),
+            413: OpenApiResponse(ErrorSerializer, description="Larger than the upload limit."),
+        },
+    )
     def put(self, request, secret: str):
         upload = services.pending_upload(secret)
         if upload is None:
@@ -117,6 +146,14 @@ class DiscoveryDoneUploadApi(DataApiView):
                 raise serializers.ValidationError({"uploadUrl": URL_REQUIRED})
             return attrs
 
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "properties": {"success": {"type": "boolean"}, "upload": RECORD},
+            }
+        }
+    )
     def post(self, request):
         body = self.InputSerializer.read(request)
         rules = uploads.rules_for(request)
@@ -152,6 +189,7 @@ class DiscoveryStreamsApi(DataApiView):
 
     capabilities = {"GET": DISCOVERY_READ}
 
+    @extend_schema(responses={200: {"type": "array", "items": RECORD}})
     def get(self, request):
         sources = DataSource.objects.for_tenant(self.tenant).order_by("name")
         return Response([resources.stream_data(source) for source in sources])

@@ -1,6 +1,7 @@
 """Entities (users and accounts): list, fetch by the base64 key, and the tree of a user
 with their accounts."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 
@@ -8,6 +9,7 @@ from core.inputs import text_problem
 from security import resources
 from security.api.base import (
     INVESTIGATION_READ,
+    RECORD,
     DataApiView,
     ResourceList,
     one_or_404,
@@ -44,6 +46,7 @@ def _entity(tenant, pk: str) -> Entity:
 class EntityDetailApi(DataApiView):
     capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
 
+    @extend_schema(request=None, responses={200: RECORD})
     def get(self, request, pk: str):
         return Response(resources.entity_data(_entity(self.tenant, pk)))
 
@@ -55,6 +58,18 @@ class EntityTreeApi(DataApiView):
 
     capabilities = {"GET": INVESTIGATION_READ}
 
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    "entity": RECORD,
+                    "parent": {**RECORD, "nullable": True},
+                    "children": {"type": "array", "items": RECORD},
+                },
+            }
+        }
+    )
     def get(self, request, pk: str):
         entity = _entity(self.tenant, pk)
         root = entity.parent if entity.parent is not None else entity

@@ -1,10 +1,12 @@
 """Files: list and fetch."""
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from security import resources
 from security.api.base import (
     INVESTIGATION_READ,
+    RECORD,
     DataApiView,
     ResourceList,
     object_id_or_404,
@@ -34,6 +36,7 @@ class FileListApi(ResourceList):
 class FileDetailApi(DataApiView):
     capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
 
+    @extend_schema(request=None, responses={200: RECORD})
     def get(self, request, pk: str):
         file = one_or_404(
             File.objects.for_tenant(self.tenant).select_related("owner"),

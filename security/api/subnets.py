@@ -3,7 +3,7 @@
 import ipaddress
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -11,6 +11,7 @@ from core.bodies import JsonValue, RequestBody, StrictBool, StrictText
 from core.inputs import parse_int
 from security import resources, services
 from security.api.base import (
+    RECORD,
     SUBNETS_READ,
     C,
     DataApiView,
@@ -123,7 +124,12 @@ def _subnet_fields(request) -> services.SubnetFields:
 
 class SubnetCreateApi(DataApiView):
     capabilities = {"POST": (C.SETTINGS_MANAGE,)}
+    conflicts = True
 
+    @extend_schema(
+        request=SubnetBody,
+        responses={200: {"type": "string", "description": "The new range's id."}},
+    )
     def post(self, request):
         subnet = services.subnet_create(tenant=self.tenant, fields=_subnet_fields(request))
         return Response(subnet.public_id)  # the new id, as a JSON string
@@ -132,10 +138,19 @@ class SubnetCreateApi(DataApiView):
 class SubnetDetailApi(DataApiView):
     capabilities = {"GET": SUBNETS_READ, "DELETE": (C.SETTINGS_MANAGE,)}
 
+    @extend_schema(responses={200: RECORD})
     def get(self, request, pk: str):
         subnet = one_or_404(Subnet.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
         return Response(resources.subnet_data(subnet, self.tenant))
 
+    @extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "properties": {"_id": {"type": "string"}, "deleted": {"type": "boolean"}},
+            }
+        }
+    )
     def delete(self, request, pk: str):
         subnet = one_or_404(Subnet.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
         services.subnet_delete(subnet=subnet)
@@ -145,7 +160,9 @@ class SubnetDetailApi(DataApiView):
 
 class SubnetUpdateApi(DataApiView):
     capabilities = {"POST": (C.SETTINGS_MANAGE,)}
+    conflicts = True
 
+    @extend_schema(request=SubnetBody, responses={200: RECORD})
     def post(self, request, pk: str):
         subnet = one_or_404(Subnet.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
         subnet = services.subnet_update(subnet=subnet, fields=_subnet_fields(request))

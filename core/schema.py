@@ -1,0 +1,108 @@
+"""OpenAPI generation (drf-spectacular) for the whole API, so that client generators and
+schema-driven fuzzers work from it.
+
+Views are plain APIViews. A view's `InputSerializer` is its request body; its answers are
+declared with `extend_schema(responses=...)` on the method, or by a schema class of its own
+(the data API's lists). The errors every operation can answer are added here from what the
+view is, each with the one error body (`{"detail": ...}`, core/exceptions.py): 400 where it
+takes a body or parameters, 401 and 403 where it needs a credential, 404 where the path names
+a record, 409 where the view says a change can conflict (`conflicts = True`), 429 where it is
+throttled, and 503 everywhere (core/middleware.py's answer when a backing service falters)."""
+
+import re
+from typing import Any
+
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The one error body (its fields are given by get_fields: a field named `errors` would
+    hide the serializer's own)."""
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        return {
+            "detail": serializers.CharField(help_text="What went wrong, for a person to read."),
+            "errors": serializers.DictField(
+                required=False,
+                help_text="Validation errors by field, where a body or a parameter was refused.",
+            ),
+        }
+
+
+ERRORS = {
+    400: "The request is malformed, a value is refused, or the change is not allowed (a "
+    "built-in range, your own account): `detail` names which.",
+    401: "No credential, or one that is unknown, revoked, expired or malformed.",
+    403: "The credential is valid but may not do this: `detail` names the permission.",
+    404: "Nothing of this tenant has that id.",
+    409: "The change conflicts with the current state (a name taken, a race lost); nothing "
+    "was written.",
+    429: "Too many requests: wait as long as `Retry-After` says.",
+    503: "A backing service (database, cache, Entra ID) is unavailable: retry after "
+    "`Retry-After` seconds.",
+}
+
+
+class ApiAutoSchema(AutoSchema):
+    error_serializer: Any = ErrorSerializer
+
+    def get_operation_id(self) -> str:
+        # One per path and method (the default names a list and a fetch alike "retrieve").
+        path = self.path.strip("/").replace("{", "by_").replace("}", "")
+        return re.sub(r"[^A-Za-z0-9]+", "_", path) + "_" + self.method.lower()
+
+    def get_serializer_name(self, serializer: Any, direction: Any) -> str:
+        # A view's nested InputSerializer is named for its view: AlertCloseApi's is
+        # "AlertCloseRequest".
+        owner, _, name = type(serializer).__qualname__.rpartition(".")
+        if owner and name == "InputSerializer":
+            return owner.removesuffix("Api") + "Request"
+        return super().get_serializer_name(serializer, direction)
+
+    def _has_serializer(self) -> bool:
+        return hasattr(self.view, "get_serializer") or hasattr(self.view, "serializer_class")
+
+    def get_request_serializer(self) -> Any:
+        if self._has_serializer():
+            return super().get_request_serializer()
+        if self.method in {"GET", "DELETE", "HEAD"}:
+            return None
+        return getattr(self.view, "InputSerializer", None)
+
+    def get_response_serializers(self) -> Any:
+        if self._has_serializer():
+            return super().get_response_serializers()
+        return OpenApiTypes.OBJECT
+
+    def error_statuses(self) -> list[int]:
+        view = self.view
+        codes = [503]
+        has_query = any(
+            not isinstance(p, dict) and getattr(p, "location", "query") == "query"
+            for p in self.get_override_parameters()
+        )
+        if self.method != "GET" or has_query:
+            codes.append(400)
+        if not any(
+            isinstance(p, type) and issubclass(p, AllowAny) for p in view.permission_classes
+        ):
+            codes += [401, 403]
+        if "{" in self.path:
+            codes.append(404)
+        if getattr(view, "conflicts", False) and self.method in {"POST", "PUT", "PATCH"}:
+            codes.append(409)
+        if view.throttle_classes:
+            codes.append(429)
+        return sorted(codes)
+
+    def _get_response_bodies(self, direction: Any = "response") -> Any:
+        responses = super()._get_response_bodies(direction)
+        for code in self.error_statuses():
+            if str(code) not in responses:
+                answer = OpenApiResponse(response=self.error_serializer, description=ERRORS[code])
+                responses[str(code)] = self._get_response_for_code(answer, str(code))
+        return responses
