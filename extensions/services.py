@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.names import is_clean_name
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_TYPE_IDS
 from security.models import DataSource
@@ -17,8 +18,12 @@ NAME_MAX = 80  # leaves room for the "SIEM agent: " prefix in the token's name
 
 def _clean_name(name: str, field: str = "name") -> str:
     name = (name or "").strip()
-    if not name or len(name) > NAME_MAX or any(ord(c) < 32 for c in name):
-        raise ValidationError({field: f"Enter a name of 1 to {NAME_MAX} characters."})
+    if not name or len(name) > NAME_MAX or not is_clean_name(name):
+        raise ValidationError(
+            {
+                field: f"Enter a name of 1 to {NAME_MAX} characters."
+            }
+        )
     return name
 
 

@@ -35,6 +35,7 @@ from accounts.services import (
 )
 from core.errors import Conflict
 from core.inputs import parse_int
+from core.names import is_clean_name
 from core.parsers import JSONParser
 from core.paths import row_by_path_id
 from core.schema import ApiAutoSchema
@@ -187,9 +188,10 @@ def _text(value, attribute: str, max_length: int) -> str:
     if not isinstance(value, str):
         raise ScimError(f"{attribute} must be a string", scim_type="invalidValue")
     value = value.strip()
-    if len(value) > max_length or any(ord(c) < 32 for c in value):
+    if len(value) > max_length or not is_clean_name(value):
         raise ScimError(
-            f"{attribute} is too long or has control characters", scim_type="invalidValue"
+            f"{attribute} is too long or has control or invisible characters",
+            scim_type="invalidValue",
         )
     return value
 

@@ -1,4 +1,3 @@
-import unicodedata
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -10,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from accounts.roles import Capability
+from core.names import is_clean_name
 
 ACTIVE_WINDOW = timedelta(days=7)
 NAME_MAX_LENGTH = 100
@@ -48,9 +48,7 @@ def validate_token_name(name: str) -> None:
             code="max_length",
             params={"limit": NAME_MAX_LENGTH, "length": len(name)},
         )
-    # Letters of any script, digits, punctuation and spaces are fine; control and format
-    # characters (NUL, line breaks, bidirectional overrides) would disguise a name.
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} for char in name):
+    if not is_clean_name(name):  # core/names.py: no control or invisible characters
         raise ValidationError(
             "Token names cannot contain control or invisible characters.", code="invalid"
         )

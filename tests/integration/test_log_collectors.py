@@ -192,6 +192,7 @@ def test_adding_a_data_source_and_a_collector_shows_its_token_once(client, admin
     ("form", "error"),
     [
         ({"name": "", "data_sources": []}, "Enter a name of 1 to 80 characters."),
+        ({"name": "Branch\u202e", "data_sources": []}, "Enter a name of 1 to 80 characters."),
         ({"name": "Branch"}, "Choose at least one data source."),
     ],
 )

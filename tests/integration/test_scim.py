@@ -216,6 +216,13 @@ def test_a_name_another_tenant_uses_is_neither_refused_nor_revealed(scim, tenant
         ("get", "/scim/v2/Users?count=many", None, 400, "startIndex and count must be integers"),
         ("post", "/scim/v2/Users", {"schemas": [USER_SCHEMA]}, 400, "userName is required"),
         ("post", "/scim/v2/Users", {"userName": 5}, 400, "userName must be a string"),
+        (
+            "post",
+            "/scim/v2/Users",
+            {"userName": "evil\u202e@contoso.com"},
+            400,
+            "userName is too long or has control or invisible characters",
+        ),
         ("post", "/scim/v2/Users", [1, 2], 400, "The body must be a SCIM User object"),
         (
             "post",
