@@ -62,9 +62,6 @@ class EntraApplication:
     def display_name(self) -> str:
         return f"Application {self.app_id}"
 
-    def has_capability(self, capability: Capability | str) -> bool:
-        return capability in self.capabilities
-
 
 @dataclass(frozen=True)
 class EntraCredential:

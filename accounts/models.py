@@ -151,9 +151,6 @@ class User(AbstractUser):
             return frozenset()
         return capabilities_for(self.role)
 
-    def has_capability(self, capability: Capability | str) -> bool:
-        return capability in self.capabilities
-
     @property
     def is_local(self) -> bool:
         """A local (break-glass) account: it signs in with a password of its own here. Entra

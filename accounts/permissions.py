@@ -4,12 +4,20 @@ from accounts.roles import Capability
 
 
 def request_capabilities(request) -> frozenset[Capability]:
-    """What this request may do: the credential's capabilities when it carries its own (an API
-    token carries its issuer's, read now), otherwise the signed-in user's."""
-    capabilities = getattr(request.auth, "capabilities", None)
+    """What this request may do: the one question every API view, page and template asks
+    (a page's request has no credential, an API request may). The credential's capabilities
+    when it carries its own (an API token carries its issuer's, read now; an Entra token those
+    it was granted, within its user's), otherwise the signed-in user's; nothing for anyone
+    else."""
+    capabilities = getattr(getattr(request, "auth", None), "capabilities", None)
     if capabilities is None:
-        capabilities = request.user.capabilities
+        user = request.user
+        capabilities = user.capabilities if user.is_authenticated else frozenset()
     return capabilities
+
+
+def request_can(request, capability: Capability) -> bool:
+    return capability in request_capabilities(request)
 
 
 class IsActiveUser(BasePermission):

@@ -6,7 +6,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsActiveUser
+from accounts.permissions import IsActiveUser, request_can
 from accounts.roles import Capability
 from extensions import feed
 from extensions.models import OutputFormat, SiemAgent
@@ -26,7 +26,7 @@ class IsSiemAgent(IsActiveUser):
             return False
         if not super().has_permission(request, view):
             return False
-        if Capability.INVESTIGATION_READ not in request.auth.capabilities:
+        if not request_can(request, Capability.INVESTIGATION_READ):
             self.message = "The agent's token was issued by someone who may no longer read data."
             return False
         return True

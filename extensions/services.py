@@ -19,11 +19,7 @@ NAME_MAX = 80  # leaves room for the "SIEM agent: " prefix in the token's name
 def _clean_name(name: str, field: str = "name") -> str:
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX or not is_clean_name(name):
-        raise ValidationError(
-            {
-                field: f"Enter a name of 1 to {NAME_MAX} characters."
-            }
-        )
+        raise ValidationError({field: f"Enter a name of 1 to {NAME_MAX} characters."})
     return name
 
 

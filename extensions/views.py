@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
+from accounts.permissions import request_can
 from accounts.roles import Capability
 from core.forms import SubmitOnceForm
 from core.http import NO_STORE
@@ -27,7 +28,7 @@ def capability_required(capability: Capability):
         @wraps(view)
         @tenant_user_required
         def wrapped(request, *args, **kwargs):
-            if not request.user.has_capability(capability):
+            if not request_can(request, capability):
                 raise PermissionDenied(f"This page needs the {capability.value} permission.")
             return view(request, *args, **kwargs)
 

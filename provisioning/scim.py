@@ -25,7 +25,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.permissions import IsActiveUser
+from accounts.permissions import IsActiveUser, request_can
 from accounts.roles import Capability
 from accounts.services import (
     user_deprovision,
@@ -80,7 +80,7 @@ class CanProvision(IsActiveUser):
     def has_permission(self, request, view) -> bool:
         if not super().has_permission(request, view):
             return False
-        if Capability.SETTINGS_MANAGE not in request.user.capabilities:
+        if not request_can(request, Capability.SETTINGS_MANAGE):
             self.message = "The SCIM token's issuer may no longer manage users."
             return False
         return True

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
+from accounts.permissions import request_can
 from accounts.roles import Capability
 from core.http import NO_STORE
 from tokens.models import ApiToken, Kind
@@ -16,7 +17,7 @@ from tokens.services import scim_token_rotate
 @tenant_user_required
 def provisioning(request):
     """The tenant's SCIM URL and a secret token, shown once. Full admins only."""
-    if not request.user.has_capability(Capability.SETTINGS_MANAGE):
+    if not request_can(request, Capability.SETTINGS_MANAGE):
         raise PermissionDenied("Only administrators who manage settings can set up provisioning.")
     value = None
     if request.method == "POST":

@@ -40,7 +40,11 @@ ORDERING = list(TokenFilter.base_filters["ordering"].param_map)  # type: ignore[
 
 
 def visible_tokens(request):
-    return ApiToken.objects.visible_to(request.user).with_status().select_related("user")
+    return (
+        ApiToken.objects.visible_to(request.user, request_capabilities(request))
+        .with_status()
+        .select_related("user")
+    )
 
 
 def get_visible_token(request, token_id: str) -> ApiToken:

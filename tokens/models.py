@@ -72,13 +72,14 @@ class ApiTokenQuerySet(models.QuerySet):
         # Filters on last_used_at itself, not on the annotation, so an index can serve it.
         return self.filter(status_conditions(now or timezone.now())[status])
 
-    def visible_to(self, user) -> "ApiTokenQuerySet":
-        """The live API tokens a user may see and revoke: a full admin every API token of the
-        tenant, anyone else their own."""
+    def visible_to(self, user, capabilities: frozenset[Capability]) -> "ApiTokenQuerySet":
+        """The live API tokens a user may see and revoke, holding `capabilities` (the
+        request's, accounts.permissions.request_capabilities): with TOKENS_MANAGE_ALL every
+        API token of the tenant, otherwise their own."""
         if user.tenant_id is None:
             return self.none()
         tokens = self.live().filter(tenant_id=user.tenant_id, kind=Kind.API)
-        if not user.has_capability(Capability.TOKENS_MANAGE_ALL):
+        if Capability.TOKENS_MANAGE_ALL not in capabilities:
             tokens = tokens.filter(user=user)
         return tokens
 

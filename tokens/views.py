@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.models import User
+from accounts.permissions import request_capabilities
 from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect
 from tokens.api import visible_tokens
@@ -72,7 +73,7 @@ def _template(part: str | None, request) -> str:
 
 
 def table_context(request) -> dict:
-    tokens = ApiToken.objects.visible_to(request.user)
+    tokens = ApiToken.objects.visible_to(request.user, request_capabilities(request))
     filterset = TokenFilter(request.GET, queryset=visible_tokens(request))
     filter_errors = {}
     if filterset.is_valid():
@@ -161,7 +162,11 @@ def generate(request):
 @require_http_methods(["GET", "POST"])
 def revoke(request, token_id: int):
     """Asks for confirmation naming the token (GET), then revokes it (POST)."""
-    token = ApiToken.objects.visible_to(request.user).filter(pk=token_id).first()
+    token = (
+        ApiToken.objects.visible_to(request.user, request_capabilities(request))
+        .filter(pk=token_id)
+        .first()
+    )
     if token is None:
         if is_fetch(request):
             return JsonResponse({"message": "That token no longer exists."}, status=404)

@@ -14,10 +14,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from accounts.models import User
 from accounts.roles import Role
 from demo.management.commands.fake_entra import PERMISSIONS
 from tests.entra_flow import pick_account
-from tests.factories import make_alert, make_user
+from tests.factories import make_alert, make_token, make_user
 
 APP = "11111111-2222-4333-8444-555555555555"  # the portal's API application id (conftest)
 API = f"api://{APP}"
@@ -130,6 +131,25 @@ def test_a_readers_token_asking_to_manage_reads_but_cannot_close_an_alert(
     assert closed.json() == {
         "detail": "This requires the Investigation.manage or Discovery.manage permission."
     }
+
+
+def test_an_admins_delegated_token_lists_only_their_own_api_tokens(api_client, directory, tenant):
+    """A token's reach is the request's capabilities (accounts.permissions), not the role's:
+    Entra never grants Tokens.manage_all, so an admin's delegated token is not a key to the
+    whole tenant's tokens as their session is."""
+    person(directory, tenant, Role.GLOBAL_ADMIN, "admin2@contoso.com")
+    admin = User.objects.get(username="admin2@contoso.com")
+    make_token(admin, name="mine")
+    make_token(make_user(tenant, Role.SECURITY_READER), name="a colleague's")
+    _, body = password_grant(directory, "admin2@contoso.com", "Pass-word-2026!", f"{API}/.default")
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {body['access_token']}", "HTTP_HOST": CONTOSO}
+    api_client.force_login(admin)
+
+    by_entra = api_client.get("/api/v1/tokens/", **bearer).json()["results"]
+    by_session = api_client.get("/api/v1/tokens/", HTTP_HOST=CONTOSO).json()["results"]
+
+    assert [token["name"] for token in by_entra] == ["mine"]
+    assert sorted(token["name"] for token in by_session) == ["a colleague's", "mine"]
 
 
 def test_the_authorization_code_flow_with_pkce_gives_a_delegated_token(
