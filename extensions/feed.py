@@ -11,52 +11,46 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
+from core.keyset import Position
 from security import resources
 from security.models import Activity, Alert
 
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 STREAMS = {"alerts": Alert, "activities": Activity}
-MAX_MICROS = 253402300799999999  # 9999-12-31T23:59:59.999999Z
 
 
 class BadCursor(ValueError):
     pass
 
 
-def _micros(when: datetime) -> int:
-    return (when - EPOCH) // timedelta(microseconds=1)
-
-
-def encode_cursor(positions: dict[str, tuple[int, int]]) -> str:
-    raw = json.dumps({name: list(position) for name, position in sorted(positions.items())})
+def encode_cursor(positions: dict[str, Position]) -> str:
+    """base64 of {"<stream>": [micros, id]}: the position (core/keyset.py) in each stream."""
+    raw = json.dumps(
+        {name: [position.micros, position.pk] for name, position in sorted(positions.items())}
+    )
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> dict[str, tuple[int, int]]:
+def decode_cursor(cursor: str) -> dict[str, Position]:
     try:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeError):
+    except (binascii.Error, ValueError, UnicodeError, RecursionError):
         raise BadCursor("cursor is not one this feed gave") from None
     if not isinstance(raw, dict) or not set(raw) <= set(STREAMS):
         raise BadCursor("cursor is not one this feed gave")
     positions = {}
-    for name, position in raw.items():
-        if (
-            not isinstance(position, list)
-            or len(position) != 2
-            or not all(isinstance(p, int) and not isinstance(p, bool) for p in position)
-            or not 0 <= position[0] <= MAX_MICROS
-            or not 0 <= position[1] < 2**63
-        ):
+    for name, pair in raw.items():
+        position = None
+        if isinstance(pair, list) and len(pair) == 2 and not any(isinstance(p, str) for p in pair):
+            position = Position.parse(*pair)
+        if position is None:
             raise BadCursor("cursor is not one this feed gave")
-        positions[name] = (position[0], position[1])
+        positions[name] = position
     return positions
 
 
@@ -70,15 +64,10 @@ class Event:
         return (self.record.created, self.stream, self.record.pk)
 
 
-def _after(position: tuple[int, int]) -> Q:
-    at = EPOCH + timedelta(microseconds=position[0])
-    return Q(created__gte=at) & (Q(created__gt=at) | Q(created=at, pk__gt=position[1]))
-
-
 def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]:
     """Up to `limit` events after the cursor (or from the agent's creation), the cursor to
     send next time, and whether more are waiting."""
-    start = (_micros(agent.created_at), 0)
+    start = Position.of(agent.created_at, 0)
     positions = decode_cursor(cursor) if cursor else {}
     streams = [
         name
@@ -90,7 +79,7 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
     for name in streams:
         model = STREAMS[name]
         queryset = model.objects.for_tenant(agent.tenant).filter(  # type: ignore[attr-defined]
-            _after(positions.get(name, start)), created__lte=settled
+            positions.get(name, start).after("created"), created__lte=settled
         )
         if name == "activities":
             queryset = queryset.select_related("entity")
@@ -100,7 +89,7 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
     events = candidates[:limit]
     has_more = len(candidates) > limit
     for event in events:
-        positions[event.stream] = (_micros(event.record.created), event.record.pk)
+        positions[event.stream] = Position.of(event.record.created, event.record.pk)
     for name in streams:
         positions.setdefault(name, start)
     return events, encode_cursor(positions), has_more
@@ -188,4 +177,4 @@ def json_event(event: Event, tenant) -> dict:
         else resources.activity_data(record, tenant)
     )
     kind = "alert" if event.stream == "alerts" else "activity"
-    return {"type": kind, "stored": _micros(record.created) // 1000, **data}
+    return {"type": kind, "stored": Position.of(record.created, record.pk).micros // 1000, **data}

@@ -4,41 +4,28 @@ DECISIONS 18) and the entity key (base64 of {"id", "saas", "inst"}, as the refer
 import base64
 import binascii
 import json
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q
 
-from core.inputs import InputError, check_tree, parse_int
-from security.filters import (
-    MAX_MS,
-    FilterError,
-)
+from core.inputs import InputError, check_tree
+from core.keyset import Position
+from security.filters import FilterError
 from security.models import Activity, Entity
 
 # --- scan mode ---------------------------------------------------------------------------------
 
 # The filter field that scan mode's nextQueryFilters adds: where the previous step stopped.
 SCAN_CURSOR = "scanCursor"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def scan_cursor(activity: Activity) -> str:
-    """`{microseconds}_{id}` of the last row returned: exact, unlike milliseconds."""
-    micros = (activity.timestamp - _EPOCH) // timedelta(microseconds=1)
-    return f"{micros}_{activity.pk}"
-
-
-def _cursor_part(text: str) -> int | None:
-    """A non-negative number of ASCII digits, as scan_cursor writes them."""
-    if not (text.isascii() and text.isdigit()):
-        return None
-    return parse_int(text)
+    """`{microseconds}_{id}` of the last row returned (core/keyset.py)."""
+    return Position.of(activity.timestamp, activity.pk).text
 
 
 def scan_resume_q(cursor: Any, descending: bool) -> Q:
-    """Rows after the cursor in scan order. The first condition alone bounds an index range;
-    the second only sorts out the rows that share the cursor's time."""
+    """Rows after the cursor in scan order."""
     where = f"filters.{SCAN_CURSOR}"
     if (
         not isinstance(cursor, dict)
@@ -46,14 +33,10 @@ def scan_resume_q(cursor: Any, descending: bool) -> Q:
         or not isinstance(cursor["after"], str)
     ):
         raise FilterError(f'{where} must be {{"after": "<cursor>"}} as nextQueryFilters gave it')
-    micros, _, pk = cursor["after"].partition("_")
-    micros_value, pk_value = _cursor_part(micros), _cursor_part(pk)
-    if micros_value is None or pk_value is None or micros_value > MAX_MS * 1000:
+    position = Position.from_text(cursor["after"])
+    if position is None:
         raise FilterError(f"{where}.after is not a cursor this API made")
-    at = _EPOCH + timedelta(microseconds=micros_value)
-    if descending:
-        return Q(timestamp__lte=at) & (Q(timestamp__lt=at) | Q(timestamp=at, pk__lt=pk_value))
-    return Q(timestamp__gte=at) & (Q(timestamp__gt=at) | Q(timestamp=at, pk__gt=pk_value))
+    return position.after("timestamp", descending=descending)
 
 
 def entity_pk(entity: Entity) -> str:
