@@ -8,6 +8,15 @@ API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+def route_url(base: str, name: str, **kwargs: object) -> str:
+    """`base` (a tenant's custom URL) and the path of the route `name`, ending in a slash as
+    the reference's URLs do (reverse() drops the optional slash of the API's `/?$` routes)."""
+    from django.urls import reverse
+
+    path = reverse(name, kwargs=kwargs or None)
+    return base + (path if path.endswith("/") else path + "/")
+
+
 def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 

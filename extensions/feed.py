@@ -17,6 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from core.http import route_url
 from core.keyset import Position
 from security import resources
 from security.models import Activity, Alert
@@ -143,7 +144,7 @@ def cef_line(event: Event, tenant) -> str:
             [
                 *common,
                 ("cs1Label", "portalURL"),
-                ("cs1", f"{tenant.custom_url}/api/v1/alerts/{record.public_id}/"),
+                ("cs1", route_url(tenant.custom_url, "data:alert", pk=record.public_id)),
                 ("cs2Label", "severity"),
                 ("cs2", ["LOW", "MEDIUM", "HIGH", "INFORMATIONAL"][record.severity]),
             ]
@@ -160,7 +161,7 @@ def cef_line(event: Event, tenant) -> str:
                 ("cs2Label", "uniqueServiceId"),
                 ("cs2", record.service),
                 ("cs1Label", "portalURL"),
-                ("cs1", f"{tenant.custom_url}/api/v1/activities/{record.public_id}/"),
+                ("cs1", route_url(tenant.custom_url, "data:activity", pk=record.public_id)),
             ]
         )
     header = "|".join(

@@ -15,7 +15,7 @@ from accounts.decorators import tenant_user_required
 from accounts.permissions import request_can
 from accounts.roles import Capability
 from core.forms import SubmitOnceForm
-from core.http import NO_STORE
+from core.http import NO_STORE, route_url
 from extensions import services
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_FORMATS
@@ -183,6 +183,8 @@ def _token_page(request, thing, value: str, what: str):
         "what": what,
         "kind": "SIEM agent" if is_agent else "log collector",
         "tenant": request.user.tenant,
+        "feed_url": route_url(request.user.tenant.custom_url, "extensions-api:siem-events"),
+        "upload_url": route_url(request.user.tenant.custom_url, "data:discovery-upload-url"),
     }
     return no_store(render(request, "extensions/token_shown.html", context))
 

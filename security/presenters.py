@@ -4,6 +4,7 @@ reference's samples and the records of real tenants where it has none)."""
 import hashlib
 import ipaddress
 
+from core.http import route_url
 from security.cursors import entity_pk
 from security.filters import (
     datetime_to_ms,
@@ -43,7 +44,7 @@ def alert_data(alert: Alert, tenant) -> dict:
         "comment": alert.comment,
         "handledByUser": alert.handled_by or None,
         "resolveTime": iso(alert.resolution_date),
-        "URL": f"{tenant.custom_url}/api/v1/alerts/{alert.public_id}/",
+        "URL": route_url(tenant.custom_url, "data:alert", pk=alert.public_id),
     }
 
 

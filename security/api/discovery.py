@@ -2,7 +2,6 @@
 log collector's limits come from security/uploads.py, which extensions/ fills."""
 
 from django.conf import settings
-from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
@@ -11,7 +10,7 @@ from rest_framework.views import APIView
 
 from core.bodies import RequestBody, StrictBool, StrictText
 from core.exceptions import BadRequest
-from core.http import NO_STORE
+from core.http import NO_STORE, route_url
 from core.inputs import parse_int
 from core.schema import ErrorSerializer
 from security import resources, services, uploads
@@ -65,9 +64,8 @@ class DiscoveryUploadUrlApi(DataApiView):
         )
         # On the host the client used; the scheme the portal is served with (behind a TLS
         # proxy the request itself may have come in over plain HTTP).
-        # reverse() drops the optional trailing slash of the route; the reference's URLs keep it.
-        path = reverse("data:discovery-upload", kwargs={"secret": secret}) + "/"
-        url = f"{settings.PORTAL_SCHEME}://{request.get_host()}{path}"
+        origin = f"{settings.PORTAL_SCHEME}://{request.get_host()}"
+        url = route_url(origin, "data:discovery-upload", secret=secret)
         return Response({"url": url, "provider": "aws"}, headers=NO_STORE)
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.fake_entra import FakeEntra
+from core.http import route_url
 from demo.management.commands.seed_demo import (
     DEMO_ENTRA_TENANT_ID,
     DEMO_USERS,
@@ -79,6 +80,8 @@ class Command(BaseCommand):
             f"{fake.url}/{tid}/oauth2/v2.0/token"
         )
         portal = f"{settings.PORTAL_SCHEME}://contoso.us2.{settings.PORTAL_DOMAIN}"
+        me, alerts = route_url(portal, "api:me"), route_url(portal, "data:alerts")
+        close = route_url(portal, "data:alerts-close-benign")
         self.stdout.write(
             "  The demo people sign in to it with the same demo passwords as above.\n"
             "  A person's token for the API (user context: a native app with their user name and\n"
@@ -88,12 +91,12 @@ class Command(BaseCommand):
             f"-d 'scope={api}/Investigation.read {api}/Investigation.manage' "
             f"{fake.url}/{tid}/oauth2/v2.0/token "
             "| python3 -c 'import json,sys; print(json.load(sys.stdin)[\"access_token\"])')\n"
-            f'    curl -H "Authorization: Bearer $token" {portal}/api/v1/me/\n'
-            f'    curl -H "Authorization: Bearer $token" "{portal}/api/v1/alerts/?limit=1"\n'
+            f'    curl -H "Authorization: Bearer $token" {me}\n'
+            f'    curl -H "Authorization: Bearer $token" "{alerts}?limit=1"\n'
             f'    curl -X POST -H "Authorization: Bearer $token" '
             '-H "Content-Type: application/json" '
             f'-d \'{{"filters": {{"severity": {{"eq": [2]}}}}}}\' '
-            f"{portal}/api/v1/alerts/close_benign/    # 403: a reader reads, never closes"
+            f"{close}    # 403: a reader reads, never closes"
         )
         with contextlib.suppress(KeyboardInterrupt):
             fake.serve_forever()

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User, generic_portal_url
 from accounts.roles import Role
+from core.http import route_url
 from demo import security_data as security_demo
 from extensions.models import LogCollector, SiemAgent
 from extensions.services import log_collector_create, siem_agent_create
@@ -155,5 +156,5 @@ class Command(BaseCommand):
             )
         out.write(
             "  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
-            f"{tenant.custom_url}/api/v1/me/"
+            + route_url(tenant.custom_url, "api:me")
         )
