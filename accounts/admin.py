@@ -2,18 +2,31 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from accounts.models import Tenant, User
-from accounts.services import user_deprovision, user_reprovision
+from accounts.services import tenant_save, user_deprovision, user_reprovision, user_save
 
 
 @admin.register(Tenant)
 class TenantAdmin(admin.ModelAdmin):
+    """Tenants are added and changed through accounts.services; never deleted here (their
+    tokens, users and records would go with them: offboarding is not a click)."""
+
     list_display = ["name", "slug", "region", "entra_tenant_id", "custom_url"]
     search_fields = ["name", "slug"]
     readonly_fields = ["public_id", "created_at"]
 
+    def save_model(self, request, obj, form, change):
+        tenant_save(tenant=obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    """Users are added and changed through accounts.services (the add form has hashed the
+    password already); never deleted: deprovision them, so that their tokens stay listed,
+    marked and refused."""
+
     list_display = ["username", "tenant", "role", "is_staff", "deprovisioned_at"]
     actions = ["deprovision", "reprovision"]
     readonly_fields = ["deprovisioned_at"]
@@ -38,6 +51,12 @@ class UserAdmin(DjangoUserAdmin):
         *DjangoUserAdmin.add_fieldsets,
         ("Tenant", {"fields": ["tenant", "role"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        user_save(user=obj)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
     @admin.action(description="Deprovision selected users (end sessions, refuse their tokens)")
     def deprovision(self, request, queryset):

@@ -1,11 +1,48 @@
-"""Changes to users: the Django admin, the management command, the users API and SCIM
-provisioning all call these."""
+"""Changes to tenants and users: the Django admin, the management commands, the users API
+and SCIM provisioning all call these."""
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Tenant, User
 from core.errors import Conflict
+
+
+@transaction.atomic
+def tenant_save(*, tenant: Tenant) -> Tenant:
+    """Creates or changes a tenant, checked by its model first (slug, region, Entra id). A
+    slug or directory that a concurrent save took is a Conflict (nothing written)."""
+    tenant.full_clean(validate_unique=False, validate_constraints=False)
+    try:
+        with transaction.atomic():
+            tenant.save()
+    except IntegrityError:
+        raise Conflict(f"A tenant with the slug {tenant.slug!r} or its directory exists") from None
+    return tenant
+
+
+@transaction.atomic
+def user_save(
+    *, user: User, password: str | None = None, checked_elsewhere: tuple[str, ...] = ()
+) -> User:
+    """Creates or changes a user (the admin's forms, SCIM, the demo data), checked by the
+    model first, but for the fields in `checked_elsewhere` (SCIM takes the user names Entra
+    has, apostrophes included, which Django's validator refuses). With `password`, it is set
+    (hashed) before the save; without, a new user has an unusable one (they sign in with
+    Microsoft). A user name that a concurrent request took is a Conflict (nothing written)."""
+    if password is not None:
+        user.set_password(password)
+    elif user._state.adding and not user.password:
+        user.set_unusable_password()
+    user.full_clean(
+        exclude=list(checked_elsewhere), validate_unique=False, validate_constraints=False
+    )
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise Conflict(f"A user named {user.username} exists") from None
+    return user
 
 
 def _end_sessions(user: User) -> int:
@@ -30,18 +67,6 @@ def user_deprovision(*, user: User) -> bool:
     # raced the flag.
     _end_sessions(user)
     return bool(updated)
-
-
-@transaction.atomic
-def user_save_provisioned(*, user: User) -> User:
-    """Saves a user as SCIM provisioning made or changed them. A user name that a concurrent
-    request took between the caller's check and this write is a Conflict (nothing written)."""
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        raise Conflict(f"A user named {user.username} exists") from None
-    return user
 
 
 @transaction.atomic

@@ -18,9 +18,9 @@ from security.models import (
     IpCategory,
     Resolution,
     Severity,
-    Subnet,
     delimited,
 )
+from security.services import SubnetFields, records_add, subnet_create
 
 APPS = {
     11161: "Office 365",
@@ -106,7 +106,7 @@ def people(tenant, usernames: list[str], rng: random.Random) -> list[Entity]:
     users = []
     for username in usernames:
         name, _, domain = username.partition("@")
-        user = Entity.objects.create(
+        user = Entity(
             tenant=tenant,
             entity_id=str(uuid.UUID(int=rng.getrandbits(128))),
             saas=0,
@@ -122,23 +122,29 @@ def people(tenant, usernames: list[str], rng: random.Random) -> list[Entity]:
             last_seen=timezone.now() - timedelta(hours=rng.randint(1, 200)),
         )
         users.append(user)
+    records_add(tenant=tenant, records=users)
+    accounts = []
+    for user in users:
         for app_id in rng.sample(sorted(APPS), 4):
-            Entity.objects.create(
-                tenant=tenant,
-                entity_id=user.entity_id,
-                saas=app_id,
-                type="account",
-                display_name=user.display_name,
-                email=username,
-                domain=domain,
-                organization=user.organization,
-                is_admin=user.is_admin,
-                is_external=user.is_external,
-                user_groups=user.user_groups,
-                threat_score=user.threat_score,
-                parent=user,
-                last_seen=user.last_seen,
+            accounts.append(
+                Entity(
+                    tenant=tenant,
+                    entity_id=user.entity_id,
+                    saas=app_id,
+                    type="account",
+                    display_name=user.display_name,
+                    email=username,
+                    domain=domain,
+                    organization=user.organization,
+                    is_admin=user.is_admin,
+                    is_external=user.is_external,
+                    user_groups=user.user_groups,
+                    threat_score=user.threat_score,
+                    parent=user,
+                    last_seen=user.last_seen,
+                )
             )
+    records_add(tenant=tenant, records=accounts)
     return users
 
 
@@ -193,8 +199,9 @@ def seed(tenant, usernames: list[str], *, seed: int = 2026, activities: int = 60
         activity_row(tenant, rng, now - timedelta(seconds=rng.randint(60, 30 * 86400)), users, i)
         for i in range(activities)
     ]
-    Activity.objects.bulk_create(rows, batch_size=500)
+    records_add(tenant=tenant, records=rows)
 
+    alerts = []
     id_value = 15_795_000
     for i in range(48):
         title, severity, stories, intent = ALERT_TITLES[i % len(ALERT_TITLES)]
@@ -209,7 +216,7 @@ def seed(tenant, usernames: list[str], *, seed: int = 2026, activities: int = 60
         when = now - timedelta(hours=rng.randint(1, 60 * 24))
         id_value += rng.randint(1, 900)
         ip = f"185.220.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-        Alert.objects.create(
+        alert = Alert(
             tenant=tenant,
             id_value=id_value,
             title=title,
@@ -248,13 +255,17 @@ def seed(tenant, usernames: list[str], *, seed: int = 2026, activities: int = 60
                 },
             ],
         )
+        alerts.append(alert)
 
+    records_add(tenant=tenant, records=alerts)
+
+    files = []
     for i in range(60):
         extension, file_type, mime = rng.choice(FILE_TYPES)
         owner = users[i % len(users)]
         app_id = rng.choice([20892, 15600, 11770, 10489])
         modified = now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 1440))
-        File.objects.create(
+        file = File(
             tenant=tenant,
             file_id=uuid.UUID(int=rng.getrandbits(128)).hex,
             name=f"{rng.choice(FILE_WORDS)} {2024 + i % 3}.{extension}",
@@ -278,6 +289,9 @@ def seed(tenant, usernames: list[str], *, seed: int = 2026, activities: int = 60
             ),
             labels_text=delimited(rng.sample(["Confidential", "Public", "Highly confidential"], 1)),
         )
+        files.append(file)
+
+    records_add(tenant=tenant, records=files)
 
     for name, category, cidrs, org, tags in [
         (
@@ -292,24 +306,27 @@ def seed(tenant, usernames: list[str], *, seed: int = 2026, activities: int = 60
         ("Azure", IpCategory.CLOUD_PROVIDER, ["20.0.0.0/11", "40.64.0.0/10"], "Microsoft", []),
         ("Tor exit nodes", IpCategory.RISKY, ["185.220.100.0/22"], "", ["Anonymous proxy"]),
     ]:
-        Subnet.objects.create(
+        subnet_create(
             tenant=tenant,
-            name=name,
-            category=category,
-            subnets=cidrs,
-            organization=org,
-            override_organization=bool(org),
-            tags=tags,
-            last_modified=now,
+            fields=SubnetFields(
+                name=name,
+                category=category,
+                subnets=cidrs,
+                organization=org,
+                override_organization=bool(org),
+                tags=tags,
+            ),
         )
 
-    DataSource.objects.create(
+    records_add(
         tenant=tenant,
-        name="Headquarters firewall",
-        log_format="CISCO_ASA",
-        receiver_type="syslog",
-        protocol="udp",
-    )
-    DataSource.objects.create(
-        tenant=tenant, name="Web proxy", log_format="ZSCALER", receiver_type="ftp"
+        records=[
+            DataSource(
+                name="Headquarters firewall",
+                log_format="CISCO_ASA",
+                receiver_type="syslog",
+                protocol="udp",
+            ),
+            DataSource(name="Web proxy", log_format="ZSCALER", receiver_type="ftp"),
+        ],
     )

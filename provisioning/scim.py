@@ -30,7 +30,7 @@ from accounts.roles import Capability
 from accounts.services import (
     user_deprovision,
     user_reprovision,
-    user_save_provisioned,
+    user_save,
     user_scim_delete,
 )
 from core.errors import Conflict
@@ -84,6 +84,12 @@ class CanProvision(IsActiveUser):
             self.message = "The SCIM token's issuer may no longer manage users."
             return False
         return True
+
+
+# Attributes this module checks itself (_text, _email): Entra's user names and addresses may
+# hold characters that Django's validators refuse, such as the apostrophe of
+# o'brien@contoso.com, and Entra, not this portal, is where they are right or wrong.
+SCIM_CHECKED = ("username", "email")
 
 
 class ScimErrorSerializer(serializers.Serializer):
@@ -260,7 +266,7 @@ def _save(user: User) -> None:
     """Saves the user through the service; a concurrent request that took the same userName
     between our check and this write is a 409, as the check itself would have answered."""
     try:
-        user_save_provisioned(user=user)
+        user_save(user=user, checked_elsewhere=SCIM_CHECKED)
     except Conflict as conflict:
         raise ScimError(conflict.detail, status.HTTP_409_CONFLICT, "uniqueness") from None
 

@@ -1,10 +1,24 @@
+"""The tenants' records, to look at: they change only through security/services.py (the data
+API's closes, feedback, IP ranges and uploads), never by editing a row here."""
+
 from django.contrib import admin
 
 from security.models import Activity, Alert, DataSource, DiscoveryUpload, Entity, File, Subnet
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Alert)
-class AlertAdmin(admin.ModelAdmin):
+class AlertAdmin(ReadOnlyAdmin):
     list_display = ["title", "tenant", "severity", "status", "resolution_status", "timestamp"]
     list_filter = ["tenant", "severity", "resolution_status", "status"]
     search_fields = ["title", "public_id"]
@@ -12,7 +26,7 @@ class AlertAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(ReadOnlyAdmin):
     list_display = ["timestamp", "tenant", "app_name", "action_type", "user_name", "ip_address"]
     list_filter = ["tenant", "app_name"]
     search_fields = ["public_id", "user_name", "ip_address"]
@@ -22,7 +36,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Entity)
-class EntityAdmin(admin.ModelAdmin):
+class EntityAdmin(ReadOnlyAdmin):
     list_display = ["display_name", "tenant", "type", "saas", "domain", "status"]
     list_filter = ["tenant", "type", "status"]
     search_fields = ["display_name", "email", "entity_id"]
@@ -30,7 +44,7 @@ class EntityAdmin(admin.ModelAdmin):
 
 
 @admin.register(File)
-class FileAdmin(admin.ModelAdmin):
+class FileAdmin(ReadOnlyAdmin):
     list_display = ["name", "tenant", "app_name", "sharing", "modified_date"]
     list_filter = ["tenant", "sharing", "file_type"]
     search_fields = ["name", "public_id"]
@@ -38,19 +52,19 @@ class FileAdmin(admin.ModelAdmin):
 
 
 @admin.register(Subnet)
-class SubnetAdmin(admin.ModelAdmin):
+class SubnetAdmin(ReadOnlyAdmin):
     list_display = ["name", "tenant", "category", "organization", "last_modified"]
     list_filter = ["tenant", "category"]
 
 
 @admin.register(DataSource)
-class DataSourceAdmin(admin.ModelAdmin):
+class DataSourceAdmin(ReadOnlyAdmin):
     list_display = ["name", "tenant", "log_type", "receiver_type", "last_data_received"]
     list_filter = ["tenant"]
 
 
 @admin.register(DiscoveryUpload)
-class DiscoveryUploadAdmin(admin.ModelAdmin):
+class DiscoveryUploadAdmin(ReadOnlyAdmin):
     """Log uploads and where each one is: waiting for its file, received, or queued."""
 
     list_display = ["filename", "tenant", "source", "status", "size", "data_source", "created"]
@@ -72,6 +86,3 @@ class DiscoveryUploadAdmin(admin.ModelAdmin):
         "done_at",
     ]
     exclude = ["url_digest"]
-
-    def has_add_permission(self, request):
-        return False

@@ -4,13 +4,14 @@ and the three steps of a Cloud Discovery log upload."""
 import hashlib
 import secrets
 import tempfile
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import File as DjangoFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from core.errors import Conflict
@@ -21,10 +22,34 @@ from security.models import (
     AlertStatus,
     DataSource,
     DiscoveryUpload,
+    Entity,
+    File,
     Resolution,
     Subnet,
     UploadStatus,
 )
+
+# --- records as the tenant's apps report them ------------------------------------------------
+
+RECORD_MODELS = (Entity, Activity, Alert, File, DataSource)
+
+
+@transaction.atomic
+def records_add(*, tenant, records: Sequence[models.Model]) -> None:
+    """Stores records that a tenant's apps reported (entities, activities, alerts, files,
+    data sources): the one way records enter this product (today the demo data). Each is
+    checked by its model and stored for `tenant`; all of them or none. A record that refers
+    to another (an account to its user) is added after it, in a later call."""
+    by_model: dict[type[models.Model], list[models.Model]] = {}
+    for record in records:
+        if not isinstance(record, RECORD_MODELS):
+            raise TypeError(f"{type(record).__name__} is not a record of a tenant's apps")
+        record.tenant = tenant  # type: ignore[attr-defined]
+        record.full_clean(validate_unique=False, validate_constraints=False)
+        by_model.setdefault(type(record), []).append(record)
+    for model, rows in by_model.items():
+        model.objects.bulk_create(rows, batch_size=500)  # type: ignore[attr-defined]
+
 
 # close_* kind -> (resolution, the reasonId values it takes; None: takes none)
 CLOSE_KINDS = {

@@ -1,17 +1,12 @@
-from datetime import timedelta
-
-from django.db.models import Q
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from accounts.authentication import DEPROVISIONED_OWNER
 from tokens import keys
-from tokens.models import ApiToken
 from tokens.selectors import token_by_digest
+from tokens.services import token_mark_used
 
 INVALID_TOKEN = "Invalid token"  # noqa: S105 (a message, not a secret)
-LAST_USED_PRECISION = timedelta(seconds=60)
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -48,7 +43,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         if user.is_deprovisioned:
             raise exceptions.PermissionDenied(DEPROVISIONED_OWNER)
-        self._touch(token)
+        token_mark_used(token=token)
         return user, token
 
     def authenticate_header(self, request) -> str:
@@ -57,15 +52,3 @@ class ApiTokenAuthentication(BaseAuthentication):
         if request.META.get("HTTP_AUTHORIZATION", "").lower().startswith("bearer"):
             return 'Bearer realm="api", error="invalid_token"'
         return 'Token realm="api"'
-
-    @staticmethod
-    def _touch(token: ApiToken) -> None:
-        now = timezone.now()
-        stale_before = now - LAST_USED_PRECISION
-        if token.last_used_at is not None and token.last_used_at >= stale_before:
-            return
-        # Conditional, so that concurrent requests on several servers write once between them.
-        ApiToken.objects.filter(
-            Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before), pk=token.pk
-        ).update(last_used_at=now)
-        token.last_used_at = now

@@ -1,10 +1,11 @@
-"""Every change to tokens goes through here: the page, the API, the admin and management
-commands call these. The one write outside them is the authentication path's
-once-a-minute `last_used_at` (tokens/authentication.py), which must cost no more than one
-conditional UPDATE."""
+"""Every change to tokens goes through here: the page, the API, the admin, the
+authentication path (last used, at most once a minute) and management commands call these."""
+
+from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tokens import keys
@@ -42,12 +43,18 @@ class AlreadySubmitted(Exception):
 
 @transaction.atomic
 def token_generate(
-    *, user, name: str, kind: str = Kind.API, submission_key: str = ""
+    *,
+    user,
+    name: str,
+    kind: str = Kind.API,
+    submission_key: str = "",
+    created_at: datetime | None = None,
 ) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
     this return value: the caller shows it once and forgets it. With a `submission_key`
     (a form's one-time key) a second request with the same key makes nothing and raises
-    AlreadySubmitted, however close together the two arrive."""
+    AlreadySubmitted, however close together the two arrive. `created_at` is now unless
+    given (the demo data's tokens are weeks old)."""
     name = token_check_new(user=user, name=name)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
@@ -59,6 +66,7 @@ def token_generate(
         digest=keys.digest(value),
         suffix=keys.suffix(value),
         submission_key=submission_key,
+        created_at=created_at or timezone.now(),
     )
     token.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -70,6 +78,23 @@ def token_generate(
             raise AlreadySubmitted(earlier) from None
         raise
     return token, value
+
+
+LAST_USED_PRECISION = timedelta(seconds=60)
+
+
+def token_mark_used(*, token: ApiToken, at: datetime | None = None) -> None:
+    """Records that `token` was used `at` (now): at most one write a minute per token, and
+    none when the time it carries is recent enough, so a request costs no write then."""
+    now = at or timezone.now()
+    stale_before = now - LAST_USED_PRECISION
+    if token.last_used_at is not None and token.last_used_at >= stale_before:
+        return
+    # Conditional, so that concurrent requests on several servers write once between them.
+    ApiToken.objects.filter(
+        Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before), pk=token.pk
+    ).update(last_used_at=now)
+    token.last_used_at = now
 
 
 def refuse_if_submitted(*, user, submission_key: str) -> None:

@@ -195,3 +195,64 @@ def test_deleting_an_agent_or_collector_in_the_admin_revokes_its_token(
     assert set(ApiToken.objects.filter(pk__in=tokens).values_list("revoked_by", flat=True)) == {
         staff_client.staff.pk
     }
+
+
+def test_a_tenant_added_in_the_admin_is_saved(staff_client):
+    from accounts.models import Tenant
+
+    response = staff_client.post(
+        "/admin/accounts/tenant/add/", {"name": "Northwind", "slug": "northwind", "region": "eu"}
+    )
+
+    assert response.status_code == 302
+    tenant = Tenant.objects.get(slug="northwind")
+    assert (tenant.name, tenant.region) == ("Northwind", "eu")
+
+
+def test_a_user_added_in_the_admin_gets_a_hashed_password_through_the_service(staff_client, tenant):
+    from accounts.models import User
+
+    response = staff_client.post(
+        "/admin/accounts/user/add/",
+        {
+            "username": "new.analyst@contoso.com",
+            "password1": "a-Long-passphrase-2026",
+            "password2": "a-Long-passphrase-2026",
+            "usable_password": "true",
+            "tenant": tenant.pk,
+            "role": "security_reader",
+        },
+    )
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = User.objects.get(username="new.analyst@contoso.com")
+    assert user.tenant == tenant
+    assert user.check_password("a-Long-passphrase-2026")
+    assert not user.password.startswith("a-Long")
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/admin/accounts/tenant/{tenant}/delete/", "/admin/accounts/user/{user}/delete/"],
+)
+def test_tenants_and_users_are_not_deleted_in_the_admin(staff_client, reader, path):
+    response = staff_client.get(path.format(tenant=reader.tenant_id, user=reader.pk))
+
+    assert response.status_code == 403
+
+
+def test_records_are_read_only_in_the_admin(staff_client, tenant):
+    from security.models import Alert
+    from tests.factories import make_alert
+
+    alert = make_alert(tenant, title="Impossible travel")
+
+    page = staff_client.get(f"/admin/security/alert/{alert.pk}/change/")
+    changed = staff_client.post(f"/admin/security/alert/{alert.pk}/change/", {"title": "x"})
+    added = staff_client.get("/admin/security/subnet/add/")
+
+    assert page.status_code == 200
+    assert 'name="title"' not in page.content.decode()  # shown, not a form field
+    assert changed.status_code == 403
+    assert added.status_code == 403
+    assert Alert.objects.get(pk=alert.pk).title == "Impossible travel"

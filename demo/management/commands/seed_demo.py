@@ -8,13 +8,14 @@ from django.utils import timezone
 
 from accounts.models import Tenant, User, generic_portal_url
 from accounts.roles import Role
+from accounts.services import tenant_save, user_deprovision, user_save
 from core.http import route_url
 from demo import security_data as security_demo
 from extensions.models import LogCollector, SiemAgent
 from extensions.services import log_collector_create, siem_agent_create
 from security.models import Alert, DataSource
 from tokens.models import ApiToken, Kind
-from tokens.services import token_generate
+from tokens.services import token_generate, token_mark_used
 
 # username, first name, last name, role, demo password
 DEMO_USERS = [
@@ -65,77 +66,18 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo makes users with published passwords; with DEBUG=0 pass --force."
             )
-        tenant, _ = Tenant.objects.get_or_create(
-            slug="contoso",
-            defaults={"name": "Contoso", "region": "us2", "entra_tenant_id": DEMO_ENTRA_TENANT_ID},
-        )
-        if tenant.entra_tenant_id is None:  # a database seeded before Entra sign-in existed
-            tenant.entra_tenant_id = DEMO_ENTRA_TENANT_ID
-            tenant.save(update_fields=["entra_tenant_id"])
-        users = {}
-        for username, first, last, role, password in DEMO_USERS:
-            user, created = User.objects.get_or_create(
-                tenant=tenant,
-                username=username,
-                defaults={
-                    "role": role,
-                    "first_name": first,
-                    "last_name": last,
-                    "email": username,
-                    "entra_object_id": demo_object_id(username),
-                },
-            )
-            if created:
-                user.set_password(password)
-                user.save(update_fields=["password"])
-            elif user.entra_object_id is None:
-                user.entra_object_id = demo_object_id(username)
-                user.save(update_fields=["entra_object_id"])
-            users[username] = user
-
-        staff, created = User.objects.get_or_create(
-            tenant=None,
-            username=PLATFORM_ADMIN[0],
-            defaults={"is_staff": True, "is_superuser": True},
-        )
-        if created:
-            staff.set_password(PLATFORM_ADMIN[1])
-            staff.save(update_fields=["password"])
-
-        now = timezone.now()
-        # The demo tokens' values are dropped: nobody needs them, and values are never printed.
-        for username, name, made_ago, used_ago in DEMO_TOKENS:
-            owner = users[username]
-            if ApiToken.objects.live().filter(user=owner, name=name, kind=Kind.API).exists():
-                continue
-            token, _ = token_generate(user=owner, name=name)
-            ApiToken.objects.filter(pk=token.pk).update(
-                created_at=now - made_ago,
-                last_used_at=None if used_ago is None else now - used_ago,
-            )
-
+        # Every write goes through the services, as the admin's and the API's do; each step
+        # leaves what an earlier run made as it is.
+        tenant = _tenant()
+        users = {person[0]: _user(tenant, *person) for person in DEMO_USERS}
+        if not User.objects.filter(tenant=None, username=PLATFORM_ADMIN[0]).exists():
+            staff = User(username=PLATFORM_ADMIN[0], is_staff=True, is_superuser=True)
+            user_save(user=staff, password=PLATFORM_ADMIN[1])
+        _tokens(users)
         if not Alert.objects.for_tenant(tenant).exists():
             security_demo.seed(tenant, [username for username, *_ in DEMO_USERS])
-        admin = users["admin@contoso.com"]
-        # A SIEM agent and a log collector, so those sections are not empty (token values
-        # discarded, as above).
-        if not SiemAgent.objects.for_tenant(tenant).exists():
-            siem_agent_create(
-                user=admin, name="Contoso Sentinel", output_format="cef",
-                send_alerts=True, send_activities=True,
-            )  # fmt: skip
-        if not LogCollector.objects.for_tenant(tenant).exists():
-            log_collector_create(
-                user=admin,
-                name="Headquarters collector",
-                data_sources=DataSource.objects.for_tenant(tenant),
-            )
-
-        former = users["former@contoso.com"]
-        if former.deprovisioned_at is None:
-            former.deprovisioned_at = now
-            former.save(update_fields=["deprovisioned_at"])
-
+        _extensions(tenant, users["admin@contoso.com"])
+        user_deprovision(user=users["former@contoso.com"])
         self._report(tenant)
 
     def _report(self, tenant: Tenant) -> None:
@@ -157,4 +99,62 @@ class Command(BaseCommand):
         out.write(
             "  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
             + route_url(tenant.custom_url, "api:me")
+        )
+
+
+def _tenant() -> Tenant:
+    tenant = Tenant.objects.filter(slug="contoso").first()
+    if tenant is None:
+        tenant = Tenant(name="Contoso", slug="contoso", region="us2")
+    if tenant.entra_tenant_id is None:  # new, or seeded before Entra sign-in existed
+        tenant.entra_tenant_id = DEMO_ENTRA_TENANT_ID
+        tenant = tenant_save(tenant=tenant)
+    return tenant
+
+
+def _user(tenant: Tenant, username: str, first: str, last: str, role: str, password: str) -> User:
+    user = User.objects.in_tenant(tenant.pk).filter(username=username).first()
+    if user is None:
+        user = User(
+            tenant=tenant,
+            username=username,
+            role=role,
+            first_name=first,
+            last_name=last,
+            email=username,
+            entra_object_id=demo_object_id(username),
+        )
+        return user_save(user=user, password=password)
+    if user.entra_object_id is None:
+        user.entra_object_id = demo_object_id(username)
+        user_save(user=user)
+    return user
+
+
+def _tokens(users: dict[str, User]) -> None:
+    """The demo tokens, backdated; their values are dropped: nobody needs them, and values
+    are never printed."""
+    now = timezone.now()
+    for username, name, made_ago, used_ago in DEMO_TOKENS:
+        owner = users[username]
+        if ApiToken.objects.live().filter(user=owner, name=name, kind=Kind.API).exists():
+            continue
+        token, _ = token_generate(user=owner, name=name, created_at=now - made_ago)
+        if used_ago is not None:
+            token_mark_used(token=token, at=now - used_ago)
+
+
+def _extensions(tenant: Tenant, admin: User) -> None:
+    """A SIEM agent and a log collector, so those sections are not empty (token values
+    discarded, as above)."""
+    if not SiemAgent.objects.for_tenant(tenant).exists():
+        siem_agent_create(
+            user=admin, name="Contoso Sentinel", output_format="cef",
+            send_alerts=True, send_activities=True,
+        )  # fmt: skip
+    if not LogCollector.objects.for_tenant(tenant).exists():
+        log_collector_create(
+            user=admin,
+            name="Headquarters collector",
+            data_sources=DataSource.objects.for_tenant(tenant),
         )
