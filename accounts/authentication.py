@@ -145,7 +145,7 @@ class EntraBearerAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "A user-context token needs the user's object id (oid)"
             ) from None
-        user = User.objects.filter(tenant=tenant, entra_object_id=oid).first()
+        user = User.objects.in_tenant(tenant.pk).filter(entra_object_id=oid).first()
         if user is None:
             raise exceptions.AuthenticationFailed(
                 "Unknown user: no portal user of this tenant has the token's object id"

@@ -70,6 +70,27 @@ def user_deprovision(*, user: User) -> bool:
 
 
 @transaction.atomic
+def user_role_clear(*, tenant: Tenant, entra_object_id) -> None:
+    """A role removed in Entra is removed here too (at a refused sign-in), so the user's
+    tokens lose every privilege at once."""
+    User.objects.in_tenant(tenant.pk).filter(entra_object_id=entra_object_id).update(role="")
+
+
+@transaction.atomic
+def user_entra_signed_in(*, user: User, provider: str, uid: str):
+    """Saves a user as an Entra sign-in found or made them (role and names from the claims)
+    and links the Entra identity to them. Entra's user names and addresses are Entra's to
+    judge (an apostrophe is fine there), as for SCIM."""
+    from social_django.models import UserSocialAuth
+
+    user_save(user=user, checked_elsewhere=("username", "email"))
+    social, _ = UserSocialAuth.objects.update_or_create(
+        provider=provider, uid=uid, defaults={"user": user}
+    )
+    return social
+
+
+@transaction.atomic
 def user_scim_delete(*, user: User) -> None:
     """SCIM DELETE: deprovisioned as everywhere (sessions end, tokens kept and refused), and
     no longer a SCIM resource (is_active=False); the row stays, so the tokens stay marked."""

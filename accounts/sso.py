@@ -14,12 +14,12 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from social_core.backends.azuread_tenant import AzureADV2TenantOAuth2
 from social_core.exceptions import AuthException
-from social_django.models import UserSocialAuth
 from social_django.views import auth as social_auth
 from social_django.views import complete as social_complete
 
 from accounts import entra
 from accounts.models import Tenant, User
+from accounts.services import user_entra_signed_in, user_role_clear
 
 logger = logging.getLogger(__name__)
 
@@ -93,7 +93,7 @@ def portal_identity(backend, response, request=None, *args, **kwargs):
     role = entra.role_from_claim(response.get("roles"))
     if role is None:
         # A role removed in Entra is removed here too, so the user's tokens stop at once.
-        User.objects.filter(tenant=tenant, entra_object_id=oid).update(role="")
+        user_role_clear(tenant=tenant, entra_object_id=oid)
         raise SignInRefused(
             backend,
             "Your account has no role in this portal. Ask an administrator to assign you one "
@@ -108,9 +108,10 @@ def portal_user(backend, uid, details, response, tenant, oid, role, *args, **kwa
     an account made by an administrator or SCIM), creates one on first sign-in, and brings
     role and names up to date."""
     username = (response.get("preferred_username") or response.get("upn") or "").strip()
-    user = User.objects.filter(tenant=tenant, entra_object_id=oid).first()
+    people = User.objects.in_tenant(tenant.pk)
+    user = people.filter(entra_object_id=oid).first()
     if user is None and username:
-        namesake = User.objects.filter(tenant=tenant, username__iexact=username).first()
+        namesake = people.filter(username__iexact=username).first()
         if namesake is not None and (namesake.is_local or namesake.entra_object_id is not None):
             # A local break-glass account keeps its password and role: Entra never takes it
             # over. Nor does it take another Entra identity's account.
@@ -135,10 +136,7 @@ def portal_user(backend, uid, details, response, tenant, oid, role, *args, **kwa
     user.first_name = (details.get("first_name") or user.first_name)[:150]
     user.last_name = (details.get("last_name") or user.last_name)[:150]
     user.email = response.get("email") or user.email or ""
-    user.save()
-    social, _ = UserSocialAuth.objects.update_or_create(
-        provider=backend.name, uid=str(uid), defaults={"user": user}
-    )
+    social = user_entra_signed_in(user=user, provider=backend.name, uid=str(uid))
     return {"user": user, "social": social, "is_new": is_new}
 
 

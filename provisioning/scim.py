@@ -338,7 +338,7 @@ class UsersScim(ScimView):
         if not username:
             raise ScimError("userName is required", scim_type="invalidValue")
         tenant_id = request.user.tenant_id
-        user = User.objects.filter(tenant_id=tenant_id, username__iexact=username).first()
+        user = User.objects.in_tenant(tenant_id).filter(username__iexact=username).first()
         if user is not None and (user.is_active or user.is_local):
             raise ScimError(
                 f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness"
