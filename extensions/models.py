@@ -10,7 +10,8 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Tenant
-from security.models import DataSource, TenantQuerySet
+from core.tenancy import TenantQuerySet
+from security.models import DataSource
 from tokens.models import ApiToken
 
 

@@ -29,8 +29,9 @@ def provisioning(request):
         {
             "tenant": tenant,
             "scim_url": tenant.custom_url + reverse("scim:users").removesuffix("/Users"),
-            "token": ApiToken.objects.live()
-            .filter(tenant=tenant, kind=Kind.SCIM)
+            "token": ApiToken.objects.for_tenant(tenant)
+            .live()
+            .filter(kind=Kind.SCIM)
             .select_related("user")
             .first(),
             "value": value,

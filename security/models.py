@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.models import Tenant
+from core.tenancy import TenantQuerySet
 from security.log_formats import LOG_TYPE_IDS
 
 
@@ -26,11 +27,6 @@ def object_id() -> str:
 def delimited(values) -> str:
     """`|a|b|` for ["a", "b"]: what the *_text columns hold, so `|a|` finds one value."""
     return "|" + "|".join(str(value) for value in values) + "|" if values else ""
-
-
-class TenantQuerySet(models.QuerySet):
-    def for_tenant(self, tenant) -> "TenantQuerySet":
-        return self.filter(tenant=tenant)
 
 
 class Severity(models.IntegerChoices):

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import Tenant
 from accounts.roles import Capability
 from core.names import is_clean_name
+from core.tenancy import TenantQuerySet
 
 ACTIVE_WINDOW = timedelta(days=7)
 NAME_MAX_LENGTH = 100
@@ -54,7 +55,7 @@ def validate_token_name(name: str) -> None:
         )
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(TenantQuerySet):
     def live(self) -> "ApiTokenQuerySet":
         return self.filter(revoked_at__isnull=True)
 
@@ -78,7 +79,7 @@ class ApiTokenQuerySet(models.QuerySet):
         API token of the tenant, otherwise their own."""
         if user.tenant_id is None:
             return self.none()
-        tokens = self.live().filter(tenant_id=user.tenant_id, kind=Kind.API)
+        tokens = self.for_tenant(user.tenant_id).live().filter(kind=Kind.API)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
             tokens = tokens.filter(user=user)
         return tokens

@@ -133,6 +133,6 @@ def token_revoke(*, token: ApiToken, by) -> bool:
 def scim_token_rotate(*, user) -> tuple[ApiToken, str]:
     """A new SCIM secret token for the user's tenant (what Entra's provisioning service is
     given). A tenant has one: any earlier SCIM token stops working at once."""
-    for token in ApiToken.objects.live().filter(tenant_id=user.tenant_id, kind=Kind.SCIM):
+    for token in ApiToken.objects.for_tenant(user.tenant_id).live().filter(kind=Kind.SCIM):
         token_revoke(token=token, by=user)
     return token_generate(user=user, name="SCIM provisioning", kind=Kind.SCIM)
