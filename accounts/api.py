@@ -1,6 +1,6 @@
 """Users of the tenant, for full admins: list them, deprovision one, restore one."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -11,6 +11,7 @@ from accounts.permissions import has_capability
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision
 from core.paths import row_by_path_id
+from core.schema import page_of
 
 CanManageUsers = has_capability(Capability.SETTINGS_MANAGE)
 
@@ -49,17 +50,7 @@ class UserListApi(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("page", int)],
-        responses={
-            200: inline_serializer(
-                "UserPage",
-                {
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": UserOutputSerializer(many=True),
-                },
-            )
-        },
+        responses={200: page_of("UserPage", UserOutputSerializer(many=True))},
     )
     def get(self, request):
         paginator = UserPagination()

@@ -14,7 +14,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -31,6 +31,19 @@ class ErrorSerializer(serializers.Serializer):
                 help_text="Validation errors by field, where a body or a parameter was refused.",
             ),
         }
+
+
+def page_of(name: str, serializer: serializers.Serializer) -> serializers.Serializer:
+    """A page of DRF's PageNumberPagination holding `serializer`'s records."""
+    return inline_serializer(
+        name,
+        {
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer,
+        },
+    )
 
 
 ERRORS = {

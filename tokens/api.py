@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -8,6 +8,7 @@ from accounts.authentication import EntraCredential
 from accounts.permissions import IsPortalUser, request_capabilities
 from core.http import NO_STORE
 from core.paths import row_by_path_id
+from core.schema import page_of
 from tokens.filters import TokenFilter
 from tokens.models import ApiToken, Status
 from tokens.services import token_generate, token_revoke
@@ -82,17 +83,7 @@ class TokenListApi(APIView):
             OpenApiParameter("page", int),
             OpenApiParameter("page_size", int, description="1 to 100 (50)."),
         ],
-        responses={
-            200: inline_serializer(
-                "TokenPage",
-                {
-                    "count": serializers.IntegerField(),
-                    "next": serializers.URLField(allow_null=True),
-                    "previous": serializers.URLField(allow_null=True),
-                    "results": TokenOutputSerializer(many=True),
-                },
-            )
-        },
+        responses={200: page_of("TokenPage", TokenOutputSerializer(many=True))},
     )
     def get(self, request):
         filterset = TokenFilter(request.query_params, queryset=visible_tokens(request))
