@@ -2,7 +2,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer, WSGIServer
 from django.test import Client
+from django.test.testcases import LiveServerThread
 
 from conftest import skip_or_fail
 
@@ -14,6 +16,29 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(pytest.mark.browser)
+
+
+class OneAtATimeServer(WSGIServer):
+    """The live server, answering one request after the other (connections_override is what
+    the threaded server takes; here requests run in the server's own thread, which already
+    holds the test database's connection)."""
+
+    def __init__(self, *args, connections_override=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_safe_for_sqlite():
+    """SQLite's in-memory test database is one connection, which the threaded live server's
+    request threads would share: two requests at once (Enter pressed three times) then break
+    it with "bad parameter or other API misuse". On SQLite the live server answers one
+    request at a time; on PostgreSQL each thread has its own connection and stays threaded."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        LiveServerThread.server_class = OneAtATimeServer
+    yield
+    LiveServerThread.server_class = ThreadedWSGIServer
 
 
 @pytest.fixture(scope="session")
