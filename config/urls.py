@@ -31,6 +31,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("sso/", include("accounts.urls")),
     path("scim/v2/", include("provisioning.urls")),
+    path("alerts/", include("security.urls_pages")),
     # OpenAPI 3 for the whole API, and Swagger UI over it (its files from the sidecar package;
     # the split view loads its start-up script as a file, which the CSP allows).
     path("api/schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="schema"),

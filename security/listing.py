@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from security.enumerations import ENTITY_TYPE_NAMES
 from security.filters import (
     Field,
     FilterError,
@@ -13,6 +14,7 @@ from security.filters import (
     entity_key,
     integer_value,
     spec,
+    string_value,
     value_list,
 )
 
@@ -143,8 +145,32 @@ ACTIVITY_FIELDS: dict[str, Field] = {
     "user.domain": spec("user_domain", "str", *EQ, *SET),
 }
 
+
+def _entity_type(operator: str, value: Any, where: str) -> Q:
+    """Entity types as the records' numbers (2 user, 1 application's account) or, as
+    clients send them, names ("user")."""
+    codes = []
+    for item in value_list(value, where):
+        if isinstance(item, str) and item.lower() in ENTITY_TYPE_NAMES:
+            codes.append(ENTITY_TYPE_NAMES[item.lower()])
+        else:
+            codes.append(integer_value(item, where))
+    matched = Q(type__in=codes)
+    return matched if operator == "eq" else ~matched
+
+
+def _display_name(operator: str, value: Any, where: str) -> Q:
+    """The entities with exactly this display name, in any case (a client looks a person up
+    by the name it shows, expecting that person once)."""
+    matched = Q()
+    for item in value_list(value, where):
+        matched |= Q(display_name__iexact=string_value(item, where))
+    return matched if operator == "eq" else ~matched
+
+
 ENTITY_FIELDS: dict[str, Field] = {
-    "type": spec("type", "str", *EQ),
+    "type": spec("type", "int", *EQ, custom=_entity_type),
+    "displayName": spec("display_name", "str", *EQ, custom=_display_name),
     "isAdmin": spec("is_admin", "bool", "eq", custom=_entity_is_admin),
     "entity": spec("entity_id", "entity", *EQ, custom=_entity_entity),
     "userGroups": spec("user_groups_text", "multi", *EQ),

@@ -1,11 +1,13 @@
 """The tenant's security data that the API serves, shaped after the Defender for Cloud Apps
-REST API (../shared/mda-api/REFERENCE.md): alerts, activities, entities (accounts and users),
-files, IP ranges ("subnets") and Cloud Discovery data sources and log uploads.
+REST API (REFERENCE.md) and the records real tenants return (RECORDS.md): alerts,
+activities, entities (users and accounts), files, IP ranges ("subnets") and their tags, and
+Cloud Discovery data sources, log uploads and discovered apps.
 
-Every model belongs to a tenant and every query starts from `for_tenant(tenant)`. Columns
-are named after the API's filter fields where that reads well. Multi-valued fields that the
-API filters with eq/neq (tags, policies, alert ids, ...) are kept twice: as JSON for output
-and as a delimited text column (`|a|b|`) that both SQLite and PostgreSQL can match with LIKE.
+Every model belongs to a tenant and every query starts from `for_tenant(tenant)`. A record
+keeps in columns what the API filters, sorts and changes, and the rest of what the app
+reported, as it came, in `document` (security/shapes.py, security/records.py). Multi-valued
+fields that the API filters with eq/neq (tags, policies, alert ids, ...) are kept as a
+delimited text column (`|a|b|`) that both SQLite and PostgreSQL can match with LIKE.
 """
 
 import secrets
@@ -16,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from core.tenancy import TenantQuerySet
+from security.enumerations import ENTITY_TYPE_USER, ID_TYPE_USER, IpCategory
 from security.log_formats import LOG_TYPE_IDS
 
 
@@ -51,37 +54,36 @@ class Resolution(models.IntegerChoices):
     TRUE_POSITIVE = 5, "Closed as true positive"
 
 
-class IpCategory(models.IntegerChoices):
-    CORPORATE = 1, "Corporate"
-    ADMINISTRATIVE = 2, "Administrative"
-    RISKY = 3, "Risky"
-    VPN = 4, "VPN"
-    CLOUD_PROVIDER = 5, "Cloud provider"
-    OTHER = 6, "Other"
-
-
 class Entity(models.Model):
-    """A user (saas 0) or one of their accounts in an app (saas = app id)."""
+    """An identity in an app, keyed by (entity_id, saas, inst): a user (type 2, in the
+    directory's app, Office 365 for Entra users) with their accounts in other apps (rows
+    whose `parent` is the user, shown inside the user's `accounts`), or an application's
+    account (type 1)."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    entity_id = models.CharField(max_length=64)  # a GUID, as in the original
-    saas = models.IntegerField(default=0)
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    entity_id = models.CharField(max_length=64)  # the id inside the app (an Entra object id)
+    saas = models.IntegerField(default=11161)
     inst = models.IntegerField(default=0)
-    type = models.CharField(max_length=32, default="account")  # user | account
+    type = models.IntegerField(default=ENTITY_TYPE_USER)  # security.enumerations
+    id_type = models.IntegerField(default=ID_TYPE_USER)
     display_name = models.CharField(max_length=200)
     email = models.CharField(max_length=254, blank=True)
     domain = models.CharField(max_length=200, blank=True)
     organization = models.CharField(max_length=200, blank=True)  # organisational unit
+    role = models.CharField(max_length=100, blank=True)  # "Global Administrator", ...
     is_admin = models.BooleanField(default=False)
     is_external = models.BooleanField(null=True)
     status = models.IntegerField(default=2)  # 0 N/A, 1 Staged, 2 Active, 3 Suspended, 4 Deleted
-    user_groups = models.JSONField(default=list)
-    user_groups_text = models.TextField(blank=True, editable=False)
-    threat_score = models.IntegerField(default=0)
+    # The user groups as records carry them ({"_id", "id", "name", "description", ...}).
+    user_groups = models.JSONField(default=list, blank=True)
+    user_groups_text = models.TextField(blank=True, editable=False)  # their ids
+    threat_score = models.IntegerField(null=True, blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="accounts"
     )
     last_seen = models.DateTimeField(null=True, blank=True)
+    document = models.JSONField(default=dict, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -98,8 +100,14 @@ class Entity(models.Model):
         return self.display_name
 
     def save(self, *args, **kwargs):
-        self.user_groups_text = delimited(self.user_groups)
+        self.prepare()
         super().save(*args, **kwargs)
+
+    def prepare(self) -> None:
+        """Fills the columns drawn from others (called by save() and records_add)."""
+        self.user_groups_text = delimited(
+            group.get("id") for group in self.user_groups if isinstance(group, dict)
+        )
 
 
 class Alert(models.Model):
@@ -126,9 +134,11 @@ class Alert(models.Model):
     is_system = models.BooleanField(default=False)
     # When the alert was stored here: the order in which the SIEM feed delivers alerts.
     created = models.DateTimeField(default=timezone.now)
-    is_preview = models.BooleanField(default=False)
+    is_preview = models.BooleanField(null=True, blank=True)  # absent on some real alerts
     # The related entities, as the API shows them ({"type", "id", "label", ...}).
-    entities = models.JSONField(default=list)
+    entities = models.JSONField(default=list, blank=True)
+    # The rest of the alert as it was raised: policy, evidence, threatScoreReasoning.
+    document = models.JSONField(default=dict, blank=True)
     # What the entity.* filters match, drawn from `entities` on save.
     entity_ids_text = models.TextField(blank=True, editable=False)
     ips_text = models.TextField(blank=True, editable=False)
@@ -136,6 +146,7 @@ class Alert(models.Model):
     instances_text = models.TextField(blank=True, editable=False)
     policies_text = models.TextField(blank=True, editable=False)
     files_text = models.TextField(blank=True, editable=False)
+    users_text = models.TextField(blank=True, editable=False)
 
     objects = TenantQuerySet.as_manager()
 
@@ -153,6 +164,12 @@ class Alert(models.Model):
         return self.title
 
     def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+    def prepare(self) -> None:
+        """Fills the columns the entity.* filters match, from `entities` (called by save()
+        and records_add)."""
         by_type: dict[str, list] = {}
         for entity in self.entities:
             by_type.setdefault(entity.get("type"), []).append(entity)
@@ -167,12 +184,13 @@ class Alert(models.Model):
         )
         self.policies_text = delimited(e["id"] for e in by_type.get("policyRule", []))
         self.files_text = delimited(e["id"] for e in by_type.get("file", []))
-        super().save(*args, **kwargs)
+        self.users_text = delimited(e["id"] for e in by_type.get("user", []))
 
 
 class Activity(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
-    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    # `<tenant>_<app>_<event id>`, a 64-hex hash or an ObjectId, as real activities' ids are.
+    public_id = models.CharField(max_length=100, default=object_id, unique=True, editable=False)
     timestamp = models.DateTimeField()  # when it happened: the `date` filter and sort
     created = models.DateTimeField()  # when it was stored: the `created` filter and sort
     service = models.IntegerField()  # app id
@@ -180,7 +198,8 @@ class Activity(models.Model):
     instance = models.IntegerField(default=0)
     description = models.TextField(blank=True)
     action_type = models.CharField(max_length=100, blank=True)
-    event_action_type = models.CharField(max_length=100, blank=True)
+    event_action_type = models.CharField(max_length=100, blank=True)  # eventTypeValue
+    event_type_name = models.CharField(max_length=100, blank=True)  # EVENT_CATEGORY_*
     is_admin = models.BooleanField(default=False)  # activity.type
     impersonated = models.BooleanField(default=False)
     taken_action = models.CharField(max_length=32, null=True, blank=True)
@@ -205,9 +224,12 @@ class Activity(models.Model):
     source = models.IntegerField(default=2)  # 0 access control, 1 session, 2 app connector, ...
     alert_ids_text = models.TextField(blank=True)
     object_ids_text = models.TextField(blank=True)
-    file_id = models.CharField(max_length=64, null=True, blank=True)
+    file_id = models.CharField(max_length=200, null=True, blank=True)
     office365_url = models.CharField(max_length=500, null=True, blank=True)
     feedback = models.JSONField(default=dict, blank=True)
+    # The rest of the activity as the app's connector delivered it (location, userAgent,
+    # mainInfo, resolvedActor, entityData, rawDataJson, ...).
+    document = models.JSONField(default=dict, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -259,7 +281,7 @@ class Activity(models.Model):
 class File(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
     public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
-    file_id = models.CharField(max_length=64)  # the app's own id for the file
+    file_id = models.CharField(max_length=200)  # the app's id: "<site collection>|<item>"
     name = models.CharField(max_length=300)
     extension = models.CharField(max_length=20, blank=True)
     mime_type = models.CharField(max_length=150, blank=True)
@@ -272,6 +294,8 @@ class File(models.Model):
         Entity, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     owner_key = models.CharField(max_length=80, blank=True)  # "{entity_id}:{inst}"
+    owner_name = models.CharField(max_length=200, blank=True)
+    owner_address = models.CharField(max_length=254, blank=True)
     owner_org_unit = models.CharField(max_length=200, blank=True)
     sharing = models.IntegerField(default=0)  # 0 Private .. 4 Public (Internet)
     created_date = models.DateTimeField()
@@ -281,13 +305,16 @@ class File(models.Model):
     deleted = models.BooleanField(default=False)
     quarantined = models.BooleanField(default=False)
     folder = models.BooleanField(default=False)
-    parent_folder = models.CharField(max_length=64, blank=True)
+    parent_folder = models.CharField(max_length=200, blank=True)
     collaborator_entities_text = models.TextField(blank=True)
     collaborator_domains_text = models.TextField(blank=True)
     collaborator_groups_text = models.TextField(blank=True)
     labels_text = models.TextField(blank=True)
     scan_labels_text = models.TextField(blank=True)
     policies_text = models.TextField(blank=True)
+    # The rest of the file as the app reported it (alternateLink, collaborators, SharePoint
+    # details, governance actions, ...).
+    document = models.JSONField(default=dict, blank=True)
 
     objects = TenantQuerySet.as_manager()
 
@@ -298,6 +325,17 @@ class File(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.prepare()
+        super().save(*args, **kwargs)
+
+    def prepare(self) -> None:
+        """The owner's name and address from the owner entity, where the record gave none
+        (called by save() and records_add)."""
+        if self.owner is not None:
+            self.owner_name = self.owner_name or self.owner.display_name
+            self.owner_address = self.owner_address or self.owner.email
 
 
 class Subnet(models.Model):
@@ -310,7 +348,7 @@ class Subnet(models.Model):
     subnets = models.JSONField(default=list)  # CIDR strings as given
     organization = models.CharField(max_length=200, blank=True)
     override_organization = models.BooleanField(default=False)
-    tags = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=list, blank=True)  # tag ids (built-in or IpTag.tag_id)
     tags_text = models.TextField(blank=True, editable=False)
     built_in = models.BooleanField(default=False)
     last_modified = models.DateTimeField()
@@ -328,6 +366,28 @@ class Subnet(models.Model):
     def save(self, *args, **kwargs):
         self.tags_text = delimited(self.tags)
         super().save(*args, **kwargs)
+
+
+class IpTag(models.Model):
+    """A custom IP tag of a tenant, made when a range named a tag that did not exist (as
+    real tenants do). Built-in tags are the same in every tenant (security.enumerations)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    public_id = models.CharField(max_length=24, default=object_id, unique=True, editable=False)
+    tag_id = models.CharField(max_length=24, default=object_id, editable=False)
+    name = models.CharField(max_length=100)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "tag_id"], name="iptag_tenant_id_unique"),
+            models.UniqueConstraint(fields=["tenant", "name"], name="iptag_tenant_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class DataSource(models.Model):

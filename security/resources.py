@@ -20,13 +20,11 @@ from security.presenters import (
     activity_data,
     alert_data,
     entity_data,
-    entity_ref,
     file_data,
     iso,
     stream_data,
     subnet_data,
     subnet_entry,
-    tag_id,
     upload_data,
 )
 
@@ -46,7 +44,6 @@ __all__ = [
     "alert_data",
     "entity_data",
     "entity_pk",
-    "entity_ref",
     "file_data",
     "iso",
     "ordering",
@@ -56,6 +53,5 @@ __all__ = [
     "stream_data",
     "subnet_data",
     "subnet_entry",
-    "tag_id",
     "upload_data",
 ]

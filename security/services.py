@@ -15,6 +15,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from core.errors import Conflict
+from security.enumerations import BUILTIN_IP_TAGS
 from security.log_formats import LOG_TYPE_IDS
 from security.models import (
     Activity,
@@ -24,6 +25,7 @@ from security.models import (
     DiscoveryUpload,
     Entity,
     File,
+    IpTag,
     Resolution,
     Subnet,
     UploadStatus,
@@ -45,6 +47,8 @@ def records_add(*, tenant, records: Sequence[models.Model]) -> None:
         if not isinstance(record, RECORD_MODELS):
             raise TypeError(f"{type(record).__name__} is not a record of a tenant's apps")
         record.tenant = tenant  # type: ignore[attr-defined]
+        if hasattr(record, "prepare"):
+            record.prepare()  # the columns drawn from others: bulk_create skips save()
         record.full_clean(validate_unique=False, validate_constraints=False)
         by_model.setdefault(type(record), []).append(record)
     for model, rows in by_model.items():
@@ -129,7 +133,45 @@ class SubnetFields:
     subnets: list[str]
     organization: str = ""
     override_organization: bool = False
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # ids or names (tags_resolve)
+
+
+def tags_by_id(tenant) -> dict[str, IpTag]:
+    """The tenant's custom IP tags by id, to show ranges' tags with."""
+    return {tag.tag_id: tag for tag in IpTag.objects.for_tenant(tenant)}
+
+
+def tags_resolve(*, tenant, tags: Sequence[str]) -> list[str]:
+    """The ids of the tags a client named, by id or by name, as real tenants take them: a
+    built-in or custom tag's id, a built-in or custom tag's name (in any case), and else a
+    new custom tag of that name, with an id of its own. In the order given, once each."""
+    builtin_names = {name.lower(): tag_id for tag_id, name in BUILTIN_IP_TAGS.items()}
+    custom = {tag.tag_id: tag for tag in IpTag.objects.for_tenant(tenant)}
+    custom_names = {tag.name.lower(): tag.tag_id for tag in custom.values()}
+    ids = []
+    for value in tags:
+        key = value.strip()
+        if key in BUILTIN_IP_TAGS or key in custom:
+            ids.append(key)
+        elif key.lower() in builtin_names:
+            ids.append(builtin_names[key.lower()])
+        elif key.lower() in custom_names:
+            ids.append(custom_names[key.lower()])
+        else:
+            tag = _tag_create(tenant, key)
+            custom_names[key.lower()] = tag.tag_id
+            ids.append(tag.tag_id)
+    return list(dict.fromkeys(ids))
+
+
+def _tag_create(tenant, name: str) -> IpTag:
+    """A custom tag; a concurrent request that made the same name first wins, and its tag is
+    the one used."""
+    try:
+        with transaction.atomic():
+            return IpTag.objects.create(tenant=tenant, name=name)
+    except IntegrityError:
+        return IpTag.objects.for_tenant(tenant).get(name=name)
 
 
 def _name_taken(name: str) -> Conflict:
@@ -143,6 +185,7 @@ def subnet_create(*, tenant, fields: SubnetFields) -> Subnet:
     if Subnet.objects.for_tenant(tenant).filter(name=fields.name).exists():
         raise _name_taken(fields.name)
     subnet = Subnet(tenant=tenant, last_modified=timezone.now(), **asdict(fields))
+    subnet.tags = tags_resolve(tenant=tenant, tags=fields.tags)
     subnet.full_clean(validate_unique=False, validate_constraints=False)
     try:
         with transaction.atomic():
@@ -165,6 +208,7 @@ def subnet_update(*, subnet: Subnet, fields: SubnetFields) -> Subnet:
         raise _name_taken(fields.name)
     for name, value in asdict(fields).items():
         setattr(subnet, name, value)
+    subnet.tags = tags_resolve(tenant=subnet.tenant, tags=fields.tags)
     subnet.last_modified = timezone.now()
     subnet.full_clean(validate_unique=False, validate_constraints=False)
     try:

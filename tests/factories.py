@@ -43,7 +43,8 @@ def make_entity(tenant, **fields):
     n = next(_sequence)
     fields.setdefault("entity_id", f"00000000-0000-4000-8000-{n:012d}")
     fields.setdefault("display_name", f"Person {n}")
-    fields.setdefault("type", "user" if fields.get("saas", 0) == 0 else "account")
+    # A user (type 2) unless it is someone's account in another app (type 1).
+    fields.setdefault("type", 1 if fields.get("parent") is not None else 2)
     return Entity.objects.create(tenant=tenant, **fields)
 
 

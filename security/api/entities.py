@@ -20,19 +20,38 @@ from security.models import Entity
 
 
 class EntityListApi(ResourceList):
+    """Users (each with their accounts inside) and applications' accounts. A user's
+    accounts are not records of their own here, as on real tenants, so that a lookup by
+    display name finds the person once; the `entity` filter naming a user returns the user
+    and their accounts (the reference: "its accounts are returned too")."""
+
     capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
     model, resource = Entity, "entities"
     fields, sorts = resources.ENTITY_FIELDS, resources.ENTITY_SORTS
     default_sort = ("severity", "desc")
+
+    def base_queryset(self):
+        return super().base_queryset().prefetch_related("accounts")
+
+    def narrowed(self, list_request):
+        queryset = super().narrowed(list_request)
+        if "entity" in list_request.filters:
+            return queryset
+        return queryset.filter(parent__isnull=True)
 
     def present(self, entity):
         return resources.entity_data(entity)
 
 
 def _entity(tenant, pk: str) -> Entity:
-    """By the reference's base64 pk, or by the bare entity id (retrieve_tree's wording)."""
+    """By the reference's base64 pk, by the record's `_id`, or by the bare entity id
+    (retrieve_tree's wording)."""
+    entities = Entity.objects.for_tenant(tenant).prefetch_related("accounts")
+    if len(pk) == 24 and all(c in "0123456789abcdef" for c in pk.lower()):
+        found = entities.filter(public_id=pk.lower()).first()
+        if found is not None:
+            return found
     key = resources.parse_entity_pk(pk)
-    entities = Entity.objects.for_tenant(tenant)
     if key is not None:
         lookup = {"entity_id": key["id"], "inst": key["inst"]}
         if key["saas"] is not None:

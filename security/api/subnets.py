@@ -30,8 +30,14 @@ class SubnetListApi(ResourceList):
     fields, sorts = resources.SUBNET_FIELDS, resources.SUBNET_SORTS
     default_sort = ("name", "asc")
 
+    def get(self, request):
+        self.custom_tags = services.tags_by_id(self.tenant)
+        return super().get(request)
+
+    post = get
+
     def present(self, subnet):
-        return resources.subnet_data(subnet, self.tenant)
+        return resources.subnet_data(subnet, self.tenant, self.custom_tags)
 
 
 CATEGORIES = ", ".join(f"{value} {label}" for value, label in IpCategory.choices)
@@ -109,6 +115,10 @@ class SubnetBody(RequestBody):
         return attrs
 
 
+def _shown(subnet: Subnet, tenant) -> dict:
+    return resources.subnet_data(subnet, tenant, services.tags_by_id(tenant))
+
+
 def _subnet_fields(request) -> services.SubnetFields:
     body = SubnetBody.read(request)
     override = body["overrideOrganization"]
@@ -141,7 +151,7 @@ class SubnetDetailApi(DataApiView):
     @extend_schema(responses={200: RECORD})
     def get(self, request, pk: str):
         subnet = one_or_404(Subnet.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
-        return Response(resources.subnet_data(subnet, self.tenant))
+        return Response(_shown(subnet, self.tenant))
 
     @extend_schema(
         responses={
@@ -166,4 +176,4 @@ class SubnetUpdateApi(DataApiView):
     def post(self, request, pk: str):
         subnet = one_or_404(Subnet.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
         subnet = services.subnet_update(subnet=subnet, fields=_subnet_fields(request))
-        return Response(resources.subnet_data(subnet, self.tenant))
+        return Response(_shown(subnet, self.tenant))

@@ -21,7 +21,9 @@ def test_fetch_returns_the_bare_alert(admin_api, alerts, tenant):
         assert body["_id"] == alert.public_id
         assert body["title"] == alert.title
         assert body["contextId"] == str(tenant.public_id)
-        assert body["URL"] == f"https://contoso.us2.portal.test/api/v1/alerts/{alert.public_id}/"
+        # The alert's page on the portal, as real alerts link to theirs.
+        assert body["URL"] == f"https://contoso.us2.portal.test/alerts/{alert.public_id}/"
+        assert "resolveTime" not in body  # open alerts leave it out, as real ones do
 
 
 @pytest.mark.parametrize("pk", ["0" * 24, "not-an-id", "é" * 24, "../../etc"])

@@ -214,10 +214,19 @@ def test_entity_filter_brings_a_users_accounts_along(admin_api, tenant):
         format="json",
     ).json()
 
-    assert {(row["id"], row["saas"]) for row in body["data"]} == {
+    assert {(row["id"], row["appData"]["saas"]) for row in body["data"]} == {
         (user.entity_id, 0),
         (account.entity_id, 11161),
     }
+
+
+VIP = {
+    "_id": "5da46fb69eb3f06b037b409b",
+    "id": "5da46fb69eb3f06b037b409a",
+    "name": "VIP",
+    "description": "",
+    "usersCount": 1,
+}
 
 
 @pytest.mark.parametrize(
@@ -229,13 +238,16 @@ def test_entity_filter_brings_a_users_accounts_along(admin_api, tenant):
         ({"app": {"eq": [11770]}}, {"guest"}),
         ({"domain": {"isnotset": True}}, {"admin", "unknown"}),
         ({"status": {"eq": [3]}}, {"unknown"}),
-        ({"userGroups": {"eq": ["VIP"]}}, {"admin"}),
+        ({"userGroups": {"eq": ["5da46fb69eb3f06b037b409a"]}}, {"admin"}),
+        ({"userGroups": {"eq": "5da46fb69eb3f06b037b409a"}}, {"admin"}),  # a scalar, as sent
+        ({"type": {"eq": "user"}}, {"admin", "guest", "unknown"}),
+        ({"type": {"eq": [1]}}, set()),
     ],
 )
 def test_entity_filters(admin_api, tenant, filters, expected):
     names = {
         "admin": make_entity(
-            tenant, display_name="admin", is_admin=True, is_external=False, user_groups=["VIP"]
+            tenant, display_name="admin", is_admin=True, is_external=False, user_groups=[VIP]
         ),
         "guest": make_entity(
             tenant, display_name="guest", saas=11770, is_external=True, domain="gmail.com"

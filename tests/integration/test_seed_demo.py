@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 from django.core.management import CommandError, call_command
 
 from accounts.models import Tenant, User
@@ -41,21 +44,27 @@ def test_seed_demo_fills_contoso_with_varied_security_data(db):
     call_command("seed_demo", force=True)
     call_command("seed_demo", force=True)
 
-    assert Activity.objects.count() == 600
+    assert Activity.objects.count() == 3000
+    # Exchange Online in the last day: three scan pages of 500.
+    last_day = timezone.now() - timedelta(days=1)
+    assert Activity.objects.filter(service=20893, timestamp__gte=last_day).count() >= 1500
     assert Alert.objects.count() == 48
     severity_status = set(Alert.objects.values_list("severity", "resolution_status"))
     assert {severity for severity, _ in severity_status} == {0, 1, 2, 3}
     assert {status for _, status in severity_status} == {0, 3, 4, 5}
     assert all(Alert.objects.filter(severity=severity).count() >= 10 for severity in (0, 1, 2, 3))
-    assert Activity.objects.values("service").distinct().count() == 8
-    assert Activity.objects.values("user_name").distinct().count() == 7
-    assert Entity.objects.filter(type="user").count() == 7
-    assert Entity.objects.filter(type="account").count() == 28
+    # OneDrive, SharePoint and Exchange Online events, and Entra ID sign-ins (Microsoft Azure).
+    assert set(Activity.objects.values_list("service", flat=True)) == {15600, 20892, 20893, 12260}
+    assert Activity.objects.exclude(user_name=None).values("user_name").distinct().count() == 7
+    # A user entity per person (type 2, with three accounts each) and two applications'.
+    assert Entity.objects.filter(type=2, parent=None).count() == 7
+    assert Entity.objects.filter(type=1, parent=None).count() == 2
+    assert Entity.objects.exclude(parent=None).count() == 21
     assert File.objects.count() == 60
-    assert Subnet.objects.count() == 5
+    assert Subnet.objects.count() == 6
     assert DataSource.objects.count() == 2
     # Each person's activities point at their user entity.
-    activity = Activity.objects.select_related("entity").first()
+    activity = Activity.objects.select_related("entity").exclude(user_name=None).first()
     assert activity.entity.email == activity.user_name
     from extensions.models import LogCollector, SiemAgent
 

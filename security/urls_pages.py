@@ -1,0 +1,9 @@
+"""The portal's pages of the security data (config/urls.py mounts them at /alerts/)."""
+
+from django.urls import path
+
+from security import views
+
+app_name = "security"
+
+urlpatterns = [path("<str:pk>/", views.alert, name="alert")]
