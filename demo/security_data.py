@@ -38,6 +38,7 @@ from security.records import (
     file_from_record,
 )
 from security.services import SubnetFields, records_add, subnet_create
+from security.shapes import to_iso
 
 ONEDRIVE, SHAREPOINT, EXCHANGE, AZURE, TEAMS = 15600, 20892, 20893, 12260, 28375
 
@@ -381,7 +382,30 @@ FILE_WORDS = [
 ]
 
 # The governance actions real file and user records offer (RECORDS 5.4), by task.
-FILE_TASKS = ["QuarantineTask", "RescanFileTask", "TrashFileTask", "RemoveEveryoneFileTask"]
+FILE_TASKS = [
+    "QuarantineTask",
+    "RescanFileTask",
+    "TrashFileTask",
+    "RemoveEveryoneFileTask",
+    "RemoveCollaboratorPermissionFileTask",
+]
+# MITRE ATT&CK tactics by an alert's `intent` code (REFERENCE 6.1).
+TACTICS = {
+    0: "UNKNOWN",
+    1: "PREATTACK",
+    2: "INITIAL_ACCESS",
+    3: "PERSISTENCE",
+    4: "PRIVILEGE_ESCALATION",
+    5: "DEFENSE_EVASION",
+    6: "CREDENTIAL_ACCESS",
+    7: "DISCOVERY",
+    8: "LATERAL_MOVEMENT",
+    9: "EXECUTION",
+    10: "COLLECTION",
+    11: "EXFILTRATION",
+    12: "COMMAND_AND_CONTROL",
+    13: "IMPACT",
+}
 USER_TASKS = ["ConfirmUserCompromisedTask", "SuspendUserTask", "UserSettingsLink"]
 
 
@@ -410,7 +434,11 @@ def _action(task: str, kind: str, parameters: dict) -> dict:
         "task_name": task,
         "display_title": f"{stem}_DISPLAY_TITLE",
         "type": kind,
-        "governance_type": "link" if task.endswith("Link") else None,
+        "governance_type": "link"
+        if task.endswith("Link")
+        else "collaborator"
+        if task == "RemoveCollaboratorPermissionFileTask"
+        else None,
         "bulk_support": kind == "file",
         "has_icon": True,
         "display_description": {
@@ -424,11 +452,21 @@ def _action(task: str, kind: str, parameters: dict) -> dict:
         "is_blocking": None,
         "confirm_button_style": "red",
         "optional_notify": None,
-        "uiGovernanceCategory": 1 if kind == "file" else None,
+        "uiGovernanceCategory": (2 if task.startswith("Remove") else 1) if kind == "file" else None,
         "alert_display_title": None,
         "confirmation_button_text": None,
         "confirmation_link": None,
     }
+
+
+def _task_parameters(task: str, file_name: str) -> dict:
+    """What a file task's description names: the file, and for the sharing tasks its type."""
+    parameters: dict[str, Any] = {"fileName": file_name}
+    if task.startswith("Remove"):
+        parameters["fileType"] = {"template": "ENUM_FILE_TYPE_FILE"}
+    if task == "RemoveEveryoneFileTask":
+        parameters["folderWarning"] = ""
+    return parameters
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -507,7 +545,7 @@ def people(tenant, usernames: list[str], rng: random.Random) -> list[Person]:
                         "isAdmin": person.is_admin,
                         "isExternal": person.is_external,
                         "userGroups": [],
-                        "lastSeen": user.last_seen.isoformat().replace("+00:00", "Z"),
+                        "lastSeen": to_iso(user.last_seen),
                         "threatScore": None,
                         "appData": {
                             "appId": app_id,
@@ -827,7 +865,8 @@ def sign_in_event(tenant, person: Person, rng: random.Random, when: datetime, fa
         tenant, "failed_login" if failed else "login", AZURE, when, stored, event_id, rng
     )
     location, ip = _location(rng, person, roaming=rng.random() < (0.5 if failed else 0.1))
-    browser = AGENTS[person.agent][1]
+    # Now and then from an old Windows 7 machine (the outdated-OS tag's agent).
+    browser = AGENTS[4 if rng.random() < 0.15 else person.agent][1]
     os_name = browser["operatingSystem"]["name"]
     device_ua = f";{os_name};{browser['name']} {browser.get('version', '')};"
     actor, entity_data, accounts = _actor(person)
@@ -1029,6 +1068,19 @@ def _alert_record(tenant, person: Person, rng: random.Random, when: datetime, i:
                     "template": "ANUBIS_ADMIN_USER_FEATURE",
                 }
             },
+            {
+                "title": {
+                    "parameters": {
+                        "mitre": {
+                            "alternateLink": "https://go.microsoft.com/fwlink/?linkid=2135034",
+                            "label": "MITRE",
+                            "type": "link",
+                        },
+                        "tactic": TACTICS[intent[0]],
+                    },
+                    "template": "ALERTS_MITRE_TACTIC",
+                }
+            },
         ],
         "threatScoreReasoning": [
             {
@@ -1048,6 +1100,44 @@ def _alert_record(tenant, person: Person, rng: random.Random, when: datetime, i:
             comment="Reviewed with the user." if i % 2 else None,
         )
     return record
+
+
+# SharePoint's role definitions: (id, name, order, kind, high, low permission bits).
+FULL_CONTROL = (1073741829, "Full Control", 1, 5, "2147483647", "4294967295")
+READ = (1073741826, "Read", 128, 2, "176", "138612833")
+
+
+def _assignment(principal: int, member: dict, role: tuple) -> dict:
+    role_id, name, order, kind, high, low = role
+    return {
+        "Member": {"Alerts": {}, "Expiration": "", "Groups": {}, "Id": principal,
+                   "IsEmailAuthenticationGuestUser": False, "IsHiddenInUI": False,
+                   "IsShareByEmailGuestUser": False, **member},
+        "PrincipalId": principal,
+        "RoleDefinitionBindings": {"results": [
+            {"BasePermissions": {"High": high, "Low": low}, "Hidden": False, "Id": role_id,
+             "Name": name, "Order": order, "RoleTypeKind": kind},
+        ]},
+    }  # fmt: skip
+
+
+def _role_assignments(tenant, person: Person, rng: random.Random) -> list[dict]:
+    """Who holds what on a shared item: its owner Full Control, everyone inside Read."""
+    owner = {
+        "Email": person.upn, "IsSiteAdmin": True,
+        "LoginName": f"i:0#.f|membership|{person.upn}", "PrincipalType": 1,
+        "Title": person.name, "UserPrincipalName": person.upn,
+        "UserId": {"NameId": f"{rng.getrandbits(64):016x}",
+                   "NameIdIssuer": "urn:federation:microsoftonline"},
+    }  # fmt: skip
+    everyone = {
+        "Email": "", "IsSiteAdmin": False,
+        "LoginName": "c:0-.f|rolemanager|spo-grid-all-users/"
+        + str(tenant.entra_tenant_id or tenant.public_id),
+        "PrincipalType": 4, "Title": "Everyone except external users", "UserId": None,
+        "UserPrincipalName": None,
+    }  # fmt: skip
+    return [_assignment(4, owner, FULL_CONTROL), _assignment(5, everyone, READ)]
 
 
 def _file_record(tenant, person: Person, rng: random.Random, i: int, now: datetime) -> dict:
@@ -1138,7 +1228,7 @@ def _file_record(tenant, person: Person, rng: random.Random, i: int, now: dateti
             },
             "LinkingUrl": "",
             "parentUniqueId": parent,
-            "roleAssignments": [],
+            "roleAssignments": _role_assignments(tenant, person, rng) if collaborators else [],
             "hasUniqueRoleAssignments": bool(collaborators),
             "urlFromMetadata": None,
             "ModifiedBy": {
@@ -1163,7 +1253,7 @@ def _file_record(tenant, person: Person, rng: random.Random, i: int, now: dateti
         "snapshotLastModifiedDate": modified.isoformat(timespec="milliseconds").replace(
             "+00:00", "Z"
         ),
-        "actions": [_action(task, "file", {"fileName": name}) for task in FILE_TASKS],
+        "actions": [_action(task, "file", _task_parameters(task, name)) for task in FILE_TASKS],
     }
 
 

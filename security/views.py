@@ -43,7 +43,7 @@ def alert(request, pk: str):
         raise Http404("No alert of this tenant has that id.")
     entities = [
         (
-            ENTITY_KINDS.get(entity.get("type"), str(entity.get("type"))),
+            ENTITY_KINDS.get(str(entity.get("type")), str(entity.get("type"))),
             entity.get("label") or entity.get("id"),
         )
         for entity in found.entities

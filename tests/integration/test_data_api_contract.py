@@ -21,6 +21,12 @@ def sample(name: str):
     return json.loads((SAMPLES / name).read_text())
 
 
+def test_the_records_document_is_the_shared_one_unchanged():
+    if not SHARED.is_dir():
+        pytest.skip("no ../shared/mda-api beside this clone: the fixtures stand on their own")
+    assert (FIXTURES / "RECORDS.md").read_bytes() == (SHARED / "RECORDS.md").read_bytes()
+
+
 @pytest.mark.parametrize("folder", ["samples", "records"])
 def test_the_fixtures_are_the_shared_contract_unchanged(folder):
     """Where ../shared sits beside the clone (CI, a developer's machine), the copies in

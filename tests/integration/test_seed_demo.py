@@ -1,8 +1,8 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import Tenant, User
 from accounts.roles import Role
