@@ -9,6 +9,7 @@ asked for.
 """
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -248,6 +249,22 @@ def _free_text(o: Operand) -> Q:
     return _any([Q(**{f"{c}__icontains": text}) for c in o.spec.text_columns or (o.column,)])
 
 
+def _holds_another(o: Operand) -> Q:
+    """deq: the (delimited) column holds at least one value that is not among the listed
+    ones. A regular expression both databases run: a `|value|` that is none of them."""
+    values = [str(_convert(o.spec, v, o.where)) for v in value_list(o.value, o.where)]
+    others = "|".join(re.escape(value) for value in values)
+    return Q(**{f"{o.spec.column}__regex": rf"\|(?!(?:{others})\|)[^|]+\|"})
+
+
+def _descendant(o: Operand) -> Q:
+    """descendantof: the item is one of the listed ones or lies beneath one (the column lists
+    an item's ancestors, itself first); ndescendantof: neither."""
+    values = [str(_convert(o.spec, v, o.where)) for v in value_list(o.value, o.where)]
+    matched = _any([Q(**{f"{o.spec.column}__contains": f"|{value}|"}) for value in values])
+    return ~matched if o.operator == "ndescendantof" else matched
+
+
 # The operator table: each operator of the language and the function that builds its test.
 BUILDERS: dict[str, Callable[[Operand], Q]] = {
     "eq": _equals,
@@ -265,11 +282,14 @@ BUILDERS: dict[str, Callable[[Operand], Q]] = {
     "gte_ndays": _within_days,
     "lte_ndays": _within_days,
     "text": _free_text,
+    "deq": _holds_another,
+    "descendantof": _descendant,
+    "ndescendantof": _descendant,
 }
 
 
-# The operators this API implements. The reference also lists deq, descendantof and
-# ndescendantof, which no field here takes and no client example uses.
+# Every operator of the reference's table. descendantof and ndescendantof are listed by no
+# field there; files' parentFolder takes them here (beneath a folder).
 OPERATORS = frozenset(BUILDERS)
 
 

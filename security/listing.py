@@ -77,6 +77,19 @@ def _entity_entity(operator: str, value: Any, where: str) -> Q:
     return matched if operator == "eq" else ~matched
 
 
+def _parent_folder(operator: str, value: Any, where: str) -> Q:
+    """eq/neq: directly inside the given folders; descendantof/ndescendantof: anywhere
+    beneath them (or the folders themselves), from the ancestors the file's record lists."""
+    folders = [string_value(item, where) for item in value_list(value, where)]
+    if operator in {"eq", "neq"}:
+        matched = Q(parent_folder__in=folders)
+        return matched if operator == "eq" else ~matched
+    matched = Q()
+    for folder in folders:
+        matched |= Q(ancestors_text__contains=f"|{folder}|")
+    return matched if operator == "descendantof" else ~matched
+
+
 def _files_allow_deleted(operator: str, value: Any, where: str) -> Q:
     # Applied by the files list itself: deleted files are left out unless this says true.
     boolean_value(value, where)
@@ -101,6 +114,10 @@ ALERT_FIELDS: dict[str, Field] = {
     "id": spec("public_id", "str", *EQ),
     "ID": spec("public_id", "str", *EQ),
     "source": spec("source", "str", "eq"),
+    # Sent by clients (RECORDS 8): the users an alert involves, and `instance` at the top of
+    # the filters, meaning entity.instance.
+    "entity.user": spec("users_text", "multi", *EQ),
+    "instance": spec("instances_text", "multi", *EQ),
 }
 
 ACTIVITY_FIELDS: dict[str, Field] = {
@@ -108,7 +125,10 @@ ACTIVITY_FIELDS: dict[str, Field] = {
     "instance": spec("instance", "int", *EQ),
     "user.orgUnit": spec("user_org_unit", "str", *EQ, *SET),
     "actionType": spec("action_type", "str", "contains", *EQ, *SET),
+    "activity.actionType": spec("action_type", "str", "contains", *EQ, *SET),
     "activity.eventActionType": spec("event_action_type", "str", *EQ),
+    # The event category (eventTypeName): the documented name until 2023, still sent.
+    "activity.eventType": spec("event_type_name", "str", *EQ),
     "activity.id": spec("public_id", "str", "eq"),
     "activity.impersonated": spec("impersonated", "bool", "eq"),
     "activity.type": spec("is_admin", "bool", "eq"),
@@ -188,13 +208,15 @@ FILE_FIELDS: dict[str, Field] = {
     "fileType": spec("file_type", "int", *EQ),
     "allowDeleted": spec("deleted", "bool", "eq", custom=_files_allow_deleted),
     "policy": spec("policies_text", "multi", "cabinetmatchedrulesequals", "neq", *SET),
-    "filename": spec("name", "str", "eq"),
+    "filename": spec("name", "str", "eq", "text", text_columns=("name",)),
     "modifiedDate": spec("modified_date", "time", *DATES),
     "createdDate": spec("created_date", "time", "lte", "gte", "range"),
     "collaborators.entity": spec("collaborator_entities_text", "entities", *EQ),
     "collaborators.domains": spec("collaborator_domains_text", "multi", *EQ),
     "collaborators.groups": spec("collaborator_groups_text", "multi", *EQ),
-    "collaborators.withDomain": spec("collaborator_domains_text", "multi", *EQ),
+    "collaborators.withDomain": spec("collaborator_domains_text", "multi", *EQ, "deq"),
+    "collaborators.users": spec("collaborator_users_text", "multi", *EQ),
+    "owner.username": spec("owner_address", "str", *EQ),
     "owner.entity": spec("owner_key", "entity", *EQ),
     "owner.orgUnit": spec("owner_org_unit", "str", *EQ),
     "sharing": spec("sharing", "int", *EQ),
@@ -204,7 +226,9 @@ FILE_FIELDS: dict[str, Field] = {
     "extension": spec("extension", "str", *EQ),
     "mimeType": spec("mime_type", "str", *EQ),
     "trashed": spec("trashed", "bool", "eq"),
-    "parentFolder": spec("parent_folder", "str", *EQ),
+    "parentFolder": spec(
+        "parent_folder", "str", *EQ, "descendantof", "ndescendantof", custom=_parent_folder
+    ),
     "folder": spec("folder", "bool", "eq"),
     "quarantined": spec("quarantined", "bool", "eq"),
     "snapshotLastModifiedDate": spec("snapshot_last_modified", "time", "lte", "gte", "range"),

@@ -309,6 +309,9 @@ class File(models.Model):
     collaborator_entities_text = models.TextField(blank=True)
     collaborator_domains_text = models.TextField(blank=True)
     collaborator_groups_text = models.TextField(blank=True)
+    collaborator_users_text = models.TextField(blank=True, editable=False)
+    # The file itself and the folders above it (filter parentFolder descendantof).
+    ancestors_text = models.TextField(blank=True, editable=False)
     labels_text = models.TextField(blank=True)
     scan_labels_text = models.TextField(blank=True)
     policies_text = models.TextField(blank=True)
@@ -331,11 +334,21 @@ class File(models.Model):
         super().save(*args, **kwargs)
 
     def prepare(self) -> None:
-        """The owner's name and address from the owner entity, where the record gave none
-        (called by save() and records_add)."""
+        """The columns drawn from others (called by save() and records_add): the owner's
+        name and address from the owner entity where the record gave none; the users it is
+        shared with (collaborators of type 1, an inference: groups are type 2); the file and
+        the folders above it."""
         if self.owner is not None:
             self.owner_name = self.owner_name or self.owner.display_name
             self.owner_address = self.owner_address or self.owner.email
+        collaborators = self.document.get("collaborators") or []
+        self.collaborator_users_text = delimited(
+            c.get("id") for c in collaborators if isinstance(c, dict) and c.get("type") == 1
+        )
+        ancestors = [self.file_id, self.parent_folder]
+        for key in ("parentIds", "effectiveParents"):
+            ancestors += [a for a in self.document.get(key) or [] if isinstance(a, str)]
+        self.ancestors_text = delimited(dict.fromkeys(a for a in ancestors if a))
 
 
 class Subnet(models.Model):

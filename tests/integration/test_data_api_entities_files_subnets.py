@@ -4,6 +4,7 @@ import base64
 import json
 
 import pytest
+from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from security.models import Subnet
@@ -261,3 +262,57 @@ def test_only_settings_managers_change_ranges(token_client, tenant, role):
     assert [a.status_code for a in attempts] == [403, 403, 403]
     assert attempts[0].json() == {"detail": "This requires the Settings.manage permission."}
     assert list(Subnet.objects.values_list("name", flat=True)) == ["Keep"]
+
+
+def test_tags_are_taken_by_id_or_by_name_and_answered_with_stable_ids(admin_api, tenant):
+    """The docs' manage script sends tag ids and compares the answer's sorted tag ids with
+    them to decide whether a range changed; another client resends names. Both see no change
+    when nothing changed."""
+    from security.models import IpTag
+
+    body = {
+        "name": "Partners",
+        "category": 1,
+        "subnets": ["10.1.0.0/16"],
+        # a built-in id, a built-in name in another case, an unknown name
+        "tags": ["000000290000000000000000", "akamai technologies", "Partner VPN"],
+    }
+    created = admin_api.post("/api/v1/subnet/create_rule/", body, format="json").json()
+    custom = IpTag.objects.get(tenant=tenant, name="Partner VPN")
+    first = admin_api.get(f"/api/v1/subnet/{created}/").json()
+
+    sent_ids = [tag["id"] for tag in first["tags"]]
+    by_ids = admin_api.post(
+        f"/api/v1/subnet/{created}/update_rule/", body | {"tags": sent_ids}, format="json"
+    ).json()
+    by_names = admin_api.post(
+        f"/api/v1/subnet/{created}/update_rule/",
+        body | {"tags": [tag["name"] for tag in first["tags"]]},
+        format="json",
+    ).json()
+
+    assert sent_ids == ["000000290000000000000000", "0000002d0000000000000000", custom.tag_id]
+    assert [(tag["name"], tag["type"]) for tag in first["tags"]] == [
+        ("Amazon Web Services", 2),
+        ("Akamai Technologies", 2),
+        ("Partner VPN", 0),
+    ]
+    assert sorted(t["id"] for t in by_ids["tags"]) == sorted(sent_ids)
+    assert [t["id"] for t in by_names["tags"]] == sent_ids
+    assert IpTag.objects.filter(tenant=tenant).count() == 1
+
+
+def test_a_tag_made_from_a_name_is_the_tenants_own(admin_api, tenant, other_tenant):
+    from security.models import IpTag
+    from tests.factories import make_token, make_user
+
+    _, value = make_token(make_user(other_tenant, Role.GLOBAL_ADMIN))
+    theirs = APIClient(HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST="fabrikam.eu2.portal.test")
+    body = {"name": "R", "category": 1, "subnets": ["10.0.0.0/8"], "tags": ["Branch"]}
+
+    admin_api.post("/api/v1/subnet/create_rule/", body, format="json")
+    theirs.post("/api/v1/subnet/create_rule/", body, format="json")
+
+    ids = set(IpTag.objects.filter(name="Branch").values_list("tenant_id", "tag_id"))
+    assert len(ids) == 2
+    assert {tenant_id for tenant_id, _ in ids} == {tenant.pk, other_tenant.pk}

@@ -317,17 +317,17 @@ def test_file_filters(admin_api, tenant, filters, expected):
     assert {row["name"] for row in body["data"]} == expected
 
 
-def test_an_operator_the_reference_lists_but_this_api_does_not_take_is_a_400(admin_api, tenant):
+def test_an_operator_the_language_lacks_is_a_400_naming_it(admin_api, tenant):
     response = admin_api.post(
         "/api/v1/files/",
-        {"filters": {"collaborators.withDomain": {"deq": ["x.com"]}}},
+        {"filters": {"collaborators.withDomain": {"deqq": ["x.com"]}}},
         format="json",
     )
 
     assert response.status_code == 400
     assert response.json()["detail"] == (
-        "Operator 'deq' is not an operator this API knows on field 'collaborators.withDomain'; "
-        "use eq, neq"
+        "Operator 'deqq' is not an operator this API knows on field "
+        "'collaborators.withDomain'; use deq, eq, neq"
     )
 
 
@@ -344,3 +344,128 @@ def test_subnet_filters(admin_api, tenant):
     assert names({"tags": {"eq": ["Contoso"]}}) == ["HQ"]
     assert names({"builtIn": {"eq": True}}) == ["Built in"]
     assert names({"category": {"neq": [1, 3]}}) == ["Built in"]
+
+
+# --- filters clients send beyond the reference's tables (RECORDS.md 8) --------------------------
+
+
+def _names(admin_api, resource: str, filters: dict, key: str) -> set:
+    response = admin_api.post(f"/api/v1/{resource}/", {"filters": filters}, format="json")
+    assert response.status_code == 200, response.json()
+    return {row[key] for row in response.json()["data"]}
+
+
+def test_activities_by_event_category_and_prefixed_action_type(admin_api, tenant):
+    make_activity(tenant, description="in", event_type_name="EVENT_CATEGORY_LOGIN",
+                  action_type="UserLoggedIn")  # fmt: skip
+    make_activity(tenant, description="failed", event_type_name="EVENT_CATEGORY_FAILED_LOGIN")
+    make_activity(tenant, description="file", event_type_name="EVENT_CATEGORY_UNSPECIFIED")
+
+    logins = _names(
+        admin_api, "activities",
+        {"activity.eventType": {"eq": ["EVENT_CATEGORY_LOGIN", "EVENT_CATEGORY_FAILED_LOGIN"]}},
+        "description",
+    )  # fmt: skip
+    by_action = _names(
+        admin_api, "activities", {"activity.actionType": {"eq": "UserLoggedIn"}}, "description"
+    )
+
+    assert logins == {"in", "failed"}
+    assert by_action == {"in"}
+
+
+def test_alerts_by_involved_user_and_top_level_instance(admin_api, tenant):
+    make_alert(tenant, title="pat", entities=[
+        {"id": "pat@contoso.com", "label": "pat@contoso.com", "type": "user"},
+        {"id": 11770, "inst": 1059065, "label": "Google Workspace", "type": "service"},
+    ])  # fmt: skip
+    make_alert(tenant, title="lee", entities=[
+        {"id": "lee@contoso.com", "label": "lee@contoso.com", "type": "user"},
+    ])  # fmt: skip
+
+    by_user = _names(admin_api, "alerts", {"entity.user": {"eq": "pat@contoso.com"}}, "title")
+    by_instance = _names(admin_api, "alerts", {"instance": {"eq": ["11770:1059065"]}}, "title")
+
+    assert by_user == {"pat"}
+    assert by_instance == {"pat"}
+
+
+def test_files_by_owner_collaborator_and_name_text(admin_api, tenant):
+    make_file(tenant, name="Budget 2026.xlsx", owner_address="pat@contoso.com",
+              document={"collaborators": [{"id": "lee@contoso.com", "type": 1, "role": 1,
+                                           "accessLevel": 1, "name": "Lee"}]})  # fmt: skip
+    make_file(tenant, name="Roadmap.pptx", owner_address="lee@contoso.com")
+
+    assert _names(admin_api, "files", {"owner.username": {"eq": "pat@contoso.com"}}, "name") == {
+        "Budget 2026.xlsx"
+    }
+    assert _names(
+        admin_api, "files", {"collaborators.users": {"eq": ["lee@contoso.com"]}}, "name"
+    ) == {"Budget 2026.xlsx"}
+    assert _names(admin_api, "files", {"filename": {"text": "budget"}}, "name") == {
+        "Budget 2026.xlsx"
+    }
+
+
+def test_deq_finds_files_shared_with_a_domain_beyond_the_listed_ones(admin_api, tenant):
+    make_file(tenant, name="inside", collaborator_domains_text=delimited(["contoso.com"]))
+    make_file(
+        tenant, name="outside", collaborator_domains_text=delimited(["contoso.com", "gmail.com"])
+    )
+    make_file(tenant, name="unshared")
+
+    found = _names(
+        admin_api, "files", {"collaborators.withDomain": {"deq": ["contoso.com"]}}, "name"
+    )
+
+    assert found == {"outside"}
+
+
+def test_descendantof_finds_files_anywhere_beneath_a_folder(admin_api, tenant):
+    make_file(
+        tenant,
+        name="top",
+        file_id="s|top",
+        parent_folder="s|root",
+        document={"parentIds": ["s|root"], "effectiveParents": ["s|drive", "s|root"]},
+    )
+    make_file(
+        tenant,
+        name="deep",
+        file_id="s|deep",
+        parent_folder="s|sub",
+        document={"parentIds": ["s|sub"], "effectiveParents": ["s|drive", "s|root", "s|sub"]},
+    )
+    make_file(
+        tenant,
+        name="elsewhere",
+        file_id="t|x",
+        parent_folder="t|root",
+        document={"parentIds": ["t|root"], "effectiveParents": ["t|drive", "t|root"]},
+    )
+
+    beneath = _names(admin_api, "files", {"parentFolder": {"descendantof": ["s|root"]}}, "name")
+    not_beneath = _names(
+        admin_api, "files", {"parentFolder": {"ndescendantof": ["s|root"]}}, "name"
+    )
+    directly = _names(admin_api, "files", {"parentFolder": {"eq": ["s|root"]}}, "name")
+
+    assert beneath == {"top", "deep"}
+    assert not_beneath == {"elsewhere"}
+    assert directly == {"top"}
+
+
+@pytest.mark.parametrize(
+    ("resource", "filters", "detail"),
+    [
+        ("entities", {"displayName": {"contains": ["x"]}}, "Operator 'contains' is not allowed"),
+        ("files", {"filename": {"deq": ["x"]}}, "Operator 'deq' is not allowed on field"),
+        ("alerts", {"entity.username": {"eq": ["x"]}}, "Unknown filter field 'entity.username'"),
+        ("activities", {"activity.eventTypes": {"eq": ["x"]}}, "Unknown filter field"),
+    ],
+)
+def test_a_filter_no_tenant_accepts_is_still_a_400_naming_it(admin_api, resource, filters, detail):
+    response = admin_api.post(f"/api/v1/{resource}/", {"filters": filters}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(detail)
