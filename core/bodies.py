@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from core.inputs import INT64
+from core.inputs import INT64, parse_int
 
 
 class InvalidBody(exceptions.APIException):
@@ -42,6 +42,20 @@ class RequestBody(serializers.Serializer):
         if not body.is_valid():
             if cls.detail_names_field:
                 raise exceptions.ValidationError(body.errors)
+            raise InvalidBody(dict(body.errors))
+        return dict(body.validated_data)
+
+    @classmethod
+    def read_fields(cls, request, **context: Any) -> dict[str, Any]:
+        """Like read(), from the query string and the body together (the body wins), for the
+        calls the reference shows both ways."""
+        data: dict[str, Any] = dict(request.query_params.items())
+        if isinstance(request.data, dict) or hasattr(request.data, "getlist"):
+            data.update(request.data.items())
+        elif request.data:
+            raise exceptions.ParseError("The body must be a JSON object.")
+        body = cls(data=data, context={"request": request, **context})
+        if not body.is_valid():
             raise InvalidBody(dict(body.errors))
         return dict(body.validated_data)
 
@@ -116,13 +130,16 @@ class StrictInt(JsonValue):
     """A JSON whole number within 64 bits (not true, not 5.0, not "5"); absent or null is
     None."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, digits: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         kwargs.setdefault("default", None)
         kwargs.setdefault("allow_null", True)
         super().__init__(**kwargs)
+        self.digits = digits  # also ASCII digits in a string (a query string's value)
 
     def clean(self, data: Any) -> int:
+        if self.digits and isinstance(data, str) and parse_int(data) is not None:
+            data = parse_int(data)
         if isinstance(data, bool) or not isinstance(data, int) or not -INT64 <= data <= INT64:
             raise self.fail_with(f"{self.field_name} must be a whole number.")
         return data

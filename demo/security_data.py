@@ -30,7 +30,7 @@ from security.enumerations import (
     IpCategory,
     app_name,
 )
-from security.models import AlertStatus, DataSource, Entity, Resolution, Severity
+from security.models import AlertStatus, DataSource, DiscoveredApp, Entity, Resolution, Severity
 from security.records import (
     activity_from_record,
     alert_from_record,
@@ -1257,6 +1257,35 @@ def _file_record(tenant, person: Person, rng: random.Random, i: int, now: dateti
     }
 
 
+# Apps the data sources' logs showed: catalogue id, name, category, domains, risk score,
+# sanction (the unsanctioned ones are what block scripts block).
+DISCOVERED_APPS = [
+    (11627, "Dropbox", "SAASDB_CATEGORY_CLOUD_STORAGE", ["dropbox.com", "dropboxusercontent.com"],
+     8, "monitored"),
+    (10489, "Box", "SAASDB_CATEGORY_CLOUD_STORAGE", ["box.com", "boxcdn.net"], 9, "sanctioned"),
+    (15600, "Microsoft OneDrive for Business", "SAASDB_CATEGORY_CLOUD_STORAGE",
+     ["onedrive.live.com", "sharepoint.com"], 10, "sanctioned"),
+    (12007, "WeTransfer", "SAASDB_CATEGORY_CONTENT_SHARING", ["wetransfer.com", "we.tl"], 4,
+     "unsanctioned"),
+    (13114, "MEGA", "SAASDB_CATEGORY_CLOUD_STORAGE", ["mega.nz", "mega.io"], 3, "unsanctioned"),
+    (28375, "Microsoft Teams", "SAASDB_CATEGORY_COLLABORATION", ["teams.microsoft.com"], 10,
+     "sanctioned"),
+    (11394, "Slack", "SAASDB_CATEGORY_COLLABORATION", ["slack.com", "slack-edge.com"], 9, ""),
+    (20810, "Zoom", "SAASDB_CATEGORY_ONLINE_MEETINGS", ["zoom.us"], 8, ""),
+    (11114, "Salesforce", "SAASDB_CATEGORY_CRM", ["salesforce.com", "force.com"], 10,
+     "sanctioned"),
+    (12546, "Trello", "SAASDB_CATEGORY_PROJECT_MANAGEMENT", ["trello.com"], 7, ""),
+    (14281, "Pastebin", "SAASDB_CATEGORY_CODE_HOSTING", ["pastebin.com"], 2, "unsanctioned"),
+    (10756, "GitHub", "SAASDB_CATEGORY_CODE_HOSTING", ["github.com", "githubusercontent.com"],
+     9, ""),
+    (16735, "Figma", "SAASDB_CATEGORY_PRODUCT_DESIGN", ["figma.com"], 8, ""),
+    (11931, "Canva", "SAASDB_CATEGORY_PRODUCT_DESIGN", ["canva.com"], 7, ""),
+    (12260, "Microsoft Azure", "SAASDB_CATEGORY_CLOUD_COMPUTING_PLATFORM", ["azure.com"], 10,
+     "sanctioned"),
+    (11599, "Amazon Web Services", "SAASDB_CATEGORY_CLOUD_COMPUTING_PLATFORM",
+     ["amazonaws.com", "aws.amazon.com"], 9, ""),
+]  # fmt: skip
+
 RANGES = [
     (
         "Contoso HQ",
@@ -1359,16 +1388,34 @@ def seed(
                 tags=tags,
             ),
         )
+    sources = [
+        DataSource(
+            name="Headquarters firewall",
+            log_format="CISCO_ASA",
+            receiver_type="syslog",
+            protocol="udp",
+        ),
+        DataSource(name="Web proxy", log_format="ZSCALER", receiver_type="ftp"),
+    ]
+    records_add(tenant=tenant, records=sources)
     records_add(
         tenant=tenant,
         records=[
-            DataSource(
-                name="Headquarters firewall",
-                log_format="CISCO_ASA",
-                receiver_type="syslog",
-                protocol="udp",
-            ),
-            DataSource(name="Web proxy", log_format="ZSCALER", receiver_type="ftp"),
+            DiscoveredApp(
+                data_source=source,
+                app_id=app_id,
+                name=name,
+                category=category,
+                domains=domains,
+                score=score,
+                sanction=sanction,
+                users=rng.randrange(2, 400),
+                traffic_bytes=rng.randrange(10**6, 10**11),
+                last_seen=now - timedelta(hours=rng.randrange(1, 24 * 80)),
+            )
+            for source in sources
+            for app_id, name, category, domains, score, sanction in DISCOVERED_APPS
+            if source.name == "Headquarters firewall" or rng.random() < 0.6
         ],
     )
 

@@ -3,7 +3,17 @@ API's closes, feedback, IP ranges and uploads), never by editing a row here."""
 
 from django.contrib import admin
 
-from security.models import Activity, Alert, DataSource, DiscoveryUpload, Entity, File, Subnet
+from security.models import (
+    Activity,
+    Alert,
+    DataSource,
+    DiscoveredApp,
+    DiscoveryUpload,
+    Entity,
+    File,
+    IpTag,
+    Subnet,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -55,6 +65,18 @@ class FileAdmin(ReadOnlyAdmin):
 class SubnetAdmin(ReadOnlyAdmin):
     list_display = ["name", "tenant", "category", "organization", "last_modified"]
     list_filter = ["tenant", "category"]
+
+
+@admin.register(IpTag)
+class IpTagAdmin(ReadOnlyAdmin):
+    list_display = ["name", "tenant", "tag_id", "created"]
+    list_filter = ["tenant"]
+
+
+@admin.register(DiscoveredApp)
+class DiscoveredAppAdmin(ReadOnlyAdmin):
+    list_display = ["name", "tenant", "data_source", "category", "sanction", "last_seen"]
+    list_filter = ["tenant", "sanction", "category"]
 
 
 @admin.register(DataSource)

@@ -125,6 +125,70 @@ ID_TYPE_USER, ID_TYPE_APPLICATION = 1, 17
 # What clients send in the `type` filter, as names (RECORDS 8: {"type": {"eq": "user"}}).
 ENTITY_TYPE_NAMES = {"user": ENTITY_TYPE_USER, "account": ENTITY_TYPE_APPLICATION}
 
+# --- Cloud Discovery (REFERENCE 4.6, 6.6) -------------------------------------------------------
+
+APP_CATEGORIES = {
+    "SAASDB_CATEGORY_ACCOUNTING_AND_FINANCE": "Accounting and finance",
+    "SAASDB_CATEGORY_ADVERTISING": "Advertising",
+    "SAASDB_CATEGORY_ALL": "All categories",
+    "SAASDB_CATEGORY_BUSINESS_INTELLIGENCE": "Business intelligence",
+    "SAASDB_CATEGORY_BUSINESS_MANAGEMENT": "Business management",
+    "SAASDB_CATEGORY_CLOUD_COMPUTING_PLATFORM": "Cloud computing platform",
+    "SAASDB_CATEGORY_CLOUD_STORAGE": "Cloud storage",
+    "SAASDB_CATEGORY_CODE_HOSTING": "Code hosting",
+    "SAASDB_CATEGORY_COLLABORATION": "Collaboration",
+    "SAASDB_CATEGORY_COMMUNICATIONS": "Communications",
+    "SAASDB_CATEGORY_CONSUMER": "Consumer",
+    "SAASDB_CATEGORY_CONTENT_MANAGEMENT": "Content management",
+    "SAASDB_CATEGORY_CONTENT_SHARING": "Content sharing",
+    "SAASDB_CATEGORY_CRM": "CRM",
+    "SAASDB_CATEGORY_CUSTOMER_SUPPORT": "Customer support",
+    "SAASDB_CATEGORY_DATA_ANALYTICS": "Data analytics",
+    "SAASDB_CATEGORY_DEVELOPMENT_TOOLS": "Development tools",
+    "SAASDB_CATEGORY_ECOMMERCE": "E-commerce",
+    "SAASDB_CATEGORY_EDUCATION": "Education",
+    "SAASDB_CATEGORY_FORUMS": "Forums",
+    "SAASDB_CATEGORY_HEALTH": "Health",
+    "SAASDB_CATEGORY_HOSTING_SERVICES": "Hosting services",
+    "SAASDB_CATEGORY_HUMAN_RESOURCE_MANAGEMENT": "Human-resource management",
+    "SAASDB_CATEGORY_INTERNET_OF_THINGS": "Internet of Things",
+    "SAASDB_CATEGORY_IT_SERVICES": "IT services",
+    "SAASDB_CATEGORY_MARKETING": "Marketing",
+    "SAASDB_CATEGORY_MEDIA": "Media",
+    "SAASDB_CATEGORY_NEWS_AND_ENTERTAINMENT": "News and entertainment",
+    "SAASDB_CATEGORY_ONLINE_MEETINGS": "Online meetings",
+    "SAASDB_CATEGORY_OPERATIONS_MANAGEMENT": "Operations management",
+    "SAASDB_CATEGORY_PERSONAL_INSTANT_MESSAGING": "Personal instant messaging",
+    "SAASDB_CATEGORY_PRODUCT_DESIGN": "Product design",
+    "SAASDB_CATEGORY_PRODUCTIVITY": "Productivity",
+    "SAASDB_CATEGORY_PROJECT_MANAGEMENT": "Project management",
+    "SAASDB_CATEGORY_PROPERTY_MANAGEMENT": "Property management",
+    "SAASDB_CATEGORY_SALES": "Sales",
+    "SAASDB_CATEGORY_SECURITY": "Security",
+    "SAASDB_CATEGORY_SOCIAL_NETWORK": "Social network",
+    "SAASDB_CATEGORY_SUPLLY_CHAIN_AND_LOGISTICS": "Supply chain and logistics",
+    "SAASDB_CATEGORY_TIME_TRACKING": "Time tracking",
+    "SAASDB_CATEGORY_TRANSPORTATION_AND_TRAVEL": "Transportation and travel",
+    "SAASDB_CATEGORY_UNCLASSIFIED": "Unclassified",
+    "SAASDB_CATEGORY_VENDOR_MANAGEMENT_SYSTEM": "Vendor management system",
+    "SAASDB_CATEGORY_WEB_ANALYTICS": "Web analytics",
+    "SAASDB_CATEGORY_WEBMAIL": "Webmail",
+    "SAASDB_CATEGORY_WEBSITE_MONITORING": "Website monitoring",
+    "SAASDB_SUBCATEGORY_INSURANCE_AND_INVESTMENTS": "Accounting and finance",
+}
+ALL_CATEGORIES = "SAASDB_CATEGORY_ALL"
+
+# Block scripts: the appliance formats (the logType ids of those vendors).
+BLOCK_SCRIPT_FORMATS = {
+    102: "BlueCoat ProxySG",
+    104: "Cisco ASA",
+    108: "Fortinet FortiGate",
+    112: "Palo Alto",
+    120: "Zscaler",
+    129: "Juniper SRX",
+    135: "Websense",
+}
+
 # --- files (REFERENCE 6.5, RECORDS 5.5) ---------------------------------------------------------
 
 

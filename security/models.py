@@ -434,6 +434,43 @@ class DataSource(models.Model):
         return LOG_TYPE_IDS.get(self.log_format, 1)
 
 
+class Sanction(models.TextChoices):
+    NONE = "", "Not tagged"
+    SANCTIONED = "sanctioned", "Sanctioned"
+    UNSANCTIONED = "unsanctioned", "Unsanctioned"  # blocked: the block scripts list it
+    MONITORED = "monitored", "Monitored"
+
+
+class DiscoveredApp(models.Model):
+    """A cloud app that a data source's logs showed in use (Cloud Discovery)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    data_source = models.ForeignKey(
+        DataSource, on_delete=models.CASCADE, related_name="discovered_apps"
+    )
+    app_id = models.IntegerField()  # the catalogue's id (an `appId`)
+    name = models.CharField(max_length=200)
+    category = models.CharField(max_length=64)  # SAASDB_CATEGORY_* (security.enumerations)
+    domains = models.JSONField(default=list)
+    score = models.IntegerField(default=5)  # risk score, 0 (risky) to 10
+    sanction = models.CharField(max_length=16, choices=Sanction.choices, blank=True)
+    users = models.IntegerField(default=0)
+    traffic_bytes = models.BigIntegerField(default=0)
+    last_seen = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["data_source", "app_id"], name="discovered_app_source_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class UploadStatus(models.TextChoices):
     PENDING = "pending", "Waiting for the file"
     RECEIVED = "received", "File received"

@@ -48,10 +48,16 @@ urlpatterns = [
     ),
     route("discovery/done_upload", api.DiscoveryDoneUploadApi.as_view(), "discovery-done-upload"),
     route("discovery/uploads", api.DiscoveryUploadListApi.as_view(), "discovery-uploads"),
+    route(
+        "discovery/discovered_apps/categories",
+        api.DiscoveryCategoriesApi.as_view(),
+        "discovery-categories",
+    ),
 ]
 
 # Paths the reference gives without the v1 segment (/api/discovery/streams/, /api/subnet/).
 unversioned = [
     route("discovery/streams", api.DiscoveryStreamsApi.as_view(), "discovery-streams"),
     route("subnet", api.SubnetListApi.as_view(), "subnets-unversioned"),
+    route("discovery_block_scripts", api.DiscoveryBlockScriptApi.as_view(), "block-scripts"),
 ]

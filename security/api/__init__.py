@@ -7,6 +7,8 @@ request time."""
 from security.api.activities import ActivityDetailApi, ActivityFeedbackApi, ActivityListApi
 from security.api.alerts import AlertCloseApi, AlertDetailApi, AlertListApi, AlertMarkApi
 from security.api.discovery import (
+    DiscoveryBlockScriptApi,
+    DiscoveryCategoriesApi,
     DiscoveryDoneUploadApi,
     DiscoveryStreamsApi,
     DiscoveryUploadListApi,
@@ -25,6 +27,8 @@ __all__ = [
     "AlertDetailApi",
     "AlertListApi",
     "AlertMarkApi",
+    "DiscoveryBlockScriptApi",
+    "DiscoveryCategoriesApi",
     "DiscoveryDoneUploadApi",
     "DiscoveryStreamsApi",
     "DiscoveryUploadListApi",

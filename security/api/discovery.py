@@ -2,18 +2,21 @@
 log collector's limits come from security/uploads.py, which extensions/ fills."""
 
 from django.conf import settings
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.bodies import RequestBody, StrictBool, StrictText
+from core.bodies import RequestBody, StrictBool, StrictInt, StrictText
 from core.exceptions import BadRequest
 from core.http import NO_STORE, route_url
 from core.inputs import parse_int
+from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.schema import ErrorSerializer
-from security import resources, services, uploads
+from security import resources, selectors, services, uploads
 from security.api.base import (
     DISCOVERY_READ,
     RECORD,
@@ -21,7 +24,10 @@ from security.api.base import (
     DataApiView,
     ResourceList,
 )
-from security.models import DataSource, DiscoveryUpload
+from security.block_scripts import block_script
+from security.enumerations import BLOCK_SCRIPT_FORMATS
+from security.filters import parse_list_request
+from security.models import DataSource, DiscoveredApp, DiscoveryUpload, Sanction
 
 # --- Cloud Discovery ---------------------------------------------------------------------------
 
@@ -126,6 +132,17 @@ discovery_upload_put = DiscoveryUploadPutApi.as_view()
 
 
 URL_REQUIRED = "uploadUrl is required: the url that upload_url returned."
+STREAM_REQUIRED = "streamId is required: the _id of one of discovery/streams/."
+CATEGORIES_ANSWER = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "description": "A category id, SAASDB_CATEGORY_*."},
+            "total": {"type": "integer", "description": "Apps of the category."},
+        },
+    },
+}
 
 
 class DiscoveryDoneUploadApi(DataApiView):
@@ -191,3 +208,88 @@ class DiscoveryStreamsApi(DataApiView):
     def get(self, request):
         sources = DataSource.objects.for_tenant(self.tenant).order_by("name")
         return Response([resources.stream_data(source) for source in sources])
+
+
+class DiscoveryCategoriesApi(DataApiView):
+    """The app categories of a continuous report (a data source): `[{"id", "total"}]`, the
+    number of apps of each category its logs showed, a bare array as the reference's. The
+    list body as elsewhere, plus `streamId` (the data source's `_id`, required) and
+    `timeFrame` (apps seen in the last so many days). Filter `category` (eq, neq) by ids;
+    sortField `score` (the total), sortDirection asc or desc (desc unless given)."""
+
+    capabilities = {"GET": DISCOVERY_READ, "POST": DISCOVERY_READ}
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    class InputSerializer(RequestBody):
+        streamId = StrictText(
+            max_length=64, required=True, message=STREAM_REQUIRED, help_text=STREAM_REQUIRED
+        )
+        timeFrame = StrictInt(
+            digits=True, help_text="Only apps seen in the last so many days (1 to 3650)."
+        )
+
+    @extend_schema(responses={200: CATEGORIES_ANSWER})
+    def get(self, request):
+        body = self.InputSerializer.read_fields(request)
+        list_request = parse_list_request(request)
+        source = DataSource.objects.for_tenant(self.tenant).filter(public_id=body["streamId"])
+        if not source.exists():
+            raise exceptions.NotFound("No data source of this tenant has that streamId.")
+        days = body["timeFrame"]
+        if days is not None and not 1 <= days <= 3650:
+            raise BadRequest("timeFrame must be a number of days from 1 to 3650.")
+        filters = list_request.filters
+        if unknown := sorted(set(filters) - {"category"}):
+            raise BadRequest(
+                f"Unknown filter field '{unknown[0]}' for categories; known fields: category"
+            )
+        category = filters.get("category")
+        if category is not None and not isinstance(category, dict):
+            raise BadRequest('filters.category must be an object of operators, e.g. {"eq": [...]}')
+        counts = selectors.category_counts(source.get(), days=days, filters=category)
+        descending = list_request.sort_direction != "asc"
+        if list_request.sort_field not in (None, "score"):
+            raise BadRequest("sortField must be score.")
+        counts.sort(key=lambda row: (row["total"], row["id"]), reverse=descending)
+        skip, limit = list_request.skip, list_request.limit
+        return Response(counts[skip : skip + limit])
+
+    post = get
+
+
+class FormatIsAParameter(DefaultContentNegotiation):
+    """`?format=` is the block script's appliance here, not DRF's choice of renderer (which
+    would answer 404 for `format=120`): the script is plain text, errors are JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+class DiscoveryBlockScriptApi(DataApiView):
+    """A firewall or proxy's block script for the apps this tenant tagged unsanctioned:
+    `?format=<appliance>` (102 BlueCoat ProxySG, 104 Cisco ASA, 108 Fortinet FortiGate, 112
+    Palo Alto, 120 Zscaler, 129 Juniper SRX, 135 Websense) and `type=banned` (the only type,
+    also the default). Plain text, one rule per line."""
+
+    capabilities = {"GET": (C.DISCOVERY_MANAGE,)}
+    content_negotiation_class = FormatIsAParameter
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", int, enum=sorted(BLOCK_SCRIPT_FORMATS), required=True),
+            OpenApiParameter("type", str, enum=["banned"]),
+        ],
+        responses={(200, "text/plain"): OpenApiResponse({"type": "string"})},
+    )
+    def get(self, request):
+        raw = request.query_params.get("format", "")
+        format_id = parse_int(raw) if raw else None
+        if format_id not in BLOCK_SCRIPT_FORMATS:
+            names = ", ".join(f"{k} {v}" for k, v in BLOCK_SCRIPT_FORMATS.items())
+            raise BadRequest(f"format must be one of {names}.")
+        kind = request.query_params.get("type", "banned")
+        if kind != "banned":
+            raise BadRequest("type must be banned (the apps tagged unsanctioned).")
+        apps = DiscoveredApp.objects.for_tenant(self.tenant).filter(sanction=Sanction.UNSANCTIONED)
+        script = block_script(format_id, apps)
+        return HttpResponse(script, content_type="text/plain; charset=utf-8", headers=NO_STORE)

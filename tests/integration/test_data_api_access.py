@@ -5,7 +5,7 @@ address."""
 import pytest
 
 from accounts.roles import Role
-from security.models import Activity, Alert, Subnet
+from security.models import Activity, Alert, DataSource, Subnet
 from tests.factories import (
     make_activity,
     make_alert,
@@ -28,6 +28,7 @@ def data(tenant):
         "entity": make_entity(tenant, entity_id="e1", saas=0),
         "file": make_file(tenant),
         "subnet": make_subnet(tenant),
+        "source": DataSource.objects.create(tenant=tenant, name="Firewall"),
     }
 
 
@@ -190,6 +191,14 @@ ENDPOINTS = [
     ("delete", "/api/v1/subnet/{subnet}/", None, {R.GLOBAL_ADMIN}),
     ("get", "/api/discovery/streams/", None, set(Role)),
     ("get", "/api/v1/discovery/uploads/", None, set(Role)),
+    ("get", "/api/v1/discovery/discovered_apps/categories/?streamId={source}", None, set(Role)),
+    ("post", "/api/v1/discovery/discovered_apps/categories/", {"streamId": "{source}"}, set(Role)),
+    (
+        "get",
+        "/api/discovery_block_scripts/?format=120&type=banned",
+        None,
+        {R.GLOBAL_ADMIN, R.DISCOVERY_ADMIN},
+    ),
     (
         "get",
         "/api/v1/discovery/upload_url/?filename=a.log&source=SQUID",

@@ -269,3 +269,157 @@ def test_an_upload_urls_secret_never_reaches_the_logs(admin_api, media, settings
     assert refused.status_code == 413
     assert "/discovery/upload/<redacted>/" in caplog.text
     assert secret not in caplog.text
+
+
+# --- discovered apps: categories and block scripts --------------------------------------------
+
+
+@pytest.fixture
+def discovered(tenant, firewall):
+    from security.models import DiscoveredApp
+
+    now = timezone.now()
+    apps = [
+        (1, "Dropbox", "SAASDB_CATEGORY_CLOUD_STORAGE", ["dropbox.com"], "", 2),
+        (2, "MEGA", "SAASDB_CATEGORY_CLOUD_STORAGE", ["mega.nz", "mega.io"], "unsanctioned", 40),
+        (3, "WeTransfer", "SAASDB_CATEGORY_CONTENT_SHARING", ["wetransfer.com"], "unsanctioned", 1),
+        (4, "Figma", "SAASDB_CATEGORY_PRODUCT_DESIGN", ["figma.com"], "sanctioned", 3),
+        (5, "Canva", "SAASDB_CATEGORY_PRODUCT_DESIGN", ["canva.com"], "", 5),
+    ]
+    for app_id, name, category, domains, sanction, days_ago in apps:
+        DiscoveredApp.objects.create(
+            tenant=tenant, data_source=firewall, app_id=app_id, name=name, category=category,
+            domains=domains, sanction=sanction, last_seen=now - timedelta(days=days_ago),
+        )  # fmt: skip
+    return firewall
+
+
+def test_categories_count_a_streams_apps_as_a_bare_array(admin_api, discovered):
+    import json
+
+    from tests.integration.test_data_api_contract import sample
+
+    request = sample("discovery-categories-request.json") | {
+        "streamId": discovered.public_id,
+        "skip": 0,
+    }
+    by_post = admin_api.post(
+        "/api/v1/discovery/discovered_apps/categories/", request, format="json"
+    )
+    by_get = admin_api.generic(
+        "GET",
+        "/api/v1/discovery/discovered_apps/categories/",
+        json.dumps({"streamId": discovered.public_id}),
+        content_type="application/json",
+    )
+    recent = admin_api.get(
+        "/api/v1/discovery/discovered_apps/categories/",
+        {"streamId": discovered.public_id, "timeFrame": "7", "sortDirection": "asc"},
+    )
+    narrowed = admin_api.post(
+        "/api/v1/discovery/discovered_apps/categories/",
+        {"streamId": discovered.public_id,
+         "filters": {"category": {"neq": ["SAASDB_CATEGORY_CLOUD_STORAGE"]}}},
+        format="json",
+    )  # fmt: skip
+
+    expected = [
+        {"id": "SAASDB_CATEGORY_PRODUCT_DESIGN", "total": 2},
+        {"id": "SAASDB_CATEGORY_CLOUD_STORAGE", "total": 2},
+        {"id": "SAASDB_CATEGORY_CONTENT_SHARING", "total": 1},
+    ]
+    assert by_post.json() == by_get.json() == expected
+    assert [set(row) for row in by_post.json()] == [
+        set(sample("discovery-categories-response.json")[0])
+    ] * 3
+    assert recent.json() == [
+        {"id": "SAASDB_CATEGORY_CLOUD_STORAGE", "total": 1},
+        {"id": "SAASDB_CATEGORY_CONTENT_SHARING", "total": 1},
+        {"id": "SAASDB_CATEGORY_PRODUCT_DESIGN", "total": 2},
+    ]
+    assert narrowed.json() == [
+        {"id": "SAASDB_CATEGORY_PRODUCT_DESIGN", "total": 2},
+        {"id": "SAASDB_CATEGORY_CONTENT_SHARING", "total": 1},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("query", "status", "detail"),
+    [
+        ({}, 400, "streamId is required"),
+        ({"streamId": "0123456789abcdef01234567"}, 404, "No data source of this tenant"),
+        ({"streamId": "{source}", "timeFrame": "0"}, 400, "timeFrame must be a number of days"),
+        ({"streamId": "{source}", "timeFrame": "soon"}, 400, "timeFrame must be a whole number"),
+        ({"streamId": "{source}", "filters": '{"app": {"eq": [1]}}'}, 400, "Unknown filter field"),
+        ({"streamId": "{source}", "sortField": "name"}, 400, "sortField must be score"),
+    ],
+)
+def test_bad_category_requests(admin_api, discovered, query, status, detail):
+    query = {k: v.replace("{source}", discovered.public_id) for k, v in query.items()}
+
+    response = admin_api.get("/api/v1/discovery/discovered_apps/categories/", query)
+
+    assert response.status_code == status
+    assert response.json()["detail"].startswith(detail)
+
+
+@pytest.mark.parametrize(
+    ("format_id", "script"),
+    [
+        (120, ".mega.io\n.mega.nz\n.wetransfer.com\n"),
+        (112, "mega.io\n*.mega.io\nmega.nz\n*.mega.nz\nwetransfer.com\n*.wetransfer.com\n"),
+        (102, "<Proxy>\nurl.domain=mega.io deny\nurl.domain=mega.nz deny\n"
+              "url.domain=wetransfer.com deny\n"),
+        (135, "http://mega.io/\nhttp://mega.nz/\nhttp://wetransfer.com/\n"),
+    ],
+)  # fmt: skip
+def test_block_scripts_block_the_unsanctioned_apps(admin_api, discovered, format_id, script):
+    response = admin_api.get(
+        "/api/discovery_block_scripts/", {"format": format_id, "type": "banned"}
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert response.content.decode() == script
+
+
+def test_every_block_script_format_names_each_domain(admin_api, discovered):
+    from security.enumerations import BLOCK_SCRIPT_FORMATS
+
+    for format_id in BLOCK_SCRIPT_FORMATS:
+        text = admin_api.get("/cas/api/discovery_block_scripts/", {"format": format_id}).content
+        for domain in (b"mega.io", b"mega.nz", b"wetransfer.com"):
+            # Cisco ASA's rules are regular expressions: their dots are escaped.
+            assert domain in text or domain.replace(b".", b"\\.") in text, (format_id, domain)
+        assert b"dropbox.com" not in text
+        assert b"figma.com" not in text
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ({}, "format must be one of 102 BlueCoat ProxySG"),
+        ({"format": "999"}, "format must be one of"),
+        ({"format": "١٢٠"}, "format must be one of"),
+        ({"format": "120", "type": "allowed"}, "type must be banned"),
+    ],
+)
+def test_bad_block_script_requests_are_a_400(admin_api, query, detail):
+    response = admin_api.get("/api/discovery_block_scripts/", query)
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(detail)
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize(
+    "path", ["/api/nope", "/api/v1/nope/", "/cas/api/v1/alerts/x/y/z/", "/api/v2/alerts/"]
+)
+def test_every_unknown_api_path_is_a_json_404(admin_api, settings, debug, path):
+    settings.DEBUG = debug
+
+    response = admin_api.get(path)
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not Found"} or "detail" in response.json()
