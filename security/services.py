@@ -40,9 +40,10 @@ RECORD_MODELS = (Entity, Activity, Alert, File, DataSource, DiscoveredApp)
 @transaction.atomic
 def records_add(*, tenant, records: Sequence[models.Model]) -> None:
     """Stores records that a tenant's apps reported (entities, activities, alerts, files,
-    data sources, discovered apps): the one way records enter this product (today the demo data). Each is
-    checked by its model and stored for `tenant`; all of them or none. A record that refers
-    to another (an account to its user) is added after it, in a later call."""
+    data sources, discovered apps): the one way records enter this product (today the demo
+    data). Each is checked by its model and stored for `tenant`; all of them or none. A
+    record that refers to another (an account to its user) is added after it, in a later
+    call."""
     by_model: dict[type[models.Model], list[models.Model]] = {}
     for record in records:
         if not isinstance(record, RECORD_MODELS):
