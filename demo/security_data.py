@@ -992,7 +992,7 @@ def event(tenant, persons: list[Person], rng: random.Random, when: datetime, ind
 
 def activity_row(tenant, rng: random.Random, when: datetime, persons: list[Person], index: int):
     """One activity, unsaved (the benchmark inserts a million of these in bulk)."""
-    return activity_from_record(event(tenant, persons, rng, when, index), tenant=tenant)
+    return activity_from_record(event(tenant, persons, rng, when, index))
 
 
 # --- alerts, files, ranges -----------------------------------------------------------------------
