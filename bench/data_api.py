@@ -10,7 +10,6 @@ to build a million model instances."""
 
 import json
 import random
-import secrets
 import statistics
 import sys
 import time
@@ -98,11 +97,9 @@ def rows(tenant_id: int, count: int, rng: random.Random):
     locations, user agents, actors and raw events), as seed_demo stores them."""
     from types import SimpleNamespace
 
-    from demo.security_data import Person, activity_row
+    from demo.data import Person, activity_row
 
-    tenant = SimpleNamespace(
-        pk=tenant_id, public_id=f"bench-{tenant_id}", entra_tenant_id=None
-    )
+    tenant = SimpleNamespace(pk=tenant_id, public_id=f"bench-{tenant_id}", entra_tenant_id=None)
     persons = [Person(f"user{n}@contoso.com", rng, tenant) for n in range(USERS)]
     span = DAYS * 86400
     for i in range(count):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Tenant
-from demo import security_data
+from demo import data as security_data
 from security.enumerations import (
     APPS,
     BUILTIN_IP_TAGS,

@@ -228,3 +228,36 @@ def test_no_record_id_in_the_path_is_answered_with_a_5xx(admin_api, data, key):
         for resource in ("alerts", "activities", "entities", "files", "subnet"):
             check(admin_api.get(f"/api/v1/{resource}/{record_id}/"))
         check(admin_api.get(f"/api/v1/entities/{record_id}/retrieve_tree/"))
+
+
+@FUZZ
+@given(body=st.data())
+def test_no_discovery_categories_or_block_script_request_is_answered_with_a_5xx(
+    admin_api, data, body
+):
+    from security.models import DataSource
+
+    stream = DataSource.objects.get_or_create(tenant=data["subnet"].tenant, name="Firewall")[0]
+    request = body.draw(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "streamId": st.one_of(st.just(stream.public_id), TEXTS, VALUES),
+                "timeFrame": st.one_of(NUMBERS, TEXTS, VALUES),
+                "filters": st.one_of(
+                    st.fixed_dictionaries({"category": st.one_of(VALUES, st.dictionaries(
+                        st.sampled_from(["eq", "neq", "gt"]), VALUES, max_size=2))}),
+                    VALUES,
+                ),
+                "sortField": VALUES,
+                "sortDirection": VALUES,
+                "skip": st.one_of(NUMBERS, VALUES),
+                "limit": st.one_of(NUMBERS, VALUES),
+            },
+        )
+    )  # fmt: skip
+    path = "/api/v1/discovery/discovered_apps/categories/"
+    check(admin_api.generic("POST", path, json.dumps(request), content_type="application/json"))
+    check(admin_api.get(f"{path}?{as_query(request)}"))
+    query = body.draw(st.fixed_dictionaries({}, optional={"format": TEXTS, "type": TEXTS}))
+    check(admin_api.get(f"/api/discovery_block_scripts/?{as_query(query)}"))

@@ -10,7 +10,7 @@ from accounts.models import Tenant, User, generic_portal_url
 from accounts.roles import Role
 from accounts.services import tenant_save, user_deprovision, user_save
 from core.http import route_url
-from demo import security_data as security_demo
+from demo import data as security_demo
 from extensions.models import LogCollector, SiemAgent
 from extensions.services import log_collector_create, siem_agent_create
 from security.models import Alert, DataSource
