@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.bodies import JsonValue, RequestBody, StrictBool, StrictText
 from core.inputs import parse_int
+from core.names import is_clean_name
 from security import resources, services
 from security.api.base import (
     RECORD,
@@ -83,7 +84,8 @@ class Cidrs(JsonValue):
 class Tags(JsonValue):
     def clean(self, data):
         if not isinstance(data, list) or not all(
-            isinstance(tag, str) and 0 < len(tag) <= 100 for tag in data
+            isinstance(tag, str) and 0 < len(tag.strip()) <= 100 and is_clean_name(tag)
+            for tag in data
         ):
             raise self.fail_with("tags must be a list of tag names or ids.")
         return list(dict.fromkeys(data))

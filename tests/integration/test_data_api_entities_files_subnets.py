@@ -204,6 +204,9 @@ def test_delete_answers_200(admin_api, tenant):
         ({"subnets": ["banana"]}, "subnets: 'banana' is not an IPv4 or IPv6 range (CIDR)."),
         ({"subnets": [5]}, "subnets: '5' is not an IPv4 or IPv6 range (CIDR)."),
         ({"tags": "x"}, "tags: tags must be a list of tag names or ids."),
+        # A tag made from a name is shown to people: no invisible characters in it.
+        ({"tags": ["Partner\u202eNPV"]}, "tags: tags must be a list of tag names or ids."),
+        ({"tags": ["   "]}, "tags: tags must be a list of tag names or ids."),
         (
             {"overrideOrganization": "yes"},
             "overrideOrganization: overrideOrganization must be true or false.",
