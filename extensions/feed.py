@@ -83,7 +83,7 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
             positions.get(name, start).after("created"), created__lte=settled
         )
         if name == "activities":
-            queryset = queryset.select_related("entity")
+            queryset = queryset.defer("feedback")
         rows = queryset.order_by("created", "id")[: limit + 1]
         candidates += [Event(name, row) for row in rows]
     candidates.sort(key=lambda event: event.key)

@@ -123,24 +123,25 @@ class Shape:
         their paths. The row's document is left as it is: only the objects on those paths
         are copied (a record of thousands of keys costs a few small copies)."""
         record: dict[str, Any] = dict(row.document) if isinstance(row.document, dict) else {}
+        copied: set[int] = set()  # the objects already copied for this record
         for column in self.columns:
             value = getattr(row, column.attr)
             if column.omit(value):
-                _pop(record, column.path)
+                _pop(record, column.path, copied)
             else:
-                _put(record, column.path, column.out(value))
+                _put(record, column.path, column.out(value), copied)
         for computed in self.computed:
             value = computed.value(row, context)
             if value is _MISSING:
-                _pop(record, computed.path)
+                _pop(record, computed.path, copied)
             else:
-                _put(record, computed.path, value)
+                _put(record, computed.path, value, copied)
         for same in self.same:
             value = _get(record, same.source)
             if value is _MISSING:
-                _pop(record, same.path)
+                _pop(record, same.path, copied)
             else:
-                _put(record, same.path, value)
+                _put(record, same.path, value, copied)
         return record
 
     def split(self, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -175,27 +176,40 @@ def _get(record: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
-def _put(record: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    """Sets the value at `path`, copying each object on the way (the record's objects may be
-    a row's own document)."""
+def _own(node: dict[str, Any], key: str, copied: set[int] | None) -> dict[str, Any] | None:
+    """node[key] as an object of this record's own: copied the first time it is reached
+    (the record's objects may be a row's own document), and then reused."""
+    child = node.get(key)
+    if not isinstance(child, dict):
+        return None
+    if copied is None or id(child) not in copied:
+        child = node[key] = dict(child)
+        if copied is not None:
+            copied.add(id(child))
+    return child
+
+
+def _put(
+    record: dict[str, Any], path: tuple[str, ...], value: Any, copied: set[int] | None = None
+) -> None:
+    """Sets the value at `path`, making the objects on the way the record's own."""
     node = record
     for key in path[:-1]:
-        child = node.get(key)
-        child = dict(child) if isinstance(child, dict) else {}
-        node[key] = child
+        child = _own(node, key, copied)
+        if child is None:
+            child = node[key] = {}
+            if copied is not None:
+                copied.add(id(child))
         node = child
     node[path[-1]] = value
 
 
-def _pop(record: dict[str, Any], path: tuple[str, ...]) -> Any:
-    """Removes and returns the value at `path` (copying each object on the way), or
-    _MISSING."""
+def _pop(record: dict[str, Any], path: tuple[str, ...], copied: set[int] | None = None) -> Any:
+    """Removes and returns the value at `path` (making the objects on the way the record's
+    own), or _MISSING."""
     node: Any = record
     for key in path[:-1]:
-        child = node.get(key)
-        if not isinstance(child, dict):
+        node = _own(node, key, copied)
+        if node is None:
             return _MISSING
-        child = dict(child)
-        node[key] = child
-        node = child
     return node.pop(path[-1], _MISSING)

@@ -38,7 +38,8 @@ class ActivityListApi(ResourceList):
     fields, sorts = resources.ACTIVITY_FIELDS, resources.ACTIVITY_SORTS
 
     def base_queryset(self):
-        return super().base_queryset().select_related("entity")
+        # The record is the activity's own: no entity joined, its feedback not read.
+        return super().base_queryset().defer("feedback")
 
     def present(self, activity):
         return resources.activity_data(activity, self.tenant)
@@ -84,8 +85,7 @@ class ActivityDetailApi(DataApiView):
     @extend_schema(responses={200: RECORD})
     def get(self, request, pk: str):
         activity = one_or_404(
-            Activity.objects.for_tenant(self.tenant).select_related("entity"),
-            public_id=object_id_or_404(pk),
+            Activity.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk)
         )
         return Response(resources.activity_data(activity, self.tenant))
 
@@ -119,7 +119,7 @@ class ActivityFeedbackApi(DataApiView):
     @extend_schema(responses={200: record_page()})
     def post(self, request, pk: str):
         activity = one_or_404(
-            Activity.objects.for_tenant(self.tenant).select_related("entity"),
+            Activity.objects.for_tenant(self.tenant),
             public_id=object_id_or_404(pk),
         )
         body = self.InputSerializer.read(request)
