@@ -39,7 +39,8 @@ def test_an_activity_round_trips(index):
 
     assert shown == expected
     assert activity.document == document
-    assert "device" in document and "clientIP" not in document["device"]
+    assert "device" in document
+    assert "clientIP" not in document["device"]
 
 
 def test_an_entity_round_trips():
