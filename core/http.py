@@ -1,4 +1,8 @@
-"""HTTP pieces every app uses: which paths are the API's, and the no-store headers."""
+"""HTTP pieces every app uses: which paths are the API's, the no-store headers, route URLs and
+where a request came from."""
+
+import ipaddress
+from dataclasses import dataclass
 
 # Paths answered by the API (JSON errors, lazy tenant, no page redirects).
 API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
@@ -6,6 +10,34 @@ API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
 
 # Responses that carry or list credentials: never kept by a browser or a proxy.
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a change came from: the client's address and user agent (the token event log
+    keeps them). SYSTEM is a change no request made (a command, a job)."""
+
+    ip: str | None = None
+    user_agent: str = ""
+
+
+SYSTEM = Origin()
+
+
+def origin_of(request) -> Origin:
+    """The client of `request`, behind as many proxies as TRUSTED_PROXY_COUNT says (the same
+    reading the sign-in limits use)."""
+    from allauth.account.adapter import get_adapter
+    from django.core.exceptions import PermissionDenied
+
+    request = getattr(request, "_request", request)  # a DRF request wraps Django's
+    try:
+        ip = get_adapter().get_client_ip(request)
+        ip = str(ipaddress.ip_address(ip.strip()))  # a forwarded header can hold anything
+    except (PermissionDenied, ValueError, AttributeError):
+        ip = None
+    agent = request.META.get("HTTP_USER_AGENT", "")[:300]
+    return Origin(ip=ip, user_agent=agent)
 
 
 def route_url(base: str, name: str, **kwargs: object) -> str:

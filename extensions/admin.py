@@ -5,12 +5,13 @@ the same services: deleting one revokes its token."""
 
 from django.contrib import admin
 
+from core.http import origin_of
 from extensions.models import LogCollector, SiemAgent
 from extensions.services import log_collector_delete, siem_agent_delete
 
 
 class ThroughServicesAdmin(admin.ModelAdmin):
-    def delete_service(self, obj, *, by) -> None:
+    def delete_service(self, obj, *, by, origin) -> None:
         raise NotImplementedError
 
     """View and delete only; Django's delete page and its "delete selected" action both end
@@ -23,7 +24,7 @@ class ThroughServicesAdmin(admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        self.delete_service(obj, by=request.user)
+        self.delete_service(obj, by=request.user, origin=origin_of(request))
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
@@ -36,8 +37,8 @@ class SiemAgentAdmin(ThroughServicesAdmin):
     list_filter = ["tenant", "output_format"]
 
     @staticmethod
-    def delete_service(agent, *, by):
-        siem_agent_delete(agent=agent, by=by)
+    def delete_service(agent, *, by, origin):
+        siem_agent_delete(agent=agent, by=by, origin=origin)
 
 
 @admin.register(LogCollector)
@@ -46,5 +47,5 @@ class LogCollectorAdmin(ThroughServicesAdmin):
     list_filter = ["tenant"]
 
     @staticmethod
-    def delete_service(collector, *, by):
-        log_collector_delete(collector=collector, by=by)
+    def delete_service(collector, *, by, origin):
+        log_collector_delete(collector=collector, by=by, origin=origin)

@@ -6,11 +6,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from core.http import SYSTEM, Origin
 from core.names import is_clean_name
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_TYPE_IDS
 from security.models import DataSource
-from tokens.models import ApiToken, Kind
+from tokens.models import ApiToken, EventReason, Kind
 from tokens.services import refuse_if_submitted, token_generate, token_revoke
 
 NAME_MAX = 80  # leaves room for the "SIEM agent: " prefix in the token's name
@@ -37,22 +38,26 @@ def _save(instance) -> None:
         raise ValidationError({"name": f"{instance.name!r} is already taken."}) from None
 
 
-def _new_token(*, user, label: str, kind: str, submission_key: str = "") -> tuple[ApiToken, str]:
-    return token_generate(user=user, name=label[:100], kind=kind, submission_key=submission_key)
+def _new_token(
+    *, user, label: str, kind: str, submission_key: str = "", origin: Origin = SYSTEM
+) -> tuple[ApiToken, str]:
+    return token_generate(
+        user=user, name=label[:100], kind=kind, submission_key=submission_key, origin=origin
+    )
 
 
-def _replace_token(owner, *, by, label: str, kind: str) -> str:
+def _replace_token(owner, *, by, label: str, kind: str, origin: Origin) -> str:
     """A new token for an agent or collector; its old one is refused from the next request."""
     if owner.token is not None:
-        token_revoke(token=owner.token, by=by)
-    owner.token, value = _new_token(user=by, label=label, kind=kind)
+        token_revoke(token=owner.token, by=by, reason=EventReason.REPLACED, origin=origin)
+    owner.token, value = _new_token(user=by, label=label, kind=kind, origin=origin)
     owner.save(update_fields=["token"])
     return value
 
 
-def _delete_with_token(owner, *, by) -> None:
+def _delete_with_token(owner, *, by, origin: Origin) -> None:
     if owner.token is not None:
-        token_revoke(token=owner.token, by=by)
+        token_revoke(token=owner.token, by=by, origin=origin)
     owner.delete()
 
 
@@ -78,6 +83,7 @@ def siem_agent_create(
     send_alerts: bool,
     send_activities: bool,
     submission_key: str = "",
+    origin: Origin = SYSTEM,
 ) -> tuple[SiemAgent, str]:
     """A new agent and its `siem` token's value (shown once). A form's second submission with
     the same key raises AlreadySubmitted (tokens/services.py) and adds nothing."""
@@ -86,7 +92,11 @@ def siem_agent_create(
     refuse_if_submitted(user=user, submission_key=submission_key)
     name = _clean_agent(user.tenant, name, output_format, send_alerts, send_activities)
     token, value = _new_token(
-        user=user, label=f"SIEM agent: {name}", kind=Kind.SIEM, submission_key=submission_key
+        user=user,
+        label=f"SIEM agent: {name}",
+        kind=Kind.SIEM,
+        submission_key=submission_key,
+        origin=origin,
     )
     agent = SiemAgent(
         tenant=user.tenant,
@@ -118,14 +128,16 @@ def siem_agent_update(
 
 
 @transaction.atomic
-def siem_agent_regenerate(*, agent: SiemAgent, by) -> str:
+def siem_agent_regenerate(*, agent: SiemAgent, by, origin: Origin = SYSTEM) -> str:
     """A new token for the agent; the old one is refused from the next request."""
-    return _replace_token(agent, by=by, label=f"SIEM agent: {agent.name}", kind=Kind.SIEM)
+    return _replace_token(
+        agent, by=by, label=f"SIEM agent: {agent.name}", kind=Kind.SIEM, origin=origin
+    )
 
 
 @transaction.atomic
-def siem_agent_delete(*, agent: SiemAgent, by) -> None:
-    _delete_with_token(agent, by=by)
+def siem_agent_delete(*, agent: SiemAgent, by, origin: Origin = SYSTEM) -> None:
+    _delete_with_token(agent, by=by, origin=origin)
 
 
 def siem_agent_delivered(*, agent: SiemAgent, count: int) -> None:
@@ -173,7 +185,7 @@ def _clean_collector(tenant, name, data_sources, exclude_pk=None):
 
 @transaction.atomic
 def log_collector_create(
-    *, user, name: str, data_sources, submission_key: str = ""
+    *, user, name: str, data_sources, submission_key: str = "", origin: Origin = SYSTEM
 ) -> tuple[LogCollector, str]:
     """A new collector and its token's value (shown once); once per form submission, as
     siem_agent_create."""
@@ -186,6 +198,7 @@ def log_collector_create(
         label=f"Log collector: {name}",
         kind=Kind.LOG_COLLECTOR,
         submission_key=submission_key,
+        origin=origin,
     )
     collector = LogCollector(tenant=user.tenant, name=name, token=token, created_by=user)
     _save(collector)
@@ -204,15 +217,19 @@ def log_collector_update(*, collector: LogCollector, name: str, data_sources) ->
 
 
 @transaction.atomic
-def log_collector_regenerate(*, collector: LogCollector, by) -> str:
+def log_collector_regenerate(*, collector: LogCollector, by, origin: Origin = SYSTEM) -> str:
     return _replace_token(
-        collector, by=by, label=f"Log collector: {collector.name}", kind=Kind.LOG_COLLECTOR
+        collector,
+        by=by,
+        label=f"Log collector: {collector.name}",
+        kind=Kind.LOG_COLLECTOR,
+        origin=origin,
     )
 
 
 @transaction.atomic
-def log_collector_delete(*, collector: LogCollector, by) -> None:
-    _delete_with_token(collector, by=by)
+def log_collector_delete(*, collector: LogCollector, by, origin: Origin = SYSTEM) -> None:
+    _delete_with_token(collector, by=by, origin=origin)
 
 
 def log_collector_received(*, collector_id: int, size: int) -> None:

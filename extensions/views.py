@@ -15,7 +15,7 @@ from accounts.decorators import tenant_user_required
 from accounts.permissions import request_can
 from accounts.roles import Capability
 from core.forms import SubmitOnceForm
-from core.http import NO_STORE, route_url
+from core.http import NO_STORE, origin_of, route_url
 from extensions import services
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_FORMATS
@@ -93,7 +93,7 @@ def siem_agent_new(request):
         key = fields.pop("submission")
         try:
             agent, value = services.siem_agent_create(
-                user=request.user, submission_key=key, **fields
+                user=request.user, submission_key=key, origin=origin_of(request), **fields
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -145,7 +145,9 @@ SIEM_FORM = {
 def siem_agent_regenerate(request, agent_id: int):
     agent = _agent(request, agent_id)
     if request.method == "POST":
-        value = services.siem_agent_regenerate(agent=agent, by=request.user)
+        value = services.siem_agent_regenerate(
+            agent=agent, by=request.user, origin=origin_of(request)
+        )
         return _token_page(request, agent, value, "regenerated")
     return _confirm(
         request,
@@ -161,7 +163,7 @@ def siem_agent_regenerate(request, agent_id: int):
 def siem_agent_delete(request, agent_id: int):
     agent = _agent(request, agent_id)
     if request.method == "POST":
-        services.siem_agent_delete(agent=agent, by=request.user)
+        services.siem_agent_delete(agent=agent, by=request.user, origin=origin_of(request))
         messages.success(request, f"SIEM agent {agent.name} was deleted and its token revoked.")
         return redirect("extensions:siem-agents")
     return _confirm(
@@ -312,7 +314,7 @@ def log_collector_new(request):
         key = fields.pop("submission")
         try:
             collector, value = services.log_collector_create(
-                user=request.user, submission_key=key, **fields
+                user=request.user, submission_key=key, origin=origin_of(request), **fields
             )
         except ValidationError as error:
             apply_errors(form, error)
@@ -356,7 +358,9 @@ def log_collector_edit(request, collector_id: int):
 def log_collector_regenerate(request, collector_id: int):
     collector = _collector(request, collector_id)
     if request.method == "POST":
-        value = services.log_collector_regenerate(collector=collector, by=request.user)
+        value = services.log_collector_regenerate(
+            collector=collector, by=request.user, origin=origin_of(request)
+        )
         return _token_page(request, collector, value, "regenerated")
     return _confirm(
         request,
@@ -372,7 +376,9 @@ def log_collector_regenerate(request, collector_id: int):
 def log_collector_delete(request, collector_id: int):
     collector = _collector(request, collector_id)
     if request.method == "POST":
-        services.log_collector_delete(collector=collector, by=request.user)
+        services.log_collector_delete(
+            collector=collector, by=request.user, origin=origin_of(request)
+        )
         messages.success(
             request, f"Log collector {collector.name} was deleted and its token revoked."
         )

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import tenant_user_required
 from accounts.permissions import request_can
 from accounts.roles import Capability
-from core.http import NO_STORE
+from core.http import NO_STORE, origin_of
 from tokens.models import ApiToken, Kind
 from tokens.services import scim_token_rotate
 
@@ -21,7 +21,7 @@ def provisioning(request):
         raise PermissionDenied("Only administrators who manage settings can set up provisioning.")
     value = None
     if request.method == "POST":
-        _, value = scim_token_rotate(user=request.user)
+        _, value = scim_token_rotate(user=request.user, origin=origin_of(request))
     tenant = request.user.tenant
     response = render(
         request,

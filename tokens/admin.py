@@ -3,8 +3,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 
-from core.http import NO_STORE
-from tokens.models import ApiToken, Kind
+from core.http import NO_STORE, origin_of
+from tokens.models import ApiToken, Kind, TokenEvent
 from tokens.services import (
     scim_token_rotate,
     token_check_name,
@@ -128,9 +128,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
             return
         user, name = form.cleaned_data["user"], form.cleaned_data["name"]
         if form.cleaned_data["kind"] == Kind.SCIM:
-            token, value = scim_token_rotate(user=user)
+            token, value = scim_token_rotate(user=user, origin=origin_of(request))
         else:
-            token, value = token_generate(user=user, name=name)
+            token, value = token_generate(
+                user=user, name=name, by=request.user, origin=origin_of(request)
+            )
         obj.pk, obj.tenant_id, obj.suffix, obj.digest = (
             token.pk,
             token.tenant_id,
@@ -157,5 +159,29 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke selected tokens")
     def revoke_selected(self, request, queryset):
-        revoked = sum(token_revoke(token=token, by=request.user) for token in queryset)
+        origin = origin_of(request)
+        revoked = sum(
+            token_revoke(token=token, by=request.user, origin=origin) for token in queryset
+        )
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
+
+
+@admin.register(TokenEvent)
+class TokenEventAdmin(admin.ModelAdmin):
+    """The token event log, to read: events are never added, changed or deleted here (nor
+    anywhere: tokens/models.py)."""
+
+    list_display = ["created", "kind", "token_name", "token_kind", "token_suffix", "tenant",
+                    "actor_label", "reason", "count", "source_ip"]  # fmt: skip
+    list_filter = ["kind", "reason", "token_kind", "tenant"]
+    search_fields = ["token_name", "actor_label", "token_suffix"]
+    list_select_related = ["tenant"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

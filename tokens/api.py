@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import EntraCredential
 from accounts.permissions import IsPortalUser, request_capabilities
-from core.http import NO_STORE
+from core.http import NO_STORE, origin_of
 from core.paths import row_by_path_id
 from core.schema import page_of
 from tokens.filters import TokenFilter
@@ -104,7 +104,9 @@ class TokenListApi(APIView):
             )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, value = token_generate(user=request.user, name=serializer.validated_data["name"])
+        token, value = token_generate(
+            user=request.user, name=serializer.validated_data["name"], origin=origin_of(request)
+        )
         data = TokenOutputSerializer(visible_tokens(request).get(pk=token.pk)).data
         data["token"] = value
         data["portal_url"] = request.user.tenant.custom_url
@@ -121,7 +123,8 @@ class TokenDetailApi(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, token_id: str):
-        token_revoke(token=get_visible_token(request, token_id), by=request.user)
+        token = get_visible_token(request, token_id)
+        token_revoke(token=token, by=request.user, origin=origin_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -130,7 +133,8 @@ class TokenRevokeApi(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def post(self, request, token_id: str):
-        token_revoke(token=get_visible_token(request, token_id), by=request.user)
+        token = get_visible_token(request, token_id)
+        token_revoke(token=token, by=request.user, origin=origin_of(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -2,9 +2,11 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from accounts.authentication import DEPROVISIONED_OWNER
+from core.http import origin_of
 from tokens import keys
+from tokens.models import EventReason
 from tokens.selectors import token_by_digest
-from tokens.services import token_mark_used
+from tokens.services import token_mark_used, token_refused
 
 INVALID_TOKEN = "Invalid token"  # noqa: S105 (a message, not a secret)
 
@@ -33,18 +35,29 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
 
         token = token_by_digest(keys.digest(value))
-        if token is None or token.revoked_at is not None:
+        if token is None:
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+        # A known token refused: the log says so (at most once a minute per token).
+        if token.revoked_at is not None:
+            self._refuse(request, token, EventReason.REVOKED)
         user = token.user
         if user.tenant_id != token.tenant_id:
-            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+            self._refuse(request, token, EventReason.OTHER_TENANT)
         tenant_host = getattr(request._request, "tenant_host", None)
         if tenant_host is not None and (token.tenant.slug, token.tenant.region) != tenant_host:
-            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+            self._refuse(request, token, EventReason.OTHER_TENANT)
         if user.is_deprovisioned:
+            token_refused(
+                token=token, reason=EventReason.OWNER_DEPROVISIONED, origin=origin_of(request)
+            )
             raise exceptions.PermissionDenied(DEPROVISIONED_OWNER)
-        token_mark_used(token=token)
+        token_mark_used(token=token, origin=lambda: origin_of(request))
         return user, token
+
+    @staticmethod
+    def _refuse(request, token, reason: str):
+        token_refused(token=token, reason=reason, origin=origin_of(request))
+        raise exceptions.AuthenticationFailed(INVALID_TOKEN)
 
     def authenticate_header(self, request) -> str:
         # DRF asks the first authentication class for the challenge of every 401; a refused

@@ -163,3 +163,92 @@ class ApiToken(models.Model):
     def capabilities(self):
         """A token may do exactly what its issuer may do now."""
         return self.user.capabilities
+
+
+# --- the token event log (append-only) -----------------------------------------------------------
+
+
+class EventKind(models.TextChoices):
+    GENERATED = "generated", "Generated"
+    FIRST_USED = "first_used", "First used"
+    ROTATED = "rotated", "Rotated"
+    REVOKED = "revoked", "Revoked"
+    REFUSED = "refused", "Refused"
+
+
+class EventReason(models.TextChoices):
+    """Why a token was revoked, or why a request with it was refused."""
+
+    NONE = "", "—"
+    BY_OWNER = "by_owner", "By its owner"
+    BY_ADMIN = "by_admin", "By an admin"
+    BY_POLICY = "by_policy", "By a policy"
+    EXPOSED = "exposed", "Exposed publicly"
+    OWNER_DEPROVISIONED = "owner_deprovisioned", "Owner deprovisioned"
+    REPLACED = "replaced", "Replaced by a new token"
+    REVOKED = "revoked", "The token is revoked"
+    EXPIRED = "expired", "The token has expired"
+    OTHER_TENANT = "other_tenant", "Another tenant's token"
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", "User"
+    SYSTEM = "system", "System"
+    PUBLIC = "public", "Public report"
+
+
+class TokenEventQuerySet(TenantQuerySet):
+    """Events are written once and never changed: no bulk update or delete either."""
+
+    def update(self, **kwargs):  # type: ignore[override]
+        raise TypeError("Token events are append-only: they are never updated.")
+
+    def delete(self):  # type: ignore[override]
+        raise TypeError("Token events are append-only: they are never deleted.")
+
+
+class TokenEvent(models.Model):
+    """One thing that happened to a token: who did it, from where, and why. The token's name,
+    kind and last 4 are kept as they were then; its value never is."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="events")
+    token_name = models.CharField(max_length=NAME_MAX_LENGTH)
+    token_kind = models.CharField(max_length=16, choices=Kind.choices)
+    token_suffix = models.CharField(max_length=4)
+    kind = models.CharField(max_length=16, choices=EventKind.choices)
+    reason = models.CharField(max_length=24, choices=EventReason.choices, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_kind = models.CharField(max_length=8, choices=ActorKind.choices)
+    actor_label = models.CharField(max_length=200)  # the user name, the policy, "public report"
+    source_ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    detail = models.CharField(max_length=300, blank=True)
+    # How many requests a refused event stands for (refusals are written at most once a
+    # minute per token; the ones in between are counted into the next).
+    count = models.PositiveIntegerField(default=1)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+
+    objects = TokenEventQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["tenant", "-created", "-id"], name="tokenevent_tenant_created"),
+            models.Index(fields=["token", "-created", "-id"], name="tokenevent_token_created"),
+            models.Index(
+                fields=["tenant", "kind", "-created", "-id"], name="tokenevent_tenant_kind"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.token_name} (…{self.token_suffix})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise TypeError("Token events are append-only: they are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("Token events are append-only: they are never deleted.")

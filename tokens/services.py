@@ -1,15 +1,26 @@
 """Every change to tokens goes through here: the page, the API, the admin, the
 authentication path (last used, at most once a minute) and management commands call these."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from core.http import SYSTEM, Origin
 from tokens import keys
-from tokens.models import ApiToken, Kind, validate_token_name
+from tokens.models import (
+    ActorKind,
+    ApiToken,
+    EventKind,
+    EventReason,
+    Kind,
+    TokenEvent,
+    validate_token_name,
+)
 
 
 def token_check_new(*, user, name: str) -> str:
@@ -41,6 +52,81 @@ class AlreadySubmitted(Exception):
         self.token = token
 
 
+# --- the event log -------------------------------------------------------------------------------
+
+
+def token_event(
+    *,
+    token: ApiToken,
+    kind: str,
+    origin: Origin = SYSTEM,
+    by=None,
+    reason: str = "",
+    detail: str = "",
+    public: bool = False,
+    count: int = 1,
+    at: datetime | None = None,
+) -> TokenEvent:
+    """Appends one event to the token's log: `by` (a user) did it, else the system (or a
+    public report); from `origin`'s address and user agent."""
+    if public:
+        actor_kind, label = ActorKind.PUBLIC, "Public report"
+    elif by is not None and getattr(by, "pk", None) is not None:
+        actor_kind, label = ActorKind.USER, by.username
+    else:
+        actor_kind, label = ActorKind.SYSTEM, "System"
+    return TokenEvent.objects.create(
+        tenant_id=token.tenant_id,
+        token=token,
+        token_name=token.name,
+        token_kind=token.kind,
+        token_suffix=token.suffix,
+        kind=kind,
+        reason=reason,
+        actor=by if actor_kind == ActorKind.USER else None,
+        actor_kind=actor_kind,
+        actor_label=label[:200],
+        source_ip=origin.ip,
+        user_agent=origin.user_agent[:300],
+        detail=detail[:300],
+        count=count,
+        created=at or timezone.now(),
+    )
+
+
+REFUSAL_WINDOW = 60  # seconds: at most one refused-use event per token in this long
+
+
+def token_refused(*, token: ApiToken, reason: str, origin: Origin) -> TokenEvent | None:
+    """A request with `token` was refused. The first refusal of a minute is written as an
+    event carrying how many refusals it stands for (those counted in the shared cache since
+    the last event, itself included); the rest of the minute only count, so a client
+    hammering with a revoked token cannot flood the log. Returns the event, if one was
+    written."""
+    pending, gate = f"token-refused:{token.pk}:count", f"token-refused:{token.pk}:gate"
+    cache.add(pending, 0, timeout=None)
+    try:
+        count = cache.incr(pending)
+    except ValueError:  # the key expired between add and incr
+        count = 1
+    if not cache.add(gate, 1, timeout=REFUSAL_WINDOW):
+        return None
+    cache.delete(pending)
+    details: dict[str, str] = {
+        EventReason.REVOKED: "Refused: the token is revoked.",
+        EventReason.OWNER_DEPROVISIONED: "Refused: its owner is deprovisioned.",
+        EventReason.OTHER_TENANT: "Refused: used on another tenant's address.",
+        EventReason.EXPIRED: "Refused: the token has expired.",
+    }
+    detail = details.get(reason, "Refused.")
+    if count > 1:
+        detail += f" {count} requests since the last such event."
+    return token_event(
+        token=token, kind=EventKind.REFUSED, origin=origin, reason=reason, detail=detail,
+        count=count,
+    )  # fmt: skip
+
+
 @transaction.atomic
 def token_generate(
     *,
@@ -49,12 +135,15 @@ def token_generate(
     kind: str = Kind.API,
     submission_key: str = "",
     created_at: datetime | None = None,
+    by=None,
+    origin: Origin = SYSTEM,
 ) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
     this return value: the caller shows it once and forgets it. With a `submission_key`
     (a form's one-time key) a second request with the same key makes nothing and raises
     AlreadySubmitted, however close together the two arrive. `created_at` is now unless
-    given (the demo data's tokens are weeks old)."""
+    given (the demo data's tokens are weeks old). The log gets a `generated` event: by `by`
+    (an admin generating for `user`) or `user`, from `origin`."""
     name = token_check_new(user=user, name=name)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
@@ -77,24 +166,39 @@ def token_generate(
         if submission_key and (earlier := _submitted(user, submission_key)) is not None:
             raise AlreadySubmitted(earlier) from None
         raise
+    actor = by or user
+    detail = f"Generated for {user.username}." if actor.pk != user.pk else "Generated."
+    token_event(token=token, kind=EventKind.GENERATED, by=actor, origin=origin, detail=detail,
+                at=token.created_at)  # fmt: skip
     return token, value
 
 
 LAST_USED_PRECISION = timedelta(seconds=60)
 
 
-def token_mark_used(*, token: ApiToken, at: datetime | None = None) -> None:
+def token_mark_used(
+    *,
+    token: ApiToken,
+    at: datetime | None = None,
+    origin: Origin | Callable[[], Origin] = SYSTEM,
+) -> None:
     """Records that `token` was used `at` (now): at most one write a minute per token, and
-    none when the time it carries is recent enough, so a request costs no write then."""
+    none when the time it carries is recent enough, so a request costs no write then. Its
+    first use is also an event (once: the update that sets the first time decides); `origin`
+    may be a callable, so that a request's address is read only then."""
     now = at or timezone.now()
     stale_before = now - LAST_USED_PRECISION
     if token.last_used_at is not None and token.last_used_at >= stale_before:
         return
+    first = token.last_used_at is None
     # Conditional, so that concurrent requests on several servers write once between them.
-    ApiToken.objects.filter(
-        Q(last_used_at__isnull=True) | Q(last_used_at__lt=stale_before), pk=token.pk
-    ).update(last_used_at=now)
+    unused = Q(last_used_at__isnull=True) if first else Q(last_used_at__lt=stale_before)
+    updated = ApiToken.objects.filter(unused, pk=token.pk).update(last_used_at=now)
     token.last_used_at = now
+    if first and updated:
+        where = origin() if callable(origin) else origin
+        token_event(token=token, kind=EventKind.FIRST_USED, origin=where, at=now,
+                    detail="First used.")  # fmt: skip
 
 
 def refuse_if_submitted(*, user, submission_key: str) -> None:
@@ -117,22 +221,34 @@ def token_rename(*, token: ApiToken, name: str) -> ApiToken:
 
 
 @transaction.atomic
-def token_revoke(*, token: ApiToken, by) -> bool:
+def token_revoke(
+    *, token: ApiToken, by, reason: str = "", origin: Origin = SYSTEM, public: bool = False
+) -> bool:
     """Revokes a token at once: the next request made with it is refused. The row stays, with
-    who revoked it and when, for audit. Returns False if it was already revoked."""
+    who revoked it and when, and the log gets a `revoked` event with the reason (by its
+    owner or by an admin unless the caller says otherwise). Returns False if it was already
+    revoked (and writes nothing)."""
     now = timezone.now()
+    user = by if getattr(by, "pk", None) is not None else None
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=by
+        revoked_at=now, revoked_by=user
     )
     if revoked:
-        token.revoked_at, token.revoked_by = now, by
+        token.revoked_at, token.revoked_by = now, user
+        if not reason:
+            reason = (
+                EventReason.BY_OWNER if user and user.pk == token.user_id else EventReason.BY_ADMIN
+            )
+        token_event(token=token, kind=EventKind.REVOKED, by=user, origin=origin, reason=reason,
+                    detail=f"Revoked: {EventReason(reason).label.lower()}.", public=public,
+                    at=now)  # fmt: skip
     return bool(revoked)
 
 
 @transaction.atomic
-def scim_token_rotate(*, user) -> tuple[ApiToken, str]:
+def scim_token_rotate(*, user, origin: Origin = SYSTEM) -> tuple[ApiToken, str]:
     """A new SCIM secret token for the user's tenant (what Entra's provisioning service is
     given). A tenant has one: any earlier SCIM token stops working at once."""
     for token in ApiToken.objects.for_tenant(user.tenant_id).live().filter(kind=Kind.SCIM):
-        token_revoke(token=token, by=user)
-    return token_generate(user=user, name="SCIM provisioning", kind=Kind.SCIM)
+        token_revoke(token=token, by=user, reason=EventReason.REPLACED, origin=origin)
+    return token_generate(user=user, name="SCIM provisioning", kind=Kind.SCIM, origin=origin)

@@ -16,7 +16,7 @@ from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
 from core.forms import SubmitOnceForm
-from core.http import NO_STORE, is_safe_redirect
+from core.http import NO_STORE, is_safe_redirect, origin_of
 from tokens.api import visible_tokens
 from tokens.filters import TokenFilter, TokenOrdering
 from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
@@ -137,6 +137,7 @@ def generate(request):
                 user=request.user,
                 name=form.cleaned_data["name"],
                 submission_key=form.cleaned_data["submission"],
+                origin=origin_of(request),
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -174,7 +175,7 @@ def revoke(request, token_id: int):
         return redirect("tokens:api-tokens")
     if request.method == "GET":
         return render(request, "tokens/api_token_revoke.html", {"token": token})
-    token_revoke(token=token, by=request.user)
+    token_revoke(token=token, by=request.user, origin=origin_of(request))
     message = f"The token “{token.name}” was revoked. Requests made with it now fail."
     if is_fetch(request):
         return JsonResponse({"message": message})
