@@ -10,6 +10,8 @@ urlpatterns = [
     path("tokens/", tokens_api.TokenListApi.as_view(), name="tokens"),
     path("tokens/<str:token_id>/", tokens_api.TokenDetailApi.as_view(), name="token"),
     path("tokens/<str:token_id>/revoke/", tokens_api.TokenRevokeApi.as_view(), name="token-revoke"),
+    path("tokens/<str:token_id>/events/", tokens_api.TokenEventsApi.as_view(), name="token-events"),
+    path("token-events/", tokens_api.TokenEventListApi.as_view(), name="token-event-list"),
     path("users/", accounts_api.UserListApi.as_view(), name="users"),
     path(
         "users/<str:user_id>/deprovision/",

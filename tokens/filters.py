@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 
-from tokens.models import ApiTokenQuerySet, Status
+from tokens.models import ApiTokenQuerySet, EventKind, Status
 
 
 def shown_name(prefix: str = ""):
@@ -82,4 +82,24 @@ class TokenFilter(django_filters.FilterSet):
             | Q(user__username__icontains=value)
             | Q(user__first_name__icontains=value)
             | Q(user__last_name__icontains=value)
+        )
+
+
+class TokenEventFilter(django_filters.FilterSet):
+    """The filters of the token event log, shared by the activity page and the API: the
+    kind of event, the token (its id), a user (whose token it is, or who acted), and a time
+    range (ISO 8601, `since` inclusive, `until` exclusive)."""
+
+    kind = django_filters.ChoiceFilter(choices=EventKind.choices)
+    token = django_filters.NumberFilter(field_name="token_id", min_value=1, max_value=2**63 - 1)
+    user = django_filters.CharFilter(method="filter_user", max_length=150)
+    since = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
+    until = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lt")
+
+    def filter_user(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(token__user__username__iexact=value) | Q(actor__username__iexact=value)
         )

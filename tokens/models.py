@@ -200,6 +200,16 @@ class ActorKind(models.TextChoices):
 class TokenEventQuerySet(TenantQuerySet):
     """Events are written once and never changed: no bulk update or delete either."""
 
+    def visible_to(self, user, capabilities: frozenset[Capability]) -> "TokenEventQuerySet":
+        """The events a user may read: with TOKENS_MANAGE_ALL every event of the tenant
+        (tokens of every kind, revoked ones too), otherwise those of their own tokens."""
+        if user.tenant_id is None:
+            return self.none()
+        events = self.for_tenant(user.tenant_id)
+        if Capability.TOKENS_MANAGE_ALL not in capabilities:
+            events = events.filter(token__user=user)
+        return events
+
     def update(self, **kwargs):  # type: ignore[override]
         raise TypeError("Token events are append-only: they are never updated.")
 
