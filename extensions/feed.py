@@ -21,8 +21,11 @@ from core.http import route_url
 from core.keyset import Position
 from security import resources
 from security.models import Activity, Alert
+from tokens.models import TokenEvent
 
-STREAMS = {"alerts": Alert, "activities": Activity}
+# Token events (the portal's own: generations, revocations, refused uses) go to agents that
+# send activities, as activities.
+STREAMS = {"alerts": Alert, "activities": Activity, "token_events": TokenEvent}
 
 
 class BadCursor(ValueError):
@@ -57,8 +60,8 @@ def decode_cursor(cursor: str) -> dict[str, Position]:
 
 @dataclass
 class Event:
-    stream: str  # alerts | activities
-    record: Alert | Activity
+    stream: str  # alerts | activities | token_events
+    record: Alert | Activity | TokenEvent
 
     @property
     def key(self) -> tuple:
@@ -70,11 +73,12 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
     send next time, and whether more are waiting."""
     start = Position.of(agent.created_at, 0)
     positions = decode_cursor(cursor) if cursor else {}
-    streams = [
-        name
-        for name, wanted in (("alerts", agent.send_alerts), ("activities", agent.send_activities))
-        if wanted
-    ]
+    wanted = {
+        "alerts": agent.send_alerts,
+        "activities": agent.send_activities,
+        "token_events": agent.send_activities,
+    }
+    streams = [name for name in STREAMS if wanted[name]]
     settled = timezone.now() - timedelta(seconds=settings.SIEM_FEED_LAG_SECONDS)
     candidates: list[Event] = []
     for name in streams:
@@ -84,6 +88,9 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
         )
         if name == "activities":
             queryset = queryset.defer("feedback")
+        if name == "token_events":
+            # Not the agent's own token: it would hear itself poll.
+            queryset = queryset.exclude(token_id=agent.token_id)
         rows = queryset.order_by("created", "id")[: limit + 1]
         candidates += [Event(name, row) for row in rows]
     candidates.sort(key=lambda event: event.key)
@@ -124,8 +131,44 @@ def _extension(pairs: list[tuple[str, object]]) -> str:
     return " ".join(f"{key}={cef_value(value)}" for key, value in pairs if value not in (None, ""))
 
 
+def _token_event_cef(event: TokenEvent) -> tuple[list, str]:
+    when = int(event.created.timestamp() * 1000)
+    head = [f"TOKEN_{event.kind.upper()}", event.detail or event.get_kind_display(),
+            7 if event.kind in ("refused", "revoked") else 2]  # fmt: skip
+    extension = _extension(
+        [
+            ("externalId", f"token-event-{event.pk}"),
+            ("rt", when),
+            ("start", when),
+            ("end", when),
+            ("msg", event.detail),
+            ("suser", event.actor_label),
+            ("src", event.source_ip),
+            ("requestClientApplication", event.user_agent),
+            ("destinationServiceName", "API tokens portal"),
+            ("cs1Label", "tokenName"),
+            ("cs1", event.token_name),
+            ("cs2Label", "tokenKind"),
+            ("cs2", event.token_kind),
+            ("cs3Label", "tokenLast4"),
+            ("cs3", event.token_suffix),
+            ("cs4Label", "reason"),
+            ("cs4", event.reason),
+            ("cnt", event.count),
+        ]
+    )
+    return head, extension
+
+
 def cef_line(event: Event, tenant) -> str:
-    record: Any = event.record  # an Alert or an Activity, as event.stream says
+    record: Any = event.record  # an Alert, an Activity or a TokenEvent, as event.stream says
+    if event.stream == "token_events":
+        head, extension = _token_event_cef(record)
+        header = "|".join(
+            cef_header(part)
+            for part in ["CEF:0", "MCAS", "SIEM_Agent", settings.PORTAL_VERSION, *head]
+        )
+        return f"{header}|{extension}"
     when = int(record.timestamp.timestamp() * 1000)
     common = [
         ("externalId", record.public_id),
@@ -170,12 +213,33 @@ def cef_line(event: Event, tenant) -> str:
     return f"{header}|{extension}"
 
 
+def token_event_activity(event: TokenEvent) -> dict:
+    """A token event as a SIEM reads an activity: when, what (`eventTypeValue` TOKEN_*),
+    who and from where, and the token by name, kind and last 4 (never its value)."""
+    return {
+        "_id": f"token-event-{event.pk}",
+        "timestamp": int(event.created.timestamp() * 1000),
+        "appName": "API tokens portal",
+        "eventTypeValue": f"TOKEN_{event.kind.upper()}",
+        "description": event.detail,
+        "user": {"userName": event.actor_label},
+        "device": {"clientIP": event.source_ip, "userAgent": event.user_agent},
+        "token": {"id": event.token_id, "name": event.token_name, "kind": event.token_kind,
+                  "suffix": event.token_suffix},
+        "reason": event.reason,
+        "count": event.count,
+    }  # fmt: skip
+
+
 def json_event(event: Event, tenant) -> dict:
     record: Any = event.record
+    stored = Position.of(record.created, record.pk).micros // 1000
+    if event.stream == "token_events":
+        return {"type": "activity", "stored": stored, **token_event_activity(record)}
     data = (
         resources.alert_data(record, tenant)
         if event.stream == "alerts"
         else resources.activity_data(record, tenant)
     )
     kind = "alert" if event.stream == "alerts" else "activity"
-    return {"type": kind, "stored": Position.of(record.created, record.pk).micros // 1000, **data}
+    return {"type": kind, "stored": stored, **data}

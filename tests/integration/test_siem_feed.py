@@ -292,3 +292,49 @@ def test_cursors_out_of_range_are_a_400(admin_user, position):
 
     assert response.status_code == 400
     assert response.json()["detail"] == "cursor is not one this feed gave"
+
+
+def test_token_events_reach_agents_that_send_activities(admin_user, tenant, reader):
+    from tokens.services import token_revoke
+
+    client = agent_client(admin_user)
+    alerts_only = agent_client(admin_user, name="Alerts only", send_activities=False)
+    token, value = make_token(reader, name="Nightly export")
+    token_revoke(token=token, by=reader)
+
+    body = pull(client).json()
+    quiet = pull(alerts_only).json()
+
+    token_events = [e for e in body["events"] if e["_id"].startswith("token-event-")]
+    assert [(e["type"], e["eventTypeValue"], e["token"]["name"]) for e in token_events] == [
+        ("activity", "TOKEN_GENERATED", "SIEM agent: Alerts only"),
+        ("activity", "TOKEN_GENERATED", "Nightly export"),
+        ("activity", "TOKEN_REVOKED", "Nightly export"),
+    ]
+    revoked = token_events[-1]
+    assert (revoked["reason"], revoked["user"], revoked["description"]) == (
+        "by_owner",
+        {"userName": reader.username},
+        "Revoked: by its owner.",
+    )
+    assert revoked["token"]["suffix"] == token.suffix
+    assert all(value not in str(event) for event in body["events"])
+    assert not [e for e in quiet["events"] if e["_id"].startswith("token-event-")]
+
+
+def test_token_events_in_cef(admin_user, tenant, reader):
+    from tokens.services import token_revoke
+
+    client = agent_client(admin_user, output_format="cef")
+    token, _ = make_token(reader, name="Nightly export")
+    token_revoke(token=token, by=reader)
+
+    lines = pull(client).content.decode().splitlines()
+
+    revoked = [line for line in lines if "|TOKEN_REVOKED|" in line]
+    assert len(revoked) == 1
+    assert revoked[0].startswith("CEF:0|MCAS|SIEM_Agent|")
+    assert "|TOKEN_REVOKED|Revoked: by its owner.|7|" in revoked[0]
+    for pair in (f"suser={reader.username}", "cs1Label=tokenName", "cs1=Nightly export",
+                 f"cs3={token.suffix}", "cs4=by_owner", "cnt=1"):  # fmt: skip
+        assert pair in revoked[0], pair
