@@ -56,7 +56,7 @@ def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
             f"{r['queries']:g} | {r['writes']:g} |"
         )
     ours = inproc["ours"]
-    libraries = [v for v in inproc if v not in {"floor", "ours"}]
+    libraries = [v for v in inproc if v not in {"floor", "ours", "ours-uncounted"}]
     fastest = min(libraries, key=lambda v: inproc[v]["median_us"])
     ours_overhead = ours["median_us"] - floor
     fastest_overhead = inproc[fastest]["median_us"] - floor
@@ -72,6 +72,15 @@ def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bo
             ours_overhead <= fastest_overhead / 2,
         ),
     ]
+    if "ours-uncounted" in inproc:
+        uncounted = inproc["ours-uncounted"]["median_us"] - floor
+        checks.append(
+            (
+                f"{label}: usage counting adds {ours_overhead - uncounted:+.0f} µs to the "
+                f"overhead ({uncounted:.0f} → {ours_overhead:.0f} µs, ≤ +10 %)",
+                ours_overhead <= uncounted * 1.10,
+            )
+        )
     http = result["http"]
     lines.append("")
     if isinstance(http, str):

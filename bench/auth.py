@@ -30,7 +30,7 @@ HTTP_CONNECTIONS = 8
 # wait on the database overlaps another's work.
 HTTP_WORKERS = 2 * (os.cpu_count() or 1) + 1
 HOST = "contoso.us2.portal.localhost"
-VARIANTS = ["floor", "ours", "drf-authtoken", "knox", "api-key"]
+VARIANTS = ["floor", "ours", "ours-uncounted", "drf-authtoken", "knox", "api-key"]
 
 
 def seed() -> dict[str, str]:
@@ -84,7 +84,7 @@ def seed() -> dict[str, str]:
             api_key_value = APIKey.objects.assign_key(api_key)
             api_keys.append(api_key)
             if n == probe:
-                headers["ours"] = f"Token {value}"
+                headers["ours"] = headers["ours-uncounted"] = f"Token {value}"
                 headers["drf-authtoken"] = f"Token {drf_key}"
                 headers["knox"] = f"Token {knox_value}"
                 headers["api-key"] = f"Api-Key {api_key_value}"

@@ -29,9 +29,16 @@ def probe(authentication, permission):
     ).as_view()
 
 
+class UncountedTokenAuthentication(ApiTokenAuthentication):
+    """Ours without the usage counting (tokens/usage.py), to measure what counting costs."""
+
+    count_usage = False
+
+
 VARIANTS = {
     "floor": probe([], AllowAny),
     "ours": probe([ApiTokenAuthentication], IsActiveUser),
+    "ours-uncounted": probe([UncountedTokenAuthentication], IsActiveUser),
     "drf-authtoken": probe([DrfTokenAuthentication], IsAuthenticated),
     "knox": probe([KnoxAuthentication], IsAuthenticated),
     "api-key": probe([], HasAPIKey),

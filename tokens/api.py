@@ -19,6 +19,7 @@ from core.schema import page_of
 from tokens.filters import TokenEventFilter, TokenFilter
 from tokens.models import ActorKind, ApiToken, EventKind, Status, TokenEvent
 from tokens.services import token_generate, token_revoke
+from tokens.usage import usage_of
 
 
 class UserSerializer(serializers.Serializer):
@@ -37,6 +38,52 @@ class TokenOutputSerializer(serializers.Serializer):
     generated_on = serializers.DateTimeField(source="created_at")
     last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
     owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
+
+
+class RecentIpSerializer(serializers.Serializer):
+    ip = serializers.IPAddressField()
+    last = serializers.DateTimeField()
+
+
+class DayCountSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class TokenUsageSerializer(TokenOutputSerializer):
+    """A token with its usage: where it was last used from, its last 5 addresses, and its
+    requests per day over the last 30 days (oldest first); current (tokens/usage.py)."""
+
+    last_used = serializers.SerializerMethodField()  # type: ignore[assignment]  # current
+    last_used_ip = serializers.SerializerMethodField()
+    last_used_user_agent = serializers.SerializerMethodField()
+    recent_ips = serializers.SerializerMethodField()
+    requests_per_day = serializers.SerializerMethodField()
+
+    def to_representation(self, instance):
+        self._usage = usage_of(instance)
+        return super().to_representation(instance)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_used(self, token):
+        when = self._usage["last_used"]
+        return None if when is None else serializers.DateTimeField().to_representation(when)
+
+    @extend_schema_field(serializers.IPAddressField(allow_null=True))
+    def get_last_used_ip(self, token):
+        return self._usage["last_used_ip"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_last_used_user_agent(self, token):
+        return self._usage["last_used_user_agent"]
+
+    @extend_schema_field(RecentIpSerializer(many=True))
+    def get_recent_ips(self, token):
+        return self._usage["recent_ips"]
+
+    @extend_schema_field(DayCountSerializer(many=True))
+    def get_requests_per_day(self, token):
+        return self._usage["requests_per_day"]
 
 
 class TokenCreatedSerializer(TokenOutputSerializer):
@@ -123,10 +170,10 @@ class TokenListApi(APIView):
 class TokenDetailApi(APIView):
     permission_classes = [IsPortalUser]
 
-    @extend_schema(responses={200: TokenOutputSerializer})
+    @extend_schema(responses={200: TokenUsageSerializer})
     def get(self, request, token_id: str):
         token = get_visible_token(request, token_id)
-        return Response(TokenOutputSerializer(token).data, headers=NO_STORE)
+        return Response(TokenUsageSerializer(token).data, headers=NO_STORE)
 
     @extend_schema(responses={204: None})
     def delete(self, request, token_id: str):

@@ -99,6 +99,11 @@ class ApiToken(models.Model):
     suffix = models.CharField("last 4 characters", max_length=4, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Where it was last used from, and the last 5 distinct addresses ([{"ip", "last"}]):
+    # folded in from the shared cache at most once a minute (tokens/usage.py).
+    last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
+    last_used_user_agent = models.CharField(max_length=300, blank=True, editable=False)
+    recent_ips = models.JSONField(default=list, blank=True, editable=False)
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -163,6 +168,23 @@ class ApiToken(models.Model):
     def capabilities(self):
         """A token may do exactly what its issuer may do now."""
         return self.user.capabilities
+
+
+class TokenUsageDay(models.Model):
+    """How many requests a token made on one UTC day (folded in from the shared cache at
+    most once a minute; tokens/usage.py adds what is still in the cache when read)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="usage_days")
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["token", "day"], name="token_usage_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.day}: {self.count}"
 
 
 # --- the token event log (append-only) -----------------------------------------------------------

@@ -19,6 +19,9 @@ class _TokenLookup:
 
     DEFERRED = (
         "submission_key",
+        "last_used_ip",
+        "last_used_user_agent",
+        "recent_ips",
         "user__password",
         "user__last_login",
         "user__date_joined",

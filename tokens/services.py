@@ -1,7 +1,6 @@
 """Every change to tokens goes through here: the page, the API, the admin, the
 authentication path (last used, at most once a minute) and management commands call these."""
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
@@ -21,6 +20,7 @@ from tokens.models import (
     TokenEvent,
     validate_token_name,
 )
+from tokens.usage import Fold
 
 
 def token_check_new(*, user, name: str) -> str:
@@ -177,27 +177,28 @@ LAST_USED_PRECISION = timedelta(seconds=60)
 
 
 def token_mark_used(
-    *,
-    token: ApiToken,
-    at: datetime | None = None,
-    origin: Origin | Callable[[], Origin] = SYSTEM,
+    *, token: ApiToken, at: datetime | None = None, origin: Origin = SYSTEM
 ) -> None:
-    """Records that `token` was used `at` (now): at most one write a minute per token, and
-    none when the time it carries is recent enough, so a request costs no write then. Its
-    first use is also an event (once: the update that sets the first time decides); `origin`
-    may be a callable, so that a request's address is read only then."""
+    """Records that `token` was used `at` (now) from `origin`: at most one write a minute per
+    token, and none when the time it carries is recent enough, so a request costs no write
+    then. The request that writes also folds the usage counted in the cache since the last
+    time (tokens/usage.py); a first use is also an event (once: the update that sets the
+    first time decides)."""
     now = at or timezone.now()
     stale_before = now - LAST_USED_PRECISION
     if token.last_used_at is not None and token.last_used_at >= stale_before:
         return
     first = token.last_used_at is None
+    fold = Fold(token, origin, now)
     # Conditional, so that concurrent requests on several servers write once between them.
     unused = Q(last_used_at__isnull=True) if first else Q(last_used_at__lt=stale_before)
-    updated = ApiToken.objects.filter(unused, pk=token.pk).update(last_used_at=now)
+    updated = ApiToken.objects.filter(unused, pk=token.pk).update(last_used_at=now, **fold.columns)
     token.last_used_at = now
-    if first and updated:
-        where = origin() if callable(origin) else origin
-        token_event(token=token, kind=EventKind.FIRST_USED, origin=where, at=now,
+    if not updated:
+        return  # another request, an instant earlier, wrote and folded
+    fold.commit()
+    if first:
+        token_event(token=token, kind=EventKind.FIRST_USED, origin=origin, at=now,
                     detail="First used.")  # fmt: skip
 
 

@@ -1,0 +1,151 @@
+"""Usage insight without a write per request: each authenticated request leaves its count,
+its address and its user agent for the shared cache, sent in the round trip the throttle
+makes anyway (core/throttling.py); at most once a minute per token, the request that writes
+last_used_at also folds what the cache holds into the database (the days' counts, the last
+address and user agent, the last 5 distinct addresses). Reading a token's usage adds what
+the cache still holds, so the numbers shown are current without a write.
+
+If Redis is lost, the counts and addresses since each token's last fold are lost with it;
+the event log never is (it is written to the database)."""
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from core.cache import COUNT, DECREASE, DELETE, GET, MAP_GET, MAP_PUT, PUT, run_batch
+from core.http import Origin
+from tokens.models import ApiToken, TokenUsageDay
+
+DAYS = 30  # the chart's span, and how long the cache keeps a day's count
+RECENT_IPS = 5
+LIFETIME = (DAYS + 1) * 86400
+
+
+def _day_key(token_id: int, day: date) -> str:
+    return f"token-usage:{token_id}:day:{day:%Y%m%d}"
+
+
+def _ips_key(token_id: int) -> str:
+    return f"token-usage:{token_id}:ips"
+
+
+def _last_key(token_id: int) -> str:
+    return f"token-usage:{token_id}:last"
+
+
+def use_ops(token_id: int, origin: Origin, now: datetime) -> list[tuple]:
+    """The cache writes one use makes: the day's count, the address's time, the last use."""
+    stamp = f"{now.timestamp():.3f}"
+    ops: list[tuple] = [(COUNT, _day_key(token_id, now.date()), LIFETIME)]
+    if origin.ip:
+        ops.append((MAP_PUT, _ips_key(token_id), origin.ip, stamp, LIFETIME))
+    ops.append((PUT, _last_key(token_id), [stamp, origin.ip, origin.user_agent], LIFETIME))
+    return ops
+
+
+def _pending(token: ApiToken, now: datetime) -> tuple[dict[date, int], dict[str, float], Any]:
+    """What the cache holds for `token`: counts by day (of the last DAYS days), the time of
+    each address, and the last use."""
+    days = [now.date() - timedelta(days=n) for n in range(DAYS)]
+    results = run_batch(
+        [(GET, _day_key(token.pk, day)) for day in days]
+        + [(MAP_GET, _ips_key(token.pk)), (GET, _last_key(token.pk))]
+    )
+    counts = {day: int(value) for day, value in zip(days, results, strict=False) if value}
+    ips = {ip: float(stamp) for ip, stamp in (results[DAYS] or {}).items()}
+    return counts, ips, results[DAYS + 1]
+
+
+def _merged_ips(stored: list, pending: dict[str, float], extra: tuple | None = None) -> list[dict]:
+    """The last RECENT_IPS distinct addresses, newest first: stored, pending, and this use."""
+    times: dict[str, float] = {}
+    for entry in stored or []:
+        if isinstance(entry, dict) and entry.get("ip"):
+            times[entry["ip"]] = datetime.fromisoformat(entry["last"]).timestamp()
+    for ip, stamp in [*pending.items(), *([extra] if extra else [])]:
+        times[ip] = max(stamp, times.get(ip, 0.0))
+    newest = sorted(times.items(), key=lambda item: item[1], reverse=True)[:RECENT_IPS]
+    return [
+        {"ip": ip, "last": datetime.fromtimestamp(stamp, tz=UTC).isoformat()}
+        for ip, stamp in newest
+    ]
+
+
+class Fold:
+    """What a fold writes: the token's columns (with last_used_at, in the one conditional
+    UPDATE of tokens.services.token_mark_used) and, once that UPDATE won, the days' counts."""
+
+    def __init__(self, token: ApiToken, origin: Origin, now: datetime) -> None:
+        self.token = token
+        self.counts, ips, _ = _pending(token, now)
+        # A token never used has no addresses yet: its (deferred) list is not read.
+        stored = [] if token.last_used_at is None else token.recent_ips
+        self.columns = {
+            "last_used_ip": origin.ip,
+            "last_used_user_agent": origin.user_agent[:300],
+            "recent_ips": _merged_ips(
+                stored, ips, (origin.ip, now.timestamp()) if origin.ip else None
+            ),
+        }
+
+    def commit(self) -> None:
+        """The days' counts into the database, and out of the cache (DECREASE, so uses
+        counted meanwhile stay for the next fold)."""
+        _add_days(self.token, self.counts)
+        for name, value in self.columns.items():
+            setattr(self.token, name, value)
+        ops: list[tuple] = [
+            (DECREASE, _day_key(self.token.pk, day), n) for day, n in self.counts.items()
+        ]
+        run_batch([*ops, (DELETE, _ips_key(self.token.pk))])
+
+
+def _add_days(token: ApiToken, counts: dict[date, int]) -> None:
+    """Adds each day's count to the day's row, made where missing: one statement (an upsert
+    that SQLite and PostgreSQL write alike)."""
+    if not counts:
+        return
+    table = connection.ops.quote_name(TokenUsageDay._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s)"] * len(counts))
+    params: list = []
+    for day, count in sorted(counts.items()):
+        params += [token.pk, day, count]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, day, count) VALUES {rows} "  # noqa: S608
+            f"ON CONFLICT (token_id, day) DO UPDATE SET count = {table}.count + excluded.count",
+            params,
+        )
+
+
+def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
+    """A token's usage as shown: requests per day for the last DAYS days (oldest first), the
+    last use with its address and user agent, and the last RECENT_IPS addresses; what the
+    database holds plus what the cache still holds."""
+    now = now or timezone.now()
+    counts, ips, last = _pending(token, now)
+    stored = dict(
+        TokenUsageDay.objects.filter(
+            token=token, day__gt=now.date() - timedelta(days=DAYS)
+        ).values_list("day", "count")
+    )
+    days = [now.date() - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
+    per_day = [{"day": day.isoformat(), "count": stored.get(day, 0) + counts.get(day, 0)}
+               for day in days]  # fmt: skip
+    last_used_at, last_ip, last_agent = (
+        token.last_used_at,
+        token.last_used_ip,
+        token.last_used_user_agent,
+    )
+    if last and (last_used_at is None or float(last[0]) > last_used_at.timestamp()):
+        last_used_at = datetime.fromtimestamp(float(last[0]), tz=UTC)
+        last_ip, last_agent = last[1], last[2]
+    return {
+        "last_used": last_used_at,
+        "last_used_ip": last_ip,
+        "last_used_user_agent": last_agent,
+        "recent_ips": _merged_ips(token.recent_ips, ips),
+        "requests_per_day": per_day,
+    }
