@@ -14,7 +14,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
-from core.cache import COUNT, DECREASE, DELETE, GET, MAP_GET, MAP_PUT, PUT, run_batch
+from core.cache import COUNT, DECREASE, DELETE, GET, MAP_GET, MAP_PUT, run_batch
 from core.http import Origin
 from tokens.models import ApiToken, TokenUsageDay
 
@@ -31,31 +31,32 @@ def _ips_key(token_id: int) -> str:
     return f"token-usage:{token_id}:ips"
 
 
-def _last_key(token_id: int) -> str:
-    return f"token-usage:{token_id}:last"
-
-
 def use_ops(token_id: int, origin: Origin, now: datetime) -> list[tuple]:
-    """The cache writes one use makes: the day's count, the address's time, the last use."""
-    stamp = f"{now.timestamp():.3f}"
-    ops: list[tuple] = [(COUNT, _day_key(token_id, now.date()), LIFETIME)]
-    if origin.ip:
-        ops.append((MAP_PUT, _ips_key(token_id), origin.ip, stamp, LIFETIME))
-    ops.append((PUT, _last_key(token_id), [stamp, origin.ip, origin.user_agent], LIFETIME))
-    return ops
+    """The cache writes one use makes: the day's count, and the address's last time with the
+    user agent it came with (the latest of them is the last use)."""
+    return [
+        (COUNT, _day_key(token_id, now.date()), LIFETIME),
+        (MAP_PUT, _ips_key(token_id), origin.ip or "", f"{now.timestamp():.3f} {origin.user_agent}",
+         LIFETIME),
+    ]  # fmt: skip
 
 
 def _pending(token: ApiToken, now: datetime) -> tuple[dict[date, int], dict[str, float], Any]:
     """What the cache holds for `token`: counts by day (of the last DAYS days), the time of
-    each address, and the last use."""
+    each address (an unknown address is ""), and the last use (time, address, user agent)."""
     days = [now.date() - timedelta(days=n) for n in range(DAYS)]
     results = run_batch(
-        [(GET, _day_key(token.pk, day)) for day in days]
-        + [(MAP_GET, _ips_key(token.pk)), (GET, _last_key(token.pk))]
+        [(GET, _day_key(token.pk, day)) for day in days] + [(MAP_GET, _ips_key(token.pk))]
     )
     counts = {day: int(value) for day, value in zip(days, results, strict=False) if value}
-    ips = {ip: float(stamp) for ip, stamp in (results[DAYS] or {}).items()}
-    return counts, ips, results[DAYS + 1]
+    ips: dict[str, float] = {}
+    last = None
+    for ip, value in (results[DAYS] or {}).items():
+        stamp, _, agent = value.partition(" ")
+        ips[ip] = float(stamp)
+        if last is None or ips[ip] > last[0]:
+            last = (ips[ip], ip or None, agent)
+    return counts, {ip: when for ip, when in ips.items() if ip}, last
 
 
 def _merged_ips(stored: list, pending: dict[str, float], extra: tuple | None = None) -> list[dict]:
@@ -139,8 +140,8 @@ def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
         token.last_used_ip,
         token.last_used_user_agent,
     )
-    if last and (last_used_at is None or float(last[0]) > last_used_at.timestamp()):
-        last_used_at = datetime.fromtimestamp(float(last[0]), tz=UTC)
+    if last and (last_used_at is None or last[0] > last_used_at.timestamp()):
+        last_used_at = datetime.fromtimestamp(last[0], tz=UTC)
         last_ip, last_agent = last[1], last[2]
     return {
         "last_used": last_used_at,
