@@ -42,6 +42,8 @@ def run(module: str, url: str) -> dict:
 
 def auth_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bool]]]:
     lines = [f"### Authentication hot path: {label}", ""]
+    if cache := result.get("cache"):
+        lines += [f"Shared cache: {cache}.", ""]
     inproc = result["in_process"]
     floor = inproc["floor"]["median_us"]
     lines += [

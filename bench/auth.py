@@ -222,6 +222,7 @@ def main() -> None:
 
     connections.close_all()
     result["http"] = measure_http(headers)
+    result["cache"] = "Redis" if os.environ.get("REDIS_URL") else "Django's local memory"
     out.write_text(json.dumps(result, indent=2))
 
 

@@ -24,7 +24,7 @@ LIFETIME = (DAYS + 1) * 86400
 
 
 def _day_key(token_id: int, day: date) -> str:
-    return f"token-usage:{token_id}:day:{day:%Y%m%d}"
+    return f"token-usage:{token_id}:day:{day.year * 10000 + day.month * 100 + day.day}"
 
 
 def _ips_key(token_id: int) -> str:
@@ -34,9 +34,11 @@ def _ips_key(token_id: int) -> str:
 def use_ops(token_id: int, origin: Origin, now: datetime) -> list[tuple]:
     """The cache writes one use makes: the day's count, and the address's last time with the
     user agent it came with (the latest of them is the last use)."""
+    stamp = now.timestamp()
+    day = now.year * 10000 + now.month * 100 + now.day
     return [
-        (COUNT, _day_key(token_id, now.date()), LIFETIME),
-        (MAP_PUT, _ips_key(token_id), origin.ip or "", f"{now.timestamp():.3f} {origin.user_agent}",
+        (COUNT, f"token-usage:{token_id}:day:{day}", LIFETIME),
+        (MAP_PUT, _ips_key(token_id), origin.ip or "", f"{stamp:.3f} {origin.user_agent}",
          LIFETIME),
     ]  # fmt: skip
 
