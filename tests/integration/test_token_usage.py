@@ -18,20 +18,21 @@ from tests.factories import make_token
 from tokens.models import ApiToken, TokenUsageDay
 from tokens.usage import usage_of
 
-REDIS_URL = "redis://127.0.0.1:6379/13"  # a database of its own, emptied for each test
-
 
 @pytest.fixture(params=["local", "redis"])
-def shared_cache(request, settings):
+def shared_cache(request, settings, worker_id):
     """The default cache as the product runs it: Django's local memory, or Redis through
-    core.cache.ResilientRedisCache."""
+    core.cache.ResilientRedisCache (a database of this test worker's own, emptied for each
+    test: xdist's workers run at once)."""
     if request.param == "redis":
+        number = 8 + (int(worker_id[2:]) if worker_id.startswith("gw") else 0)
+        url = f"redis://127.0.0.1:6379/{number}"
         try:
-            redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).flushdb()
+            redis.Redis.from_url(url, socket_connect_timeout=2).flushdb()
         except redis.RedisError as error:
-            skip_or_fail(f"Redis is not reachable at {REDIS_URL}: {error}")
+            skip_or_fail(f"Redis is not reachable at {url}: {error}")
         settings.CACHES = {
-            "default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}
+            "default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": url}
         }
     caches["default"].clear()
     yield request.param
