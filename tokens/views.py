@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -15,12 +15,15 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
+from accounts.roles import Capability
 from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect, origin_of
 from tokens.api import visible_tokens
+from tokens.charts import bars
 from tokens.filters import TokenFilter, TokenOrdering
-from tokens.models import NAME_MAX_LENGTH, ApiToken, Status
+from tokens.models import NAME_MAX_LENGTH, ApiToken, Status, TokenEvent
 from tokens.services import AlreadySubmitted, token_generate, token_revoke
+from tokens.usage import usage_of
 
 PAGE_SIZE = 50
 COUNT_BOUND = 10_000
@@ -157,6 +160,38 @@ def generate(request):
     status = 400 if request.method == "POST" else 200
     template = f"{TEMPLATE}#generate-form" if is_fetch(request) else "tokens/api_token_new.html"
     return render_no_store(request, template, {"form": form}, status=status)
+
+
+EVENTS_SHOWN = 50
+
+
+@tenant_user_required
+@require_http_methods(["GET"])
+def detail(request, token_id: int):
+    """One token: who generated it and when, its status, where it was last used from, its
+    last 5 addresses, its requests per day over 30 days, and its events, newest first. Seen
+    as the table is (a full admin: any token of the tenant, revoked ones too; others: their
+    own)."""
+    capabilities = request_capabilities(request)
+    tokens = ApiToken.objects.for_tenant(request.user.tenant_id).select_related("user")
+    if Capability.TOKENS_MANAGE_ALL not in capabilities:
+        tokens = tokens.filter(user=request.user)
+    token = tokens.filter(pk=token_id).with_status().first()
+    if token is None:
+        raise Http404("No token of yours has that id.")
+    usage = usage_of(token)
+    chart, peak = bars(usage["requests_per_day"])
+    events = TokenEvent.objects.filter(token=token).order_by("-created", "-id")[:EVENTS_SHOWN]
+    context = {
+        "token": token,
+        "usage": usage,
+        "chart": chart,
+        "peak": peak,
+        "total": sum(day["count"] for day in usage["requests_per_day"]),
+        "events": events,
+        "all_events": Capability.TOKENS_MANAGE_ALL in capabilities,
+    }
+    return render_no_store(request, "tokens/api_token_detail.html", context)
 
 
 @tenant_user_required
