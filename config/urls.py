@@ -12,6 +12,7 @@ from rest_framework.permissions import AllowAny
 from accounts import views as account_views
 from provisioning import views as provisioning_views
 from security.urls import unversioned
+from tokens import views as token_views
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -19,6 +20,14 @@ urlpatterns = [
     path("settings/system/about/", account_views.about, name="about"),
     path("settings/system/provisioning/", provisioning_views.provisioning, name="provisioning"),
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
+    path(
+        "settings/security-extensions/token-activity/", token_views.activity, name="token-activity"
+    ),
+    path(
+        "settings/security-extensions/token-activity/export.csv",
+        token_views.activity_csv,
+        name="token-activity-csv",
+    ),
     path("settings/", include("extensions.urls")),
     path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
     path("admin/", admin.site.urls),

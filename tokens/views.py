@@ -2,13 +2,17 @@
 JavaScript; static/js/portal.js asks for the same views with `X-Requested-With: fetch` and gets
 back only the piece of the page it replaces (a template partial)."""
 
+import csv
+import io
+
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods
 
@@ -20,8 +24,8 @@ from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect, origin_of
 from tokens.api import visible_tokens
 from tokens.charts import bars
-from tokens.filters import TokenFilter, TokenOrdering
-from tokens.models import NAME_MAX_LENGTH, ApiToken, Status, TokenEvent
+from tokens.filters import TokenEventFilter, TokenFilter, TokenOrdering
+from tokens.models import NAME_MAX_LENGTH, ApiToken, EventKind, Status, TokenEvent
 from tokens.services import AlreadySubmitted, token_generate, token_revoke
 from tokens.usage import usage_of
 
@@ -219,3 +223,83 @@ def revoke(request, token_id: int):
     if not is_safe_redirect(request, back):
         back = reverse("tokens:api-tokens")
     return redirect(back)
+
+
+# --- the tenant's token activity -------------------------------------------------------------
+
+ACTIVITY_PAGE_SIZE = 50
+CSV_LIMIT = 100_000  # rows in one export: a month of a busy tenant's events
+
+
+def _activity(request):
+    """The tenant's events narrowed by the query string's filters (TokenEventFilter), newest
+    first, and the filters' errors; for full admins only."""
+    if Capability.TOKENS_MANAGE_ALL not in request_capabilities(request):
+        raise PermissionDenied("The token activity of the tenant is for full admins.")
+    events = TokenEvent.objects.for_tenant(request.user.tenant_id)
+    filterset = TokenEventFilter(request.GET, queryset=events)
+    if filterset.is_valid():
+        return filterset, filterset.qs.order_by("-created", "-id"), {}
+    return filterset, events.order_by("-created", "-id"), filterset.errors
+
+
+@tenant_user_required
+@require_http_methods(["GET"])
+def activity(request):
+    """Every token event of the tenant, filtered by kind, user, token and time in the URL,
+    in pages of 50, with an export of the same selection as CSV."""
+    filterset, events, errors = _activity(request)
+    paginator = BoundedPaginator(events, ACTIVITY_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filterset": filterset,
+        "filter_errors": errors,
+        "page_obj": page,
+        "query_without_page": query.urlencode(),
+        "kinds": EventKind.choices,
+    }
+    return render_no_store(request, "tokens/token_activity.html", context)
+
+
+def _csv_cell(value) -> str:
+    """A value as a spreadsheet should read it: text, never a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@tenant_user_required
+@require_http_methods(["GET"])
+def activity_csv(request):
+    """The activity page's selection (all its pages, up to CSV_LIMIT rows) as CSV."""
+    _, events, errors = _activity(request)
+    if errors:
+        return JsonResponse(
+            {"detail": " ".join(str(e) for errors_ in errors.values() for e in errors_)},
+            status=400,
+        )
+    header = ["time", "kind", "reason", "token_id", "token_name", "token_kind", "token_last4",
+              "actor", "actor_kind", "source_ip", "user_agent", "detail", "count"]  # fmt: skip
+    rows = events.values_list(
+        "created", "kind", "reason", "token_id", "token_name", "token_kind", "token_suffix",
+        "actor_label", "actor_kind", "source_ip", "user_agent", "detail", "count",
+    )[:CSV_LIMIT]  # fmt: skip
+
+    def lines():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(header)
+        for row in rows.iterator(chunk_size=2000):
+            writer.writerow([row[0].isoformat(), *(_csv_cell(value) for value in row[1:])])
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+        yield buffer.getvalue()
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    response["Content-Disposition"] = f'attachment; filename="token-activity-{stamp}.csv"'
+    for name, value in NO_STORE.items():
+        response[name] = value
+    return response
