@@ -5,6 +5,7 @@ stop start-up with a message that says which one."""
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -436,10 +437,44 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
+# The public report of leaked credentials (POST /api/v1/credentials/revoke/): reports an
+# hour per client address, all app servers together when they share Redis.
+CREDENTIAL_REPORTS_PER_HOUR = env_int("CREDENTIAL_REPORTS_PER_HOUR", 60)
+
 # SIEM agents: "connected" while they called the feed within this many seconds; the feed
 # reads only events stored at least SIEM_FEED_LAG_SECONDS ago (see extensions/feed.py).
 SIEM_CONNECTED_WINDOW = env_int("SIEM_CONNECTED_WINDOW", 15 * 60)
 SIEM_FEED_LAG_SECONDS = env_int("SIEM_FEED_LAG_SECONDS", 5)
+
+# --- E-mail ----------------------------------------------------------------------------------
+# EMAIL_URL: smtp://user:password@host:port (smtps:// for TLS from the first byte,
+# smtp+tls:// for STARTTLS), or the separate EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL. Without either, messages are printed on
+# the console (make run shows them in its terminal); production sets one (README).
+_email_url = os.environ.get("EMAIL_URL", "")
+if _email_url:
+    _email = urlsplit(_email_url)
+    if _email.scheme not in {"smtp", "smtps", "smtp+tls"}:
+        raise ImproperlyConfigured("EMAIL_URL must be smtp://, smtps:// or smtp+tls://")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _email.hostname or "localhost"
+    EMAIL_PORT = _email.port or {"smtps": 465, "smtp+tls": 587}.get(_email.scheme, 25)
+    EMAIL_HOST_USER = unquote(_email.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
+    EMAIL_USE_SSL = _email.scheme == "smtps"
+    EMAIL_USE_TLS = _email.scheme == "smtp+tls"
+elif os.environ.get("EMAIL_HOST"):
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = os.environ["EMAIL_HOST"]
+    EMAIL_PORT = env_int("EMAIL_PORT", 25)
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # seconds: a slow mail server never hangs a worker
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "API tokens portal <noreply@localhost>")
 
 # --- Internationalisation --------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -21,9 +21,14 @@ class InvalidBody(exceptions.APIException):
 
     def __init__(self, errors: dict) -> None:
         super().__init__()
-        first = next(iter(errors.values()))
-        message = str(first[0] if isinstance(first, list) else first)
-        self.detail = {"detail": message, "errors": errors}  # type: ignore[assignment, dict-item]
+        self.detail = {"detail": _first(errors), "errors": errors}  # type: ignore[assignment, dict-item]
+
+
+def _first(errors: Any) -> str:
+    """The first message of a serializer's errors, however deep (a list's item's, ...)."""
+    while isinstance(errors, dict | list) and errors:
+        errors = next(iter(errors.values())) if isinstance(errors, dict) else errors[0]
+    return str(errors)
 
 
 class RequestBody(serializers.Serializer):

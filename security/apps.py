@@ -4,3 +4,10 @@ from django.apps import AppConfig
 class SecurityConfig(AppConfig):
     name = "security"
     verbose_name = "Security data"
+
+    def ready(self) -> None:
+        # A token found in public becomes an alert of its tenant (tokens/signals.py).
+        from security import services
+        from tokens.signals import token_exposed
+
+        token_exposed.connect(services.alert_token_exposed, dispatch_uid="security-exposed")

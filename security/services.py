@@ -28,6 +28,7 @@ from security.models import (
     File,
     IpTag,
     Resolution,
+    Severity,
     Subnet,
     UploadStatus,
 )
@@ -55,6 +56,49 @@ def records_add(*, tenant, records: Sequence[models.Model]) -> None:
         by_model.setdefault(type(record), []).append(record)
     for model, rows in by_model.items():
         model.objects.bulk_create(rows, batch_size=500)  # type: ignore[attr-defined]
+
+
+# --- alerts this product raises --------------------------------------------------------------
+
+TOKEN_EXPOSED_ALERT = 20_000_001  # idValue: the alert type "token exposed publicly"
+
+
+def alert_token_exposed(*, token, at, **signal) -> Alert:
+    """A high-severity alert in the token's tenant (tokens.signals.token_exposed): a live
+    token was found in public and revoked; the SIEM and SOAR tools that poll the alerts see
+    it. Its entities name the owner and the token, never the value."""
+    owner = token.user
+    when = at.strftime("%Y-%m-%d %H:%M UTC")
+    alert = Alert(
+        tenant_id=token.tenant_id,
+        id_value=TOKEN_EXPOSED_ALERT,
+        title=f"API token \u201c{token.name}\u201d of {owner.username} exposed publicly at {when}",
+        description=(
+            f"The {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
+            f"\u2026{token.suffix}) of {owner.display_name} ({owner.username}) was reported as "
+            f"published where anyone can read it, and was revoked at {when}. Requests made "
+            "with it are refused."
+        ),
+        timestamp=at,
+        severity=Severity.HIGH,
+        stories=[0],
+        intent=[6],  # CREDENTIAL_ACCESS
+        threat_score=80,
+        source="portal",
+        is_system=True,
+        entities=[
+            {"id": owner.username, "label": owner.username, "type": "user"},
+            {
+                "id": f"token-{token.pk}",
+                "label": f"{token.name} (\u2026{token.suffix})",
+                "type": "groupTag",
+            },
+        ],
+    )
+    alert.prepare()
+    alert.full_clean(validate_unique=False, validate_constraints=False)
+    alert.save()
+    return alert
 
 
 # close_* kind -> (resolution, the reasonId values it takes; None: takes none)

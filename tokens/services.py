@@ -20,6 +20,8 @@ from tokens.models import (
     TokenEvent,
     validate_token_name,
 )
+from tokens.notifications import tell_owner_exposed
+from tokens.signals import token_exposed
 from tokens.usage import Fold
 
 
@@ -253,3 +255,32 @@ def scim_token_rotate(*, user, origin: Origin = SYSTEM) -> tuple[ApiToken, str]:
     for token in ApiToken.objects.for_tenant(user.tenant_id).live().filter(kind=Kind.SCIM):
         token_revoke(token=token, by=user, reason=EventReason.REPLACED, origin=origin)
     return token_generate(user=user, name="SCIM provisioning", kind=Kind.SCIM, origin=origin)
+
+
+MAX_REPORTED = 1000  # values in one public report
+
+
+@transaction.atomic
+def credentials_revoke(*, values: list[str], origin: Origin) -> int:
+    """A public report of leaked credentials (POST /api/v1/credentials/revoke/): every value
+    that is a live token of any tenant, of any kind, is revoked at once ("exposed publicly",
+    by a public report), its owner told by e-mail after commit, and its tenant's alerts get
+    one (through tokens.signals.token_exposed). Values that are no token cost a checksum and
+    nothing else; one query finds the rest. Returns how many were revoked, for the caller's
+    logs only: the reporter is never told."""
+    digests = {keys.digest(value) for value in values[:MAX_REPORTED] if keys.kind_of(value)}
+    if not digests:
+        return 0
+    found = (
+        ApiToken.objects.filter(digest__in=digests, revoked_at__isnull=True)
+        .select_related("user", "tenant")
+        .order_by("pk")
+    )
+    revoked = 0
+    for token in found:
+        if token_revoke(token=token, by=None, reason=EventReason.EXPOSED, origin=origin,
+                        public=True):  # fmt: skip
+            revoked += 1
+            tell_owner_exposed(token)
+            token_exposed.send(sender=ApiToken, token=token, at=token.revoked_at)
+    return revoked

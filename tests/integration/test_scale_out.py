@@ -108,3 +108,38 @@ def test_the_throttle_counts_both_servers_requests_together(two_servers, reader)
     ]
 
     assert statuses == [200] * THROTTLE + [429]
+
+
+def report(base: str, ip: str) -> int:
+    request = urllib.request.Request(  # noqa: S310 (our own servers on loopback)
+        base + "/api/v1/credentials/revoke/",
+        method="POST",
+        data=json.dumps({"credentials": ["not-a-token"]}).encode(),
+        headers={"Content-Type": "application/json", "X-Forwarded-For": ip},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+@pytest.mark.postgres
+def test_the_public_report_limit_per_address_counts_both_servers(transactional_db, shared_cache):
+    settings = connection.settings_dict
+    url = (
+        f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
+        f"{settings['PORT'] or 5432}/{settings['NAME']}"
+    )
+    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": REDIS_URL,
+           "CREDENTIAL_REPORTS_PER_HOUR": "6", "TRUSTED_PROXY_COUNT": "1"}  # fmt: skip
+    if 3600 - time.time() % 3600 < 10:  # keep all the calls in one hour
+        time.sleep(3600 - time.time() % 3600 + 0.1)
+    with ExitStack() as stack:
+        first, second = (stack.enter_context(gunicorn(env)) for _ in range(2))
+
+        mine = [report((first, second)[i % 2], "203.0.113.77") for i in range(7)]
+        another = report(second, "198.51.100.4")
+
+    assert mine == [202] * 6 + [429]
+    assert another == 202

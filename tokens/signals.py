@@ -1,0 +1,7 @@
+"""What tokens announce for the apps above them to act on (they register in their ready())."""
+
+from django.dispatch import Signal
+
+# A live token was found in public and revoked (tokens.services.credentials_revoke): sent
+# with `token` and `at`; security/ raises an alert in the token's tenant.
+token_exposed = Signal()
