@@ -59,3 +59,24 @@ def test_digest_is_sha256_hex_and_suffix_is_the_last_four():
 
     assert keys.digest(value) == __import__("hashlib").sha256(value.encode()).hexdigest()
     assert keys.suffix(value) == value[-4:]
+
+
+def test_the_format_readme_gives_secret_scanners_finds_and_verifies_every_kind():
+    """README ("Leaked tokens"): the regular expression, and the checksum recomputed as it is
+    described there, without this product's code."""
+    import re
+    import zlib
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    pattern = re.compile(r"\bmda(api|sie|log|scm)[0-9A-Za-z]{58}\b")
+    assert r"`\bmda(api|sie|log|scm)[0-9A-Za-z]{58}\b`" in readme
+    alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+    for kind in keys.MARKERS:
+        value = keys.generate(kind)
+        number, digits = zlib.crc32(value[:58].encode("ascii")), ""
+        while number:
+            number, remainder = divmod(number, 62)
+            digits = alphabet[remainder] + digits
+        assert pattern.fullmatch(value)
+        assert digits.rjust(6, "0") == value[-6:]
