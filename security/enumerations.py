@@ -33,6 +33,31 @@ def app_name(app_id: int) -> str:
     return APPS.get(app_id, f"App {app_id}")
 
 
+# --- alerts (REFERENCE 6.1) -------------------------------------------------------------------
+
+
+class Severity(models.IntegerChoices):
+    LOW = 0, "Low"
+    MEDIUM = 1, "Medium"
+    HIGH = 2, "High"
+    INFORMATIONAL = 3, "Informational"
+
+
+class AlertStatus(models.IntegerChoices):
+    UNREAD = 0, "Unread"
+    READ = 1, "Read"
+    ARCHIVED = 2, "Archived"
+
+
+class Resolution(models.IntegerChoices):
+    OPEN = 0, "Open"
+    DISMISSED = 1, "Dismissed"
+    RESOLVED = 2, "Resolved"
+    FALSE_POSITIVE = 3, "Closed as false positive"
+    BENIGN = 4, "Closed as benign"
+    TRUE_POSITIVE = 5, "Closed as true positive"
+
+
 # --- IP addresses ------------------------------------------------------------------------------
 
 

@@ -18,7 +18,14 @@ from django.utils import timezone
 
 from accounts.models import Tenant
 from core.tenancy import TenantQuerySet
-from security.enumerations import ENTITY_TYPE_USER, ID_TYPE_USER, IpCategory
+from security.enumerations import (
+    ENTITY_TYPE_USER,
+    ID_TYPE_USER,
+    AlertStatus,
+    IpCategory,
+    Resolution,
+    Severity,
+)
 from security.log_formats import LOG_TYPE_IDS
 
 
@@ -32,26 +39,7 @@ def delimited(values) -> str:
     return "|" + "|".join(str(value) for value in values) + "|" if values else ""
 
 
-class Severity(models.IntegerChoices):
-    LOW = 0, "Low"
-    MEDIUM = 1, "Medium"
-    HIGH = 2, "High"
-    INFORMATIONAL = 3, "Informational"
-
-
-class AlertStatus(models.IntegerChoices):
-    UNREAD = 0, "Unread"
-    READ = 1, "Read"
-    ARCHIVED = 2, "Archived"
-
-
-class Resolution(models.IntegerChoices):
-    OPEN = 0, "Open"
-    DISMISSED = 1, "Dismissed"
-    RESOLVED = 2, "Resolved"
-    FALSE_POSITIVE = 3, "Closed as false positive"
-    BENIGN = 4, "Closed as benign"
-    TRUE_POSITIVE = 5, "Closed as true positive"
+__all__ = ["AlertStatus", "IpCategory", "Resolution", "Severity"]  # their home: enumerations
 
 
 class Entity(models.Model):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from security.models import delimited
+
 _MISSING = object()
 
 
@@ -71,7 +73,8 @@ def split_text(text: str) -> list[str]:
 
 
 def join_text(values: Sequence[Any] | None) -> str:
-    return "|" + "|".join(str(value) for value in values) + "|" if values else ""
+    """The `|a|b|` column of values (security.models.delimited)."""
+    return delimited(values or [])
 
 
 # --- the table -----------------------------------------------------------------------------------
