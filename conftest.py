@@ -49,6 +49,9 @@ def _portal_domain(settings):
     # The per-tenant API throttle is off unless a test is about it (tests/integration/
     # test_throttling.py turns it on): a suite makes far more than 30 calls a minute.
     settings.API_THROTTLE_PER_MINUTE = 0
+    # Each use of a token reaches the cache with its request (tests/unit/test_usage_tally.py
+    # is about adding them up first).
+    settings.TOKEN_USAGE_FLUSH_SECONDS = 0
     # Failed-login counters and cached key sets belong to the test that made them.
     from django.core.cache import cache
 

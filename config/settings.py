@@ -207,6 +207,10 @@ if redis_url := os.environ.get("REDIS_URL"):
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# A process adds up its API tokens' uses and sends them to the cache at most this often
+# (tokens/usage.py); 0 sends each use with its request.
+TOKEN_USAGE_FLUSH_SECONDS = env_float("TOKEN_USAGE_FLUSH_SECONDS", 1)
+
 # --- Accounts --------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 # User names are unique within a tenant (accounts/models.py); our backend looks them up there.

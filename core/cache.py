@@ -66,13 +66,22 @@ class ResilientRedisCache(RedisCache):
                 self._failed(error)
         return getattr(self.fallback, name)(*args, **kwargs)
 
+    def pipeline(self):
+        """A pipeline on the primary server, without MULTI/EXEC (counters need no transaction):
+        through one client kept per cache instance, since building a redis-py client costs
+        more than the round trip (Django's get_client() builds one per call)."""
+        client = self.__dict__.get("_primary")
+        if client is None:
+            client = self._primary = self._cache.get_client(None, write=True)
+        return client.pipeline(transaction=False)
+
     def count(self, key: str, lifetime: int) -> int:
         """Adds one to a counter that lives `lifetime` seconds and returns it: one round trip
         (INCR and EXPIRE pipelined; Django's incr() would ask EXISTS first)."""
         if self.available:
             try:
                 full_key = self.make_and_validate_key(key)
-                pipeline = self._cache.get_client(full_key, write=True).pipeline()
+                pipeline = self.pipeline()
                 pipeline.incr(full_key)
                 pipeline.expire(full_key, lifetime)
                 return pipeline.execute()[0]
@@ -104,17 +113,18 @@ for _name in _METHODS:
 
 # --- batches: several writes (or reads) to the shared cache in one round trip -------------------
 
-COUNT, PUT, MAP_PUT, GET, MAP_GET, DECREASE, DELETE = (
-    "count", "put", "map_put", "get", "map_get", "decrease", "delete",
+COUNT, ADD, PUT, MAP_PUT, GET, MAP_GET, DECREASE, DELETE = (
+    "count", "add", "put", "map_put", "get", "map_get", "decrease", "delete",
 )  # fmt: skip
 
 
 def run_batch(ops: list[tuple]) -> list:
     """Runs `ops` on the default cache, on Redis as one pipelined round trip (this process's
     memory standing in while Redis is out of reach), and returns one result per op:
-    (COUNT, key, lifetime) → the new count; (PUT, key, value, lifetime); (MAP_PUT, key, field,
-    value, lifetime) → sets one field of a map; (GET, key) → the value or None; (MAP_GET,
-    key) → {field: value}; (DECREASE, key, n); (DELETE, key)."""
+    (COUNT, key, lifetime) → the new count; (ADD, key, n, lifetime) → the count plus n;
+    (PUT, key, value, lifetime); (MAP_PUT, key, field, value, lifetime) → sets one field of
+    a map; (GET, key) → the value or None; (MAP_GET, key) → {field: value}; (DECREASE, key,
+    n); (DELETE, key)."""
     from django.core.cache import caches
 
     cache = caches["default"]
@@ -129,15 +139,18 @@ def run_batch(ops: list[tuple]) -> list:
 
 
 def _redis_batch(cache: ResilientRedisCache, ops: list[tuple]) -> list:
-    client = cache._cache.get_client(None, write=True)
     serializer = cache._cache._serializer  # type: ignore[attr-defined]  # Django's own
-    pipeline = client.pipeline()
+    pipeline = cache.pipeline()
     spans = []  # how many pipeline results each op produced
     for op in ops:
         kind, key = op[0], cache.make_and_validate_key(op[1])
         if kind == COUNT:
             pipeline.incr(key)
             pipeline.expire(key, op[2])
+            spans.append(2)
+        elif kind == ADD:
+            pipeline.incrby(key, op[2])
+            pipeline.expire(key, op[3])
             spans.append(2)
         elif kind == PUT:
             pipeline.set(key, serializer.dumps(op[2]), ex=op[3])
@@ -177,6 +190,11 @@ def _local_op(cache, op: tuple):
     kind, key = op[0], op[1]
     if kind == COUNT:
         return local_count(cache, key, op[2])
+    if kind == ADD:
+        try:
+            return cache.incr(key, op[2])
+        except ValueError:
+            return op[2] if cache.add(key, op[2], op[3]) else cache.incr(key, op[2])
     if kind == PUT:
         return cache.set(key, op[2], op[3])
     if kind == MAP_PUT:

@@ -6,17 +6,32 @@ address and user agent, the last 5 distinct addresses). Reading a token's usage 
 the cache still holds, so the numbers shown are current without a write.
 
 If Redis is lost, the counts and addresses since each token's last fold are lost with it;
-the event log never is (it is written to the database)."""
+the event log never is (it is written to the database).
 
+A process adds up its own uses first (`Tally`) and sends them at most once every
+TOKEN_USAGE_FLUSH_SECONDS (1 s), with the round trip of the request that finds them due, or
+from a timer when no request comes: so a busy token costs the cache a few writes a second per
+process, not a few per request, and a request only adds to a dictionary. A process that
+dies takes its last second of counts with it."""
+
+import atexit
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from core.cache import COUNT, DECREASE, DELETE, GET, MAP_GET, MAP_PUT, run_batch
+from core.cache import ADD, DECREASE, DELETE, GET, MAP_GET, MAP_PUT, run_batch
 from core.http import Origin
 from tokens.models import ApiToken, TokenUsageDay
+
+logger = logging.getLogger(__name__)
 
 DAYS = 30  # the chart's span, and how long the cache keeps a day's count
 RECENT_IPS = 5
@@ -31,16 +46,78 @@ def _ips_key(token_id: int) -> str:
     return f"token-usage:{token_id}:ips"
 
 
+class Tally:
+    """This process's uses not yet sent to the cache: counts by (token, day) and, per token,
+    each address's last time with its user agent. `add()` returns the cache writes that are
+    due (all of them, once `interval` seconds have passed since the last send), for the
+    caller to send in its round trip; a thread of the process sends what an idle process
+    still holds, and the process sends the rest as it exits."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[int, int], int] = {}
+        self._ips: dict[int, dict[str, str]] = {}
+        self._sent = clock()
+        self._sender_pid: int | None = None  # the process whose sender thread runs
+
+    def add(self, token_id: int, origin: Origin, now: datetime, interval: float) -> list[tuple]:
+        day = now.year * 10000 + now.month * 100 + now.day
+        with self._lock:
+            key = (token_id, day)
+            self._counts[key] = self._counts.get(key, 0) + 1
+            self._ips.setdefault(token_id, {})[origin.ip or ""] = (
+                f"{now.timestamp():.3f} {origin.user_agent}"
+            )
+            if self.clock() - self._sent >= interval:
+                return self._drain()
+            if self._sender_pid != os.getpid():  # none yet, or forked from a process with one
+                self._sender_pid = os.getpid()
+                threading.Thread(
+                    target=self._send_when_idle, args=(interval,), daemon=True,
+                    name="token-usage-sender",
+                ).start()  # fmt: skip
+            return []
+
+    def flush(self) -> None:
+        """Sends what is held now."""
+        with self._lock:
+            ops = self._drain()
+        if ops:
+            run_batch(ops)
+
+    def _send_when_idle(self, interval: float) -> None:
+        while True:
+            time.sleep(interval)
+            with self._lock:
+                due = self._counts and self.clock() - self._sent >= interval
+                ops = self._drain() if due else []
+            if ops:
+                try:
+                    run_batch(ops)  # Redis out of reach: this process's memory (core/cache.py)
+                except Exception:
+                    logger.exception("token usage counts could not be sent")
+
+    def _drain(self) -> list[tuple]:
+        ops: list[tuple] = [
+            (ADD, f"token-usage:{token_id}:day:{day}", count, LIFETIME)
+            for (token_id, day), count in self._counts.items()
+        ]
+        for token_id, addresses in self._ips.items():
+            ops += [(MAP_PUT, _ips_key(token_id), ip, value, LIFETIME)
+                    for ip, value in addresses.items()]  # fmt: skip
+        self._counts, self._ips = {}, {}
+        self._sent = self.clock()
+        return ops
+
+
+TALLY = Tally()
+atexit.register(TALLY.flush)
+
+
 def use_ops(token_id: int, origin: Origin, now: datetime) -> list[tuple]:
-    """The cache writes one use makes: the day's count, and the address's last time with the
-    user agent it came with (the latest of them is the last use)."""
-    stamp = now.timestamp()
-    day = now.year * 10000 + now.month * 100 + now.day
-    return [
-        (COUNT, f"token-usage:{token_id}:day:{day}", LIFETIME),
-        (MAP_PUT, _ips_key(token_id), origin.ip or "", f"{stamp:.3f} {origin.user_agent}",
-         LIFETIME),
-    ]  # fmt: skip
+    """The cache writes due after this use (often none: see Tally)."""
+    return TALLY.add(token_id, origin, now, settings.TOKEN_USAGE_FLUSH_SECONDS)
 
 
 def _pending(token: ApiToken, now: datetime) -> tuple[dict[date, int], dict[str, float], Any]:

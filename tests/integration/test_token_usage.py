@@ -1,5 +1,6 @@
 """Usage insight without a write per request (tokens/usage.py): counts, addresses and user
-agents go to the shared cache in the throttle's round trip, are folded into the database at
+agents are added up in the process, go to the shared cache in the throttle's round trip
+once due (at once in these tests, unless one says otherwise), are folded into the database at
 most once a minute per token, and are shown current (database plus cache) on the API; the
 steady-state request stays at one SELECT and no write. On the local cache and on a real
 Redis."""
@@ -134,3 +135,38 @@ def test_the_api_answers_a_tokens_usage(client, admin_user, api_client, shared_c
     assert body["requests_per_day"][-1]["count"] == 2
     assert sum(day["count"] for day in body["requests_per_day"]) == 2
     assert body["last_used"] is not None
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_process_adds_its_uses_up_and_sends_them_when_due(
+    api_client, reader, shared_cache, settings, monkeypatch
+):
+    """As the product runs (TOKEN_USAGE_FLUSH_SECONDS > 0): uses wait in the process, and the
+    first request after the interval sends them all, the day's count and each address."""
+    from tokens import usage
+
+    clock = Clock()
+    monkeypatch.setattr(usage, "TALLY", usage.Tally(clock=clock))
+    settings.TOKEN_USAGE_FLUSH_SECONDS = 3600  # no idle sender in time for this test
+    token, value = make_token(reader)
+    use(api_client, value)  # the first use writes its own fold (and the first-use event)
+    use(api_client, value, ip="198.51.100.7", agent="Agent/2", times=4)
+
+    waiting = usage_of(ApiToken.objects.get(pk=token.pk))
+    assert waiting["requests_per_day"][-1]["count"] == 0
+    assert [entry["ip"] for entry in waiting["recent_ips"]] == ["203.0.113.1"]
+
+    clock.now += 3600
+    use(api_client, value, ip="198.51.100.7", agent="Agent/3")
+
+    sent = usage_of(ApiToken.objects.get(pk=token.pk))
+    assert sent["requests_per_day"][-1]["count"] == 6
+    assert [entry["ip"] for entry in sent["recent_ips"]] == ["198.51.100.7", "203.0.113.1"]
+    assert (sent["last_used_ip"], sent["last_used_user_agent"]) == ("198.51.100.7", "Agent/3")

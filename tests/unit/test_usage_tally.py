@@ -1,0 +1,70 @@
+"""A process adds up its tokens' uses (tokens/usage.Tally) and hands the cache writes over
+once they are due, or sends them itself when no request comes."""
+
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.core.cache import cache
+
+from core.cache import ADD, MAP_PUT
+from core.http import Origin
+from tokens.usage import LIFETIME, Tally
+
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 50.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_uses_wait_until_the_interval_has_passed_then_go_together():
+    clock = Clock()
+    tally = Tally(clock=clock)
+    a, b = Origin("203.0.113.1", "A/1"), Origin("203.0.113.2", "B/1")
+
+    assert tally.add(7, a, NOW, interval=60) == []
+    assert tally.add(7, b, NOW, interval=60) == []
+    assert tally.add(8, a, NOW, interval=60) == []
+    clock.now += 60
+    ops = tally.add(7, Origin("203.0.113.1", "A/2"), NOW, interval=60)
+
+    stamp = f"{NOW.timestamp():.3f}"
+    assert sorted(ops) == sorted([
+        (ADD, "token-usage:7:day:20261201", 3, LIFETIME),
+        (ADD, "token-usage:8:day:20261201", 1, LIFETIME),
+        (MAP_PUT, "token-usage:7:ips", "203.0.113.1", f"{stamp} A/2", LIFETIME),
+        (MAP_PUT, "token-usage:7:ips", "203.0.113.2", f"{stamp} B/1", LIFETIME),
+        (MAP_PUT, "token-usage:8:ips", "203.0.113.1", f"{stamp} A/1", LIFETIME),
+    ])  # fmt: skip
+    # Sent means gone: the next interval starts empty.
+    assert tally.add(7, a, NOW, interval=60) == []
+
+
+def test_with_no_interval_each_use_goes_with_its_request():
+    tally = Tally(clock=Clock())
+    ops = tally.add(7, Origin(None, "curl/8"), NOW, interval=0)
+
+    assert ops == [
+        (ADD, "token-usage:7:day:20261201", 1, LIFETIME),
+        (MAP_PUT, "token-usage:7:ips", "", f"{NOW.timestamp():.3f} curl/8", LIFETIME),
+    ]
+
+
+@pytest.mark.django_db
+def test_an_idle_process_sends_what_it_holds_by_itself():
+    cache.clear()
+    tally = Tally()
+    tally.add(9, Origin("203.0.113.9", "Idle/1"), NOW, interval=0.05)
+    tally.add(9, Origin("203.0.113.9", "Idle/1"), NOW, interval=0.05)
+
+    deadline = time.monotonic() + 10
+    while cache.get("token-usage:9:day:20261201") is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+    assert cache.get("token-usage:9:day:20261201") == 2
+    assert cache.get("token-usage:9:ips") == {"203.0.113.9": f"{NOW.timestamp():.3f} Idle/1"}
