@@ -150,7 +150,9 @@ class TokenListApi(APIView):
         responses={200: page_of("TokenPage", TokenOutputSerializer(many=True))},
     )
     def get(self, request):
-        filterset = TokenFilter(request.query_params, queryset=visible_tokens(request))
+        filterset = TokenFilter(
+            request.query_params, queryset=visible_tokens(request), request=request
+        )
         if not filterset.is_valid():
             raise exceptions.ValidationError(filterset.errors)
         paginator = TokenPagination()

@@ -139,8 +139,10 @@ class ApiToken(models.Model):
                 F("tenant"),
                 F("kind"),
                 Lower("name"),
+                F("created_at"),
+                F("id"),
                 condition=Q(revoked_at__isnull=True),
-                name="token_live_tenant_lower_name",
+                name="token_live_tenant_name_order",
             ),
             models.Index(
                 fields=["user", "kind", "-created_at", "-id"],

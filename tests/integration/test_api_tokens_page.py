@@ -275,3 +275,31 @@ def test_past_the_count_bound_the_page_says_more_than(client, admin_user, monkey
     assert "More than 60 tokens · showing 1–50" in first
     assert "Page 1 of 2+" in first
     assert "These are the first 60. Reverse the sort, or search and filter" in last
+
+
+def test_same_names_sort_oldest_first_a_to_z_and_newest_first_z_to_a(client, admin_user):
+    """Ties follow the index that serves the sort (tokens.filters.TokenOrdering)."""
+    now = timezone.now()
+    older, _ = make_token(admin_user, name="Backup")
+    newer, _ = make_token(admin_user, name="Backup")
+    ApiToken.objects.filter(pk=older.pk).update(created_at=now - timezone.timedelta(days=2))
+    make_token(admin_user, name="Archive")
+    client.force_login(admin_user)
+
+    def ids(query):
+        return [row.pk for row in client.get(PAGE + query).context["page_obj"].object_list]
+
+    archive = ApiToken.objects.get(name="Archive").pk
+    assert ids("?ordering=name") == [archive, older.pk, newer.pk]
+    assert ids("?ordering=-name") == [newer.pk, older.pk, archive]
+
+
+def test_search_finds_tokens_by_their_owners_names(client, admin_user, tenant):
+    priya = make_user(tenant, Role.SECURITY_OPERATOR, first_name="Priya", last_name="Raman")
+    make_token(priya, name="nightly export")
+    make_token(admin_user, name="mine")
+    client.force_login(admin_user)
+
+    assert row_names(client.get(PAGE + "?search=priy")) == ["nightly export"]
+    assert row_names(client.get(PAGE + "?search=RAMAN")) == ["nightly export"]
+    assert row_names(client.get(PAGE + "?search=" + priya.username[:6])) == ["nightly export"]
