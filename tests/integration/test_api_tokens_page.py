@@ -303,3 +303,31 @@ def test_search_finds_tokens_by_their_owners_names(client, admin_user, tenant):
     assert row_names(client.get(PAGE + "?search=priy")) == ["nightly export"]
     assert row_names(client.get(PAGE + "?search=RAMAN")) == ["nightly export"]
     assert row_names(client.get(PAGE + "?search=" + priya.username[:6])) == ["nightly export"]
+
+
+def test_generated_by_sorts_owners_by_their_shown_names_then_their_tokens(
+    client, admin_user, tenant
+):
+    """Owners A to Z by the name the table shows (a user without names by user name), each
+    one's tokens newest first; Z to A is the exact reverse."""
+    now = timezone.now()
+    zoe = make_user(tenant, Role.SECURITY_OPERATOR, first_name="zoe", last_name="Adams")
+    bob = make_user(tenant, Role.SECURITY_OPERATOR, first_name="", last_name="")
+    bob.username = "bob@contoso.com"
+    bob.save()
+    anna = make_user(tenant, Role.SECURITY_OPERATOR, first_name="Anna", last_name="Zimmer")
+    for owner, name, days_ago in [
+        (zoe, "zoe old", 3), (zoe, "zoe new", 1), (bob, "bob only", 2),
+        (anna, "anna old", 5), (anna, "anna new", 4),
+    ]:  # fmt: skip
+        token, _ = make_token(owner, name=name)
+        ApiToken.objects.filter(pk=token.pk).update(
+            created_at=now - timezone.timedelta(days=days_ago)
+        )
+    client.force_login(admin_user)
+
+    forward = row_names(client.get(PAGE + "?ordering=generated_by"))
+    backward = row_names(client.get(PAGE + "?ordering=-generated_by"))
+
+    assert forward == ["anna new", "anna old", "bob only", "zoe new", "zoe old"]
+    assert backward == list(reversed(forward))
