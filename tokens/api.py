@@ -269,7 +269,7 @@ EVENT_PARAMETERS = [
 
 def event_page(view: APIView, request, events) -> Response:
     """One page of `events`, narrowed by the request's filters, newest first."""
-    filterset = TokenEventFilter(request.query_params, queryset=events)
+    filterset = TokenEventFilter(request.query_params, queryset=events, request=request)
     if not filterset.is_valid():
         raise exceptions.ValidationError(filterset.errors)
     paginator = EventPagination()

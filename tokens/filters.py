@@ -5,7 +5,10 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from tokens.models import ApiTokenQuerySet, EventKind, Status
+from tokens.models import ApiToken, ApiTokenQuerySet, EventKind, Status
+from tokens.selectors import NAME_MATCH_BOUND, name_search_condition
+
+OWNER_MATCH_BOUND = 1000  # owners a search may name by id
 
 
 def owner_id(tokens):
@@ -110,9 +113,18 @@ class TokenFilter(django_filters.FilterSet):
             | Q(first_name__icontains=value)
             | Q(last_name__icontains=value)
         )
+        by_name = Q(name__icontains=value)
         if tenant_id := getattr(getattr(self.request, "user", None), "tenant_id", None):
             owners = owners.filter(tenant_id=tenant_id)
-        return queryset.filter(Q(name__icontains=value) | Q(user__in=owners.values("pk")))
+            found = name_search_condition(tenant_id, value, using=queryset.db)
+            if found is not None and found[0] <= NAME_MATCH_BOUND:
+                by_name = found[1]  # a few: by id, through the name index
+        owner_ids = list(owners.values_list("pk", flat=True)[: OWNER_MATCH_BOUND + 1])
+        if not owner_ids:
+            return queryset.filter(by_name)
+        if len(owner_ids) > OWNER_MATCH_BOUND:  # a part of nearly everyone's name
+            return queryset.filter(by_name | Q(user__in=owners.values("pk")))
+        return queryset.filter(by_name | Q(user__in=owner_ids))
 
 
 class TokenEventFilter(django_filters.FilterSet):
@@ -130,6 +142,10 @@ class TokenEventFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(token__user__username__iexact=value) | Q(actor__username__iexact=value)
-        )
+        # The person first (a small table), then their tokens: events are matched by ids,
+        # never joined row by row to tokens and users.
+        people = User.objects.filter(username__iexact=value)
+        if tenant_id := getattr(getattr(self.request, "user", None), "tenant_id", None):
+            people = people.filter(tenant_id=tenant_id)
+        owned = ApiToken.objects.filter(user__in=people.values("pk")).values("pk")
+        return queryset.filter(Q(token__in=owned) | Q(actor__in=people.values("pk")))

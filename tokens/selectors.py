@@ -1,5 +1,5 @@
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
@@ -119,3 +119,41 @@ def token_by_digest(digest: str, using: str = "default") -> ApiToken | None:
     if lookup is None:
         lookup = _lookups[using] = _TokenLookup(using)
     return lookup(digest)
+
+
+# --- a part of a token's name, through the name index (tokens migration 0009) ----------------
+
+NAME_SEARCH_TABLE = "tokens_name_search"
+
+
+def name_search_condition(tenant_id: int, text: str, using: str = "default"):
+    """How to find the tenant's tokens whose name contains `text` (any case) through the
+    name index: None where the database does it alone (PostgreSQL's planner uses the
+    trigram index for icontains) or no index can (fewer than 3 characters); else
+    (matches, condition): how many tokens match, counted up to NAME_MATCH_BOUND + 1, and a
+    condition on the token's id that selects them (SQLite's FTS5 trigram table)."""
+    from django.db.models import Q
+    from django.db.models.expressions import RawSQL
+
+    connection = connections[using]
+    if connection.vendor != "sqlite" or len(text) < 3:
+        return None
+    phrase = '"' + text.replace('"', '""') + '"'  # one FTS5 string: every character literal
+    where = f"{NAME_SEARCH_TABLE} MATCH %s AND tenant_id = %s"
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM (SELECT 1 FROM {NAME_SEARCH_TABLE} WHERE {where} "  # noqa: S608
+                "LIMIT %s)",
+                (phrase, tenant_id, NAME_MATCH_BOUND + 1),
+            )
+            matches = cursor.fetchone()[0]
+    except DatabaseError:  # a query FTS5 cannot take: icontains reads every name instead
+        return None
+    ids = RawSQL(f"SELECT rowid FROM {NAME_SEARCH_TABLE} WHERE {where}", (phrase, tenant_id))  # noqa: S611, S608
+    return matches, Q(pk__in=ids)
+
+
+# Up to this many matches the ids are looked up and sorted; past it they are so many that
+# reading the table in order finds a page at once.
+NAME_MATCH_BOUND = 10_000

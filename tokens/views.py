@@ -240,7 +240,7 @@ def _activity(request):
     if Capability.TOKENS_MANAGE_ALL not in request_capabilities(request):
         raise PermissionDenied("The token activity of the tenant is for full admins.")
     events = TokenEvent.objects.for_tenant(request.user.tenant_id)
-    filterset = TokenEventFilter(request.GET, queryset=events)
+    filterset = TokenEventFilter(request.GET, queryset=events, request=request)
     if filterset.is_valid():
         return filterset, filterset.qs.order_by("-created", "-id"), {}
     return filterset, events.order_by("-created", "-id"), filterset.errors

@@ -331,3 +331,32 @@ def test_generated_by_sorts_owners_by_their_shown_names_then_their_tokens(
 
     assert forward == ["anna new", "anna old", "bob only", "zoe new", "zoe old"]
     assert backward == list(reversed(forward))
+
+
+def test_search_by_a_part_of_the_name_through_the_name_index(client, admin_user, other_tenant):
+    """Any case, anywhere in the name, quotes and all; renamed tokens by their new name; a
+    revoked token and another tenant's are never found. On SQLite the name index is an FTS5
+    trigram table the tokens' triggers keep in step (on PostgreSQL a trigram index)."""
+    from tokens.services import token_rename, token_revoke
+
+    make_token(admin_user, name='Nightly "EXPORT" to S3')
+    renamed, _ = make_token(admin_user, name="old label")
+    token_rename(token=renamed, name="Quarterly export")
+    gone, _ = make_token(admin_user, name="export (revoked)")
+    token_revoke(token=gone, by=admin_user)
+    make_token(make_user(other_tenant, Role.GLOBAL_ADMIN), name="export elsewhere")
+    make_token(admin_user, name="unrelated")
+    client.force_login(admin_user)
+
+    with CaptureQueriesContext(connection) as seen:
+        found = row_names(client.get(PAGE + "?search=xPoRt&ordering=name"))
+    uses_index = any("tokens_name_search" in query["sql"] for query in seen.captured_queries)
+
+    assert found == ['Nightly "EXPORT" to S3', "Quarterly export"]
+    assert row_names(client.get(PAGE + '?search="EXPORT" t')) == ['Nightly "EXPORT" to S3']
+    assert row_names(client.get(PAGE + "?search=old label")) == []
+    assert row_names(client.get(PAGE + "?search=ex")) == [  # too short for trigrams: a scan
+        "Quarterly export",
+        'Nightly "EXPORT" to S3',
+    ]
+    assert uses_index == (connection.vendor == "sqlite")

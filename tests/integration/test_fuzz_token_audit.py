@@ -74,3 +74,17 @@ def test_no_report_body_is_answered_with_a_5xx(client, body):
     )
     check(response)
     assert response.status_code in (202, 400, 422)
+
+
+@FUZZ
+@given(search=TEXTS, ordering=st.sampled_from(["", "name", "-generated_by", "status", "zz"]))
+def test_no_token_search_is_answered_with_a_5xx(client, api_client, admin_user, search, ordering):
+    """The search goes to the name index (an FTS5 query on SQLite): any text is one literal."""
+    make_token(admin_user, name='a "quoted" NEAR(x) name*')
+    query = urlencode({"search": search, "ordering": ordering}, errors="surrogatepass")
+    api_client.force_authenticate(admin_user)
+    check(api_client.get(f"/api/v1/tokens/?{query}"))
+    client.force_login(admin_user)
+    assert client.get(f"/settings/security-extensions/api-tokens/?{query}").status_code in (
+        200, 400,
+    )  # fmt: skip
