@@ -13,6 +13,7 @@ from core.names import is_clean_name
 from core.tenancy import TenantQuerySet
 
 ACTIVE_WINDOW = timedelta(days=7)
+EXPIRY_WARNING = timedelta(days=7)  # the table warns of an expiry this close
 NAME_MAX_LENGTH = 100
 
 
@@ -27,16 +28,21 @@ class Status(models.TextChoices):
     GENERATED = "generated", "Generated"
     ACTIVE = "active", "Active"
     INACTIVE = "inactive", "Inactive"
+    EXPIRED = "expired", "Expired"
 
 
 def status_conditions(now: datetime) -> dict[str, Q]:
-    """The one definition of each status, as conditions on last_used_at. Active is "used in
-    the past 7 days", boundary included: used exactly 7 days ago is still Active."""
+    """The one definition of each status, as conditions on last_used_at and expires_at.
+    Active is "used in the past 7 days", boundary included: used exactly 7 days ago is
+    still Active. Expired is "its expiry has come" (at that very second it is refused), and
+    comes before the others: an expired token is never Generated, Active or Inactive."""
     since = now - ACTIVE_WINDOW
+    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     return {
-        Status.GENERATED: Q(last_used_at__isnull=True),
-        Status.ACTIVE: Q(last_used_at__gte=since),
-        Status.INACTIVE: Q(last_used_at__lt=since),
+        Status.EXPIRED: Q(expires_at__lte=now),
+        Status.GENERATED: Q(last_used_at__isnull=True) & unexpired,
+        Status.ACTIVE: Q(last_used_at__gte=since) & unexpired,
+        Status.INACTIVE: Q(last_used_at__lt=since) & unexpired,
     }
 
 
@@ -99,6 +105,8 @@ class ApiToken(models.Model):
     suffix = models.CharField("last 4 characters", max_length=4, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When it stops working (refused from this second on); None: never.
+    expires_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Where it was last used from, and the last 5 distinct addresses ([{"ip", "last"}]):
     # folded in from the shared cache at most once a minute (tokens/usage.py).
     last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
@@ -165,6 +173,14 @@ class ApiToken(models.Model):
     def status_label(self) -> str:
         """The label of the `status` that with_status() annotates."""
         return Status(self.status).label  # type: ignore[attr-defined]  # with_status() adds it
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        return self.expires_at is not None and self.expires_at <= (now or timezone.now())
+
+    def expires_soon(self, now: datetime | None = None) -> bool:
+        """Within EXPIRY_WARNING (7 days) of its expiry, and not yet expired: the table warns."""
+        now = now or timezone.now()
+        return self.expires_at is not None and now < self.expires_at <= now + EXPIRY_WARNING
 
     @property
     def capabilities(self):
