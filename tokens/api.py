@@ -259,7 +259,8 @@ EVENT_PAGE = page_of("TokenEventPage", TokenEventSerializer(many=True))
 EVENT_PARAMETERS = [
     OpenApiParameter("kind", str, enum=list(EventKind.values)),
     OpenApiParameter("token", int, description="A token's id."),
-    OpenApiParameter("user", str, description="Whose token it is, or who acted (user name)."),
+    OpenApiParameter("user", str, description="Whose token it is (a user name)."),
+    OpenApiParameter("actor", str, description="Who acted (a user name)."),
     OpenApiParameter("since", OpenApiTypes.DATETIME, description="From this time (ISO 8601)."),
     OpenApiParameter("until", OpenApiTypes.DATETIME, description="Before this time."),
     OpenApiParameter("page", int),

@@ -247,7 +247,7 @@ class TokenEventQuerySet(TenantQuerySet):
             return self.none()
         events = self.for_tenant(user.tenant_id)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
-            events = events.filter(token__user=user)
+            events = events.filter(owner=user)
         return events
 
     def update(self, **kwargs):  # type: ignore[override]
@@ -263,6 +263,8 @@ class TokenEvent(models.Model):
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
     token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="events")
+    # Whose token it is (a token never changes owner): the log filters by it.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     token_name = models.CharField(max_length=NAME_MAX_LENGTH)
     token_kind = models.CharField(max_length=16, choices=Kind.choices)
     token_suffix = models.CharField(max_length=4)
@@ -289,6 +291,12 @@ class TokenEvent(models.Model):
             models.Index(fields=["token", "-created", "-id"], name="tokenevent_token_created"),
             models.Index(
                 fields=["tenant", "kind", "-created", "-id"], name="tokenevent_tenant_kind"
+            ),
+            models.Index(
+                fields=["tenant", "owner", "-created", "-id"], name="tokenevent_tenant_owner"
+            ),
+            models.Index(
+                fields=["tenant", "actor", "-created", "-id"], name="tokenevent_tenant_actor"
             ),
         ]
 

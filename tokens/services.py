@@ -80,6 +80,7 @@ def token_event(
     return TokenEvent.objects.create(
         tenant_id=token.tenant_id,
         token=token,
+        owner_id=token.user_id,
         token_name=token.name,
         token_kind=token.kind,
         token_suffix=token.suffix,

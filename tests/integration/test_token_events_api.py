@@ -93,8 +93,16 @@ def test_another_tenants_token_is_not_found(client, admin_user, log):
         ({"kind": "revoked"}, [("Operator script", "revoked")]),
         ({"token": "{mine}"}, [("Reader script", "generated")]),
         ({"user": "READER@contoso.com"}, [("Reader script", "generated")]),
+        # whose token: the operator's, revoked by the admin
+        (
+            {"user": "operator@contoso.com"},
+            [("Operator script", "revoked"), ("Operator script", "generated")],
+        ),
         # who acted: the admin revoked the operator's token and made their own
-        ({"user": "{admin}", "kind": "revoked"}, [("Operator script", "revoked")]),
+        ({"actor": "{admin}"}, [("Admin script", "generated"), ("Operator script", "revoked")]),
+        ({"actor": "{admin}", "kind": "revoked"}, [("Operator script", "revoked")]),
+        ({"user": "{admin}", "kind": "revoked"}, []),
+        ({"user": "nobody@contoso.com"}, []),
         ({"since": "{future}"}, []),
         ({"until": "{past}"}, []),
         ({"page_size": "1", "page": "2"}, [("Operator script", "revoked")]),
@@ -120,6 +128,7 @@ def test_filters(client, admin_user, log, query, expected):
         ({"since": "yesterday"}, "since: Enter a valid date/time."),
         ({"until": "2026-13-45T00:00:00Z"}, "until: Enter a valid date/time."),
         ({"user": "x" * 151}, "user: Ensure this value has at most 150 characters"),
+        ({"actor": "x" * 151}, "actor: Ensure this value has at most 150 characters"),
         ({"page": "0"}, "Invalid page."),
     ],
 )

@@ -73,9 +73,10 @@ class Migration(migrations.Migration):
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('tenant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.tenant')),
                 ('token', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='tokens.apitoken')),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'indexes': [models.Index(fields=['tenant', '-created', '-id'], name='tokenevent_tenant_created'), models.Index(fields=['token', '-created', '-id'], name='tokenevent_token_created'), models.Index(fields=['tenant', 'kind', '-created', '-id'], name='tokenevent_tenant_kind')],
+                'indexes': [models.Index(fields=['tenant', '-created', '-id'], name='tokenevent_tenant_created'), models.Index(fields=['token', '-created', '-id'], name='tokenevent_token_created'), models.Index(fields=['tenant', 'kind', '-created', '-id'], name='tokenevent_tenant_kind'), models.Index(fields=['tenant', 'owner', '-created', '-id'], name='tokenevent_tenant_owner'), models.Index(fields=['tenant', 'actor', '-created', '-id'], name='tokenevent_tenant_actor')],
             },
         ),
         migrations.RunPython(append_only, allow_changes),
