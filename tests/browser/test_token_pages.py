@@ -59,8 +59,10 @@ def test_the_activity_page_filters_and_exports(open_page, portal, contoso, admin
     page.get_by_label("Event").select_option("revoked")
     page.get_by_role("button", name="Filter").click()
 
-    expect(page).to_have_url(f"{portal.tenant_url(contoso)}/settings/security-extensions/"
-                             "token-activity/?kind=revoked&user=&actor=&token=&since=&until=")  # fmt: skip
+    expect(page).to_have_url(
+        f"{portal.tenant_url(contoso)}/settings/security-extensions/token-activity/"
+        "?kind=revoked&user=&actor=&token=&since=&until="
+    )
     rows = page.get_by_test_id("activity-table").locator("tbody tr")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("Reader script")
