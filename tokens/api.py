@@ -28,7 +28,14 @@ from core.paths import row_by_path_id
 from core.schema import ErrorSerializer, page_of
 from tokens.filters import TokenEventFilter, TokenFilter
 from tokens.models import ActorKind, ApiToken, EventKind, Status, TokenEvent
-from tokens.services import MAX_REPORTED, credentials_revoke, token_generate, token_revoke
+from tokens.services import (
+    MAX_EXPIRY_DAYS,
+    MAX_REPORTED,
+    credentials_revoke,
+    expiry_in_days,
+    token_generate,
+    token_revoke,
+)
 from tokens.usage import usage_of
 
 
@@ -47,6 +54,7 @@ class TokenOutputSerializer(serializers.Serializer):
     generated_by = UserSerializer(source="user")
     generated_on = serializers.DateTimeField(source="created_at")
     last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never.")
     owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
 
 
@@ -133,6 +141,18 @@ class TokenListApi(APIView):
 
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        expires_at = serializers.DateTimeField(
+            required=False, allow_null=True, help_text="When it stops working; null: never."
+        )
+        expires_in_days = serializers.IntegerField(
+            required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+            help_text="Or: this many days from now.",
+        )  # fmt: skip
+
+        def validate(self, data):
+            if "expires_at" in data and "expires_in_days" in data:
+                raise serializers.ValidationError("Give expires_at or expires_in_days, not both.")
+            return data
 
     @extend_schema(
         parameters=[
@@ -170,9 +190,14 @@ class TokenListApi(APIView):
             )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expires_at = data.get("expires_at")
+        if "expires_in_days" in data:
+            expires_at = expiry_in_days(data["expires_in_days"])
         token, value = token_generate(
-            user=request.user, name=serializer.validated_data["name"], origin=origin_of(request)
-        )
+            user=request.user, name=data["name"], expires_at=expires_at,
+            origin=origin_of(request),
+        )  # fmt: skip
         data = TokenOutputSerializer(visible_tokens(request).get(pk=token.pk)).data
         data["token"] = value
         data["portal_url"] = request.user.tenant.custom_url

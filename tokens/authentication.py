@@ -12,6 +12,7 @@ from tokens.services import token_mark_used, token_refused
 from tokens.usage import use_ops
 
 INVALID_TOKEN = "Invalid token"  # noqa: S105 (a message, not a secret)
+TOKEN_EXPIRED = "Token expired"  # noqa: S105
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -44,6 +45,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         # A known token refused: the log says so (at most once a minute per token).
         if token.revoked_at is not None:
             self._refuse(request, token, EventReason.REVOKED)
+        now = timezone.now()
+        if token.expires_at is not None and token.expires_at <= now:
+            self._refuse(request, token, EventReason.EXPIRED, TOKEN_EXPIRED)
         user = token.user
         if user.tenant_id != token.tenant_id:
             self._refuse(request, token, EventReason.OTHER_TENANT)
@@ -55,7 +59,7 @@ class ApiTokenAuthentication(BaseAuthentication):
                 token=token, reason=EventReason.OWNER_DEPROVISIONED, origin=origin_of(request)
             )
             raise exceptions.PermissionDenied(DEPROVISIONED_OWNER)
-        origin, now = origin_of(request), timezone.now()
+        origin = origin_of(request)
         token_mark_used(token=token, origin=origin, at=now)
         if self.count_usage:
             # Counted in the cache, in the throttle's round trip (tokens/usage.py).
@@ -63,9 +67,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         return user, token
 
     @staticmethod
-    def _refuse(request, token, reason: str):
+    def _refuse(request, token, reason: str, message: str = INVALID_TOKEN):
         token_refused(token=token, reason=reason, origin=origin_of(request))
-        raise exceptions.AuthenticationFailed(INVALID_TOKEN)
+        raise exceptions.AuthenticationFailed(message)
 
     def authenticate_header(self, request) -> str:
         # DRF asks the first authentication class for the challenge of every 401; a refused

@@ -1,7 +1,7 @@
 """Every change to tokens goes through here: the page, the API, the admin, the
 authentication path (last used, at most once a minute) and management commands call these."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -138,6 +138,7 @@ def token_generate(
     kind: str = Kind.API,
     submission_key: str = "",
     created_at: datetime | None = None,
+    expires_at: datetime | None = None,
     by=None,
     origin: Origin = SYSTEM,
 ) -> tuple[ApiToken, str]:
@@ -145,9 +146,12 @@ def token_generate(
     this return value: the caller shows it once and forgets it. With a `submission_key`
     (a form's one-time key) a second request with the same key makes nothing and raises
     AlreadySubmitted, however close together the two arrive. `created_at` is now unless
-    given (the demo data's tokens are weeks old). The log gets a `generated` event: by `by`
-    (an admin generating for `user`) or `user`, from `origin`."""
+    given (the demo data's tokens are weeks old); `expires_at` None is never (checked by
+    token_check_expiry). The log gets a `generated` event: by `by` (an admin generating for
+    `user`) or `user`, from `origin`."""
     name = token_check_new(user=user, name=name)
+    created_at = created_at or timezone.now()
+    expires_at = token_check_expiry(expires_at, now=created_at)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
     token = ApiToken(
@@ -158,7 +162,8 @@ def token_generate(
         digest=keys.digest(value),
         suffix=keys.suffix(value),
         submission_key=submission_key,
-        created_at=created_at or timezone.now(),
+        created_at=created_at,
+        expires_at=expires_at,
     )
     token.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -174,6 +179,39 @@ def token_generate(
     token_event(token=token, kind=EventKind.GENERATED, by=actor, origin=origin, detail=detail,
                 at=token.created_at)  # fmt: skip
     return token, value
+
+
+# What a token's expiry may be, as the generation dialog offers it: days from now, or never.
+EXPIRY_DAYS = {"7": 7, "30": 30, "90": 90, "365": 365}
+MAX_EXPIRY_DAYS = 3650  # ten years: the furthest date the API and the dialog take
+
+
+def expiry_in_days(days: int, now: datetime | None = None) -> datetime:
+    """The moment `days` days from now (to the second)."""
+    return (now or timezone.now()).replace(microsecond=0) + timedelta(days=days)
+
+
+def expiry_on(day) -> datetime:
+    """A token that expires "on" a date works through that day (UTC): it is refused from
+    the next day's midnight."""
+    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+def token_check_expiry(expires_at: datetime | None, *, now: datetime) -> datetime | None:
+    """The expiry a new token may have: None (never), or a moment after now and at most
+    MAX_EXPIRY_DAYS away. Raises ValidationError (on `expires_at`) saying what is wrong."""
+    if expires_at is None:
+        return None
+    problem = None
+    if timezone.is_naive(expires_at):  # the API reads a time without a zone as UTC
+        problem = "Give the expiry with its time zone (ISO 8601, e.g. 2027-01-31T00:00:00Z)."
+    elif expires_at <= now:
+        problem = "The expiry must be in the future."
+    elif expires_at > now + timedelta(days=MAX_EXPIRY_DAYS):
+        problem = f"The expiry can be at most {MAX_EXPIRY_DAYS} days away."
+    if problem:
+        raise ValidationError({"expires_at": [problem]})
+    return expires_at
 
 
 LAST_USED_PRECISION = timedelta(seconds=60)

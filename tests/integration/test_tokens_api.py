@@ -35,6 +35,7 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
         },
         "generated_on": token.created_at.isoformat().replace("+00:00", "Z"),
         "last_used": None,
+        "expires_at": None,
         "owner_deprovisioned": False,
         "portal_url": "https://contoso.us2.portal.test",
     }
