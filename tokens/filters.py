@@ -86,6 +86,9 @@ class TokenOrdering(django_filters.OrderingFilter):
 class TokenFilter(django_filters.FilterSet):
     """The filters of the tokens table, shared by the page and the API."""
 
+    # Set by a search whose name index found more than the table counts (tokens/views.py).
+    search_over_bound = False
+
     status = django_filters.ChoiceFilter(choices=Status.choices, method="filter_status")
     search = django_filters.CharFilter(method="filter_search", max_length=100)
     ordering = TokenOrdering(
@@ -113,18 +116,29 @@ class TokenFilter(django_filters.FilterSet):
             | Q(first_name__icontains=value)
             | Q(last_name__icontains=value)
         )
-        by_name = Q(name__icontains=value)
+        by_name: Q | None = Q(name__icontains=value)
         if tenant_id := getattr(getattr(self.request, "user", None), "tenant_id", None):
             owners = owners.filter(tenant_id=tenant_id)
             found = name_search_condition(tenant_id, value, using=queryset.db)
-            if found is not None and found[0] <= NAME_MATCH_BOUND:
+            if found is not None and found[0] == 0:
+                by_name = None  # in no token's name: the owners alone
+            elif found is not None and found[0] <= NAME_MATCH_BOUND:
                 by_name = found[1]  # a few: by id, through the name index
+            elif found is not None:
+                self.search_over_bound = True  # so many that the count is "more than"
         owner_ids = list(owners.values_list("pk", flat=True)[: OWNER_MATCH_BOUND + 1])
-        if not owner_ids:
-            return queryset.filter(by_name)
-        if len(owner_ids) > OWNER_MATCH_BOUND:  # a part of nearly everyone's name
-            return queryset.filter(by_name | Q(user__in=owners.values("pk")))
-        return queryset.filter(by_name | Q(user__in=owner_ids))
+        by_owner = (
+            Q(user__in=owners.values("pk"))  # a part of nearly everyone's name
+            if len(owner_ids) > OWNER_MATCH_BOUND
+            else Q(user__in=owner_ids)
+            if owner_ids
+            else None
+        )
+        conditions = [q for q in (by_name, by_owner) if q is not None]
+        if not conditions:
+            return queryset.none()
+        return queryset.filter(conditions[0] | conditions[1] if len(conditions) == 2
+                               else conditions[0])  # fmt: skip
 
 
 class TokenEventFilter(django_filters.FilterSet):

@@ -137,10 +137,12 @@ class ApiToken(models.Model):
                 condition=Q(revoked_at__isnull=True),
                 name="token_live_tenant_created",
             ),
+            # By last use and status, and each status's count: expires_at at the end, so the
+            # status conditions (which exclude the expired) read the index alone.
             models.Index(
-                fields=["tenant", "kind", "last_used_at", "created_at", "id"],
+                fields=["tenant", "kind", "last_used_at", "created_at", "id", "expires_at"],
                 condition=Q(revoked_at__isnull=True),
-                name="token_live_tenant_used",
+                name="token_live_tenant_use_expiry",
             ),
             # The table sorts names as people read them: case-insensitively.
             models.Index(

@@ -130,7 +130,7 @@ def name_search_condition(tenant_id: int, text: str, using: str = "default"):
     """How to find the tenant's tokens whose name contains `text` (any case) through the
     name index: None where the database does it alone (PostgreSQL's planner uses the
     trigram index for icontains) or no index can (fewer than 3 characters); else
-    (matches, condition): how many tokens match, counted up to NAME_MATCH_BOUND + 1, and a
+    (matches, condition): how many tokens match, counted up to NAME_MATCH_BOUND + 1 (1,000), and a
     condition on the token's id that selects them (SQLite's FTS5 trigram table)."""
     from django.db.models import Q
     from django.db.models.expressions import RawSQL
@@ -155,5 +155,5 @@ def name_search_condition(tenant_id: int, text: str, using: str = "default"):
 
 
 # Up to this many matches the ids are looked up and sorted; past it they are so many that
-# reading the table in order finds a page at once.
-NAME_MATCH_BOUND = 10_000
+# reading the table in order finds a page at once (and the table's count is "more than").
+NAME_MATCH_BOUND = 1_000

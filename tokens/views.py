@@ -30,18 +30,26 @@ from tokens.services import AlreadySubmitted, token_generate, token_revoke
 from tokens.usage import usage_of
 
 PAGE_SIZE = 50
-COUNT_BOUND = 10_000
+COUNT_BOUND = 1_000
 
 
 class BoundedPaginator(Paginator):
     """Counts at most COUNT_BOUND + 1 rows, so the table's first page costs the same with a
     hundred tokens or a hundred thousand (an exact count reads every matching row). Past the
-    bound the page says "more than 10,000" and offers the first 10,000, in any sort order.
+    bound the page says "more than 1,000" and offers the first 1,000 (20 pages), in any sort
+    order; a search or a filter narrows it. `over_bound` known beforehand (a search whose
+    index said it matches more) spares the count.
     The count is taken in no order (how many the first N + 1 are does not depend on it), so
     the database reads it from whichever index serves the filter best."""
 
+    def __init__(self, *args, over_bound: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_over = over_bound
+
     @cached_property
     def _bounded_count(self) -> int:
+        if self._known_over:
+            return COUNT_BOUND + 1
         rows = self.object_list.order_by()  # type: ignore[attr-defined]  # a QuerySet
         return rows[: COUNT_BOUND + 1].count()
 
@@ -92,7 +100,8 @@ def table_context(request) -> dict:
         filter_errors = filterset.errors
         rows = filterset.queryset.order_by(*TokenOrdering.DEFAULT)
     ordering = request.GET.get("ordering", "") if not filter_errors.get("ordering") else ""
-    page = BoundedPaginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    over = getattr(filterset, "search_over_bound", False) and not filter_errors
+    page = BoundedPaginator(rows, PAGE_SIZE, over_bound=over).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()

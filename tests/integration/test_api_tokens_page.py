@@ -360,3 +360,23 @@ def test_search_by_a_part_of_the_name_through_the_name_index(client, admin_user,
         'Nightly "EXPORT" to S3',
     ]
     assert uses_index == (connection.vendor == "sqlite")
+
+
+def test_a_search_matching_more_than_the_bound_says_more_than(client, admin_user, monkeypatch):
+    """Past the bound the count says "more than" (on SQLite the name index said so, and the
+    table is not counted again); under it, the exact number."""
+    monkeypatch.setattr("tokens.views.COUNT_BOUND", 3)
+    monkeypatch.setattr("tokens.filters.NAME_MATCH_BOUND", 3)
+    for n in range(5):
+        make_token(admin_user, name=f"export {n}")
+    make_token(admin_user, name="other one")
+    make_token(admin_user, name="other two")
+    client.force_login(admin_user)
+
+    many = client.get(PAGE + "?search=export")
+    few = client.get(PAGE + "?search=other")
+
+    assert row_names(many) == ["export 4", "export 3", "export 2"]  # the first 3 it offers
+    assert "More than 3 tokens" in many.content.decode()
+    assert row_names(few) == ["other two", "other one"]
+    assert "2 tokens" in few.content.decode()
