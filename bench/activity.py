@@ -40,8 +40,8 @@ KINDS = [
     ("revoked", "by_admin", 3),
 ]
 COLUMNS = [
-    "tenant_id", "token_id", "token_name", "token_kind", "token_suffix", "kind", "reason",
-    "actor_id", "actor_kind", "actor_label", "source_ip", "user_agent", "detail", "count",
+    "tenant_id", "token_id", "owner_id", "token_name", "token_kind", "token_suffix", "kind",
+    "reason", "actor_id", "actor_kind", "actor_label", "source_ip", "user_agent", "detail", "count",
     "created",
 ]  # fmt: skip
 
@@ -55,7 +55,7 @@ def rows(tenant_id: int, count: int, tokens: list, admin, rng: random.Random):
         by_admin = reason == "by_admin"
         actor = admin if by_admin else token.user if kind in {"generated", "revoked"} else None
         yield (
-            tenant_id, token.pk, token.name, "api", token.suffix, kind, reason,
+            tenant_id, token.pk, token.user_id, token.name, "api", token.suffix, kind, reason,
             actor.pk if actor else None, "user" if actor else "system",
             actor.username if actor else "system", f"203.0.113.{rng.randrange(1, 255)}",
             "python-requests/2.32", "Refused: the token is revoked." if kind == "refused" else "",

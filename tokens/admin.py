@@ -2,11 +2,18 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from core.http import NO_STORE, origin_of
 from tokens.models import ApiToken, Kind, TokenEvent
 from tokens.services import (
+    DEFAULT_EXPIRY,
+    EXPIRY_CHOICES,
+    EXPIRY_DAYS,
+    expiry_in_days,
+    expiry_on,
     scim_token_rotate,
+    token_check_expiry,
     token_check_name,
     token_check_new,
     token_generate,
@@ -38,6 +45,7 @@ SHOWN = [
     "last_used_at",
     "revoked_at",
     "revoked_by",
+    "expires_at",
 ]
 
 
@@ -51,9 +59,17 @@ class TokenAddForm(forms.ModelForm):
         help_text="A new SCIM token replaces the tenant's current one, which stops at once.",
     )
 
+    expires_in = forms.ChoiceField(
+        label="Expires", choices=[(k, v) for k, v in EXPIRY_CHOICES if k != "date"],
+        initial=DEFAULT_EXPIRY, required=False, help_text="Or a date below.",
+    )  # fmt: skip
+    expires_on = forms.DateField(
+        label="Expires on", required=False, help_text="Through that day (UTC)."
+    )
+
     class Meta:
         model = ApiToken
-        fields = ["user", "kind", "name"]
+        fields = ["user", "kind", "name", "expires_in", "expires_on"]
 
     def clean(self):
         cleaned = super().clean() or {}
@@ -62,6 +78,17 @@ class TokenAddForm(forms.ModelForm):
                 cleaned["name"] = token_check_new(user=cleaned["user"], name=cleaned["name"])
             except ValidationError as error:
                 self.add_error(None, error)
+        if cleaned.get("expires_on"):
+            cleaned["expires_at"] = expiry_on(cleaned["expires_on"])
+        elif (cleaned.get("expires_in") or DEFAULT_EXPIRY) in EXPIRY_DAYS:
+            days = EXPIRY_DAYS[cleaned.get("expires_in") or DEFAULT_EXPIRY]
+            cleaned["expires_at"] = expiry_in_days(days)
+        else:
+            cleaned["expires_at"] = None
+        try:
+            token_check_expiry(cleaned["expires_at"], now=timezone.now())
+        except ValidationError as error:
+            self.add_error("expires_on", error.error_dict["expires_at"])
         return cleaned
 
 
@@ -92,6 +119,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "suffix",
         "created_at",
         "last_used_at",
+        "expires_at",
         "revoked_at",
     ]
     list_filter = ["kind", RevokedFilter, "tenant"]
@@ -131,8 +159,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token, value = scim_token_rotate(user=user, origin=origin_of(request))
         else:
             token, value = token_generate(
-                user=user, name=name, by=request.user, origin=origin_of(request)
-            )
+                user=user, name=name, by=request.user, origin=origin_of(request),
+                expires_at=form.cleaned_data["expires_at"],
+            )  # fmt: skip
         obj.pk, obj.tenant_id, obj.suffix, obj.digest = (
             token.pk,
             token.tenant_id,

@@ -183,6 +183,16 @@ def token_generate(
 
 # What a token's expiry may be, as the generation dialog offers it: days from now, or never.
 EXPIRY_DAYS = {"7": 7, "30": 30, "90": 90, "365": 365}
+DEFAULT_EXPIRY = "90"
+EXPIRY_CHOICES = [
+    ("7", "7 days"),
+    ("30", "30 days"),
+    ("90", "90 days"),
+    ("365", "1 year"),
+    ("date", "On a date…"),
+    ("never", "Never"),
+]
+
 MAX_EXPIRY_DAYS = 3650  # ten years: the furthest date the API and the dialog take
 
 

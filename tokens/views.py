@@ -26,7 +26,16 @@ from tokens.api import visible_tokens
 from tokens.charts import bars
 from tokens.filters import TokenEventFilter, TokenFilter, TokenOrdering
 from tokens.models import NAME_MAX_LENGTH, ApiToken, EventKind, Status, TokenEvent
-from tokens.services import AlreadySubmitted, token_generate, token_revoke
+from tokens.services import (
+    DEFAULT_EXPIRY,
+    EXPIRY_CHOICES,
+    EXPIRY_DAYS,
+    AlreadySubmitted,
+    expiry_in_days,
+    expiry_on,
+    token_generate,
+    token_revoke,
+)
 from tokens.usage import usage_of
 
 PAGE_SIZE = 50
@@ -66,11 +75,35 @@ TEMPLATE = "tokens/api_tokens.html"
 
 
 class GenerateForm(SubmitOnceForm):
-    # Validation is the service's (the same rules as the API); the form only carries the name
-    # and its one-time key.
+    # Validation is the service's (the same rules as the API); the form only carries the name,
+    # the expiry chosen and its one-time key.
     name = forms.CharField(
         label="Token name", required=False, strip=False, max_length=NAME_MAX_LENGTH * 4
     )
+    expires = forms.ChoiceField(
+        label="Expires", choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, required=False
+    )
+    expires_on = forms.DateField(label="Expires on", required=False)
+
+    def clean(self):
+        data = super().clean() or {}
+        data["expires"] = data.get("expires") or DEFAULT_EXPIRY  # a post without the field
+        if (
+            data["expires"] == "date"
+            and not data.get("expires_on")
+            and "expires_on" not in self.errors
+        ):
+            self.add_error("expires_on", "Choose the date it expires on.")
+        return data
+
+    def expires_at(self):
+        """The moment the chosen expiry means (None: never)."""
+        choice = self.cleaned_data["expires"]
+        if choice == "never":
+            return None
+        if choice == "date":
+            return expiry_on(self.cleaned_data["expires_on"])
+        return expiry_in_days(EXPIRY_DAYS[choice])
 
 
 def render_no_store(request, template: str, context: dict, status: int = 200):
@@ -156,10 +189,15 @@ def generate(request):
                 user=request.user,
                 name=form.cleaned_data["name"],
                 submission_key=form.cleaned_data["submission"],
+                expires_at=form.expires_at(),
                 origin=origin_of(request),
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
+                field = "expires_on" if form.cleaned_data["expires"] == "date" else "expires"
+                form.add_error(field, error.error_dict["expires_at"])
+            else:
+                form.add_error(None, error)
         except AlreadySubmitted as repeat:
             template = (
                 f"{TEMPLATE}#already-submitted"

@@ -36,6 +36,20 @@
     setTimeout(() => form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; }));
   }, true);
 
+  // The expiry's date field is offered only when "On a date…" is chosen (without this
+  // file it is always there, and ignored unless chosen).
+  function showExpiryDate(root) {
+    root.querySelectorAll("[data-expiry-choice]").forEach((select) => {
+      const date = select.form?.querySelector(".expiry-date");
+      if (date) date.hidden = select.value !== "date";
+    });
+  }
+  document.addEventListener("change", (event) => {
+    if (event.target.matches?.("[data-expiry-choice]")) showExpiryDate(event.target.form);
+  });
+  new MutationObserver(() => showExpiryDate(document)).observe(document.body, { childList: true, subtree: true });
+  showExpiryDate(document);
+
   // ---- Messages (announced by the role="status" region) ----
   function say(text, kind = "success") {
     const box = document.getElementById("messages");
