@@ -6,9 +6,11 @@ from django.db.models.functions import Lower
 
 from accounts.models import User
 from tokens.models import ApiTokenQuerySet, EventKind, Status
-from tokens.selectors import NAME_MATCH_BOUND, name_search_condition
+from tokens.selectors import name_match_ids
 
-OWNER_MATCH_BOUND = 1000  # owners a search may name by id
+# How many matching tokens (by name, and by owner) a search looks up by id and sorts; the
+# tokens table's count bound (tokens/views.py) is the same.
+SEARCH_BOUND = 1_000
 
 
 def owner_id(tokens):
@@ -105,9 +107,12 @@ class TokenFilter(django_filters.FilterSet):
         return queryset.filter_status(value)
 
     def filter_search(self, queryset, name, value):
-        """A part of the token's name, or of its owner's user name or names. The owners are
-        found first among the tenant's users (a small table), so that tokens are matched by
-        owner id, never joined row by row."""
+        """A part of the token's name, or of its owner's user name or names, whatever the
+        tenant's size. The owners are found first among the tenant's users (a small table),
+        and the matching tokens through indexes (the names' trigrams, the owners' tokens);
+        when both sets are small (up to SEARCH_BOUND each), the page is just those ids,
+        sorted. Past that, the matches are so dense that reading the table in its order
+        fills a page at once, and the count is "more than" without counting."""
         value = value.strip()
         if not value:
             return queryset
@@ -116,29 +121,22 @@ class TokenFilter(django_filters.FilterSet):
             | Q(first_name__icontains=value)
             | Q(last_name__icontains=value)
         )
-        by_name: Q | None = Q(name__icontains=value)
         if tenant_id := getattr(getattr(self.request, "user", None), "tenant_id", None):
             owners = owners.filter(tenant_id=tenant_id)
-            found = name_search_condition(tenant_id, value, using=queryset.db)
-            if found is not None and found[0] == 0:
-                by_name = None  # in no token's name: the owners alone
-            elif found is not None and found[0] <= NAME_MATCH_BOUND:
-                by_name = found[1]  # a few: by id, through the name index
-            elif found is not None:
-                self.search_over_bound = True  # so many that the count is "more than"
-        owner_ids = list(owners.values_list("pk", flat=True)[: OWNER_MATCH_BOUND + 1])
+        owner_ids = list(owners.values_list("pk", flat=True)[: SEARCH_BOUND + 1])
         by_owner = (
-            Q(user__in=owners.values("pk"))  # a part of nearly everyone's name
-            if len(owner_ids) > OWNER_MATCH_BOUND
-            else Q(user__in=owner_ids)
-            if owner_ids
+            queryset.filter(user__in=owner_ids).order_by().values_list("pk", flat=True)
+            if owner_ids and len(owner_ids) <= SEARCH_BOUND
             else None
         )
-        conditions = [q for q in (by_name, by_owner) if q is not None]
-        if not conditions:
-            return queryset.none()
-        return queryset.filter(conditions[0] | conditions[1] if len(conditions) == 2
-                               else conditions[0])  # fmt: skip
+        owned = list(by_owner[: SEARCH_BOUND + 1]) if by_owner is not None else []
+        named = name_match_ids(queryset, value, SEARCH_BOUND + 1)
+        few_people = len(owner_ids) <= SEARCH_BOUND
+        if few_people and named is not None and max(len(named), len(owned)) <= SEARCH_BOUND:
+            return queryset.filter(pk__in=sorted({*named, *owned}))
+        if (named is not None and len(named) > SEARCH_BOUND) or len(owned) > SEARCH_BOUND:
+            self.search_over_bound = True
+        return queryset.filter(Q(name__icontains=value) | Q(user__in=owners.values("pk")))
 
 
 class TokenEventFilter(django_filters.FilterSet):

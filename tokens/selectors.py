@@ -126,34 +126,24 @@ def token_by_digest(digest: str, using: str = "default") -> ApiToken | None:
 NAME_SEARCH_TABLE = "tokens_name_search"
 
 
-def name_search_condition(tenant_id: int, text: str, using: str = "default"):
-    """How to find the tenant's tokens whose name contains `text` (any case) through the
-    name index: None where the database does it alone (PostgreSQL's planner uses the
-    trigram index for icontains) or no index can (fewer than 3 characters); else
-    (matches, condition): how many tokens match, counted up to NAME_MATCH_BOUND + 1 (1,000), and a
-    condition on the token's id that selects them (SQLite's FTS5 trigram table)."""
-    from django.db.models import Q
+def name_match_ids(tokens, text: str, limit: int) -> list[int] | None:
+    """The ids of `tokens` (a queryset: its own conditions apply) whose name contains `text`
+    in any case, at most `limit` of them, found through the name index: PostgreSQL's
+    trigram index (its planner uses it for icontains), SQLite's FTS5 trigram table. None
+    where no index can answer: fewer than 3 characters (no trigram), or a query FTS5
+    refuses."""
     from django.db.models.expressions import RawSQL
 
-    connection = connections[using]
-    if connection.vendor != "sqlite" or len(text) < 3:
+    if len(text) < 3:
         return None
-    phrase = '"' + text.replace('"', '""') + '"'  # one FTS5 string: every character literal
-    where = f"{NAME_SEARCH_TABLE} MATCH %s AND tenant_id = %s"
+    if connections[tokens.db].vendor == "sqlite":
+        phrase = '"' + text.replace('"', '""') + '"'  # one FTS5 string: every character literal
+        sql = f"SELECT rowid FROM {NAME_SEARCH_TABLE} WHERE {NAME_SEARCH_TABLE} MATCH %s"  # noqa: S608
+        matching = RawSQL(sql, (phrase,))  # noqa: S611 (a constant; the text is a parameter)
+        tokens = tokens.filter(pk__in=matching)
+    else:
+        tokens = tokens.filter(name__icontains=text)
     try:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM {NAME_SEARCH_TABLE} WHERE {where} "  # noqa: S608
-                "LIMIT %s)",
-                (phrase, tenant_id, NAME_MATCH_BOUND + 1),
-            )
-            matches = cursor.fetchone()[0]
-    except DatabaseError:  # a query FTS5 cannot take: icontains reads every name instead
+        return list(tokens.order_by().values_list("pk", flat=True)[:limit])
+    except DatabaseError:  # FTS5 could not take it: icontains reads every name instead
         return None
-    ids = RawSQL(f"SELECT rowid FROM {NAME_SEARCH_TABLE} WHERE {where}", (phrase, tenant_id))  # noqa: S611, S608
-    return matches, Q(pk__in=ids)
-
-
-# Up to this many matches the ids are looked up and sorted; past it they are so many that
-# reading the table in order finds a page at once (and the table's count is "more than").
-NAME_MATCH_BOUND = 1_000

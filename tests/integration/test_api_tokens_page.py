@@ -366,7 +366,7 @@ def test_a_search_matching_more_than_the_bound_says_more_than(client, admin_user
     """Past the bound the count says "more than" (on SQLite the name index said so, and the
     table is not counted again); under it, the exact number."""
     monkeypatch.setattr("tokens.views.COUNT_BOUND", 3)
-    monkeypatch.setattr("tokens.filters.NAME_MATCH_BOUND", 3)
+    monkeypatch.setattr("tokens.filters.SEARCH_BOUND", 3)
     for n in range(5):
         make_token(admin_user, name=f"export {n}")
     make_token(admin_user, name="other one")
