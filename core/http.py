@@ -1,6 +1,7 @@
 """HTTP pieces every app uses: which paths are the API's, the no-store headers, route URLs and
 where a request came from."""
 
+import functools
 import ipaddress
 from dataclasses import dataclass
 
@@ -42,11 +43,17 @@ def origin_of(request) -> Origin:
             hops = forwarded.split(",")
             ip = hops[-proxies] if len(hops) >= proxies else None
         ip = ip or meta.get("REMOTE_ADDR")
+    return Origin(ip=_address(ip) if ip else None, user_agent=meta.get("HTTP_USER_AGENT", "")[:300])
+
+
+@functools.lru_cache(maxsize=4096)
+def _address(text: str) -> str | None:
+    """An address as written canonically, or None if it is not one (a forwarded header can
+    hold anything). Kept for the addresses seen last: a script calls from the same one."""
     try:
-        ip = str(ipaddress.ip_address(ip.strip())) if ip else None
-    except ValueError:  # a forwarded header can hold anything
-        ip = None
-    return Origin(ip=ip, user_agent=meta.get("HTTP_USER_AGENT", "")[:300])
+        return str(ipaddress.ip_address(text.strip()))
+    except ValueError:
+        return None
 
 
 def route_url(base: str, name: str, **kwargs: object) -> str:
