@@ -12,6 +12,7 @@ urlpatterns = [
     path("tokens/<str:token_id>/revoke/", tokens_api.TokenRevokeApi.as_view(), name="token-revoke"),
     path("tokens/<str:token_id>/events/", tokens_api.TokenEventsApi.as_view(), name="token-events"),
     path("token-events/", tokens_api.TokenEventListApi.as_view(), name="token-event-list"),
+    path("token-policy/", tokens_api.TokenPolicyApi.as_view(), name="token-policy"),
     path(
         "credentials/revoke/",
         tokens_api.CredentialsRevokeApi.as_view(),

@@ -19,6 +19,7 @@ urlpatterns = [
     path("settings/", account_views.home),
     path("settings/system/about/", account_views.about, name="about"),
     path("settings/system/provisioning/", provisioning_views.provisioning, name="provisioning"),
+    path("settings/system/token-policy/", token_views.token_policy, name="token-policy"),
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
     path(
         "settings/security-extensions/token-activity/", token_views.activity, name="token-activity"

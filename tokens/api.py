@@ -1,4 +1,5 @@
 import time
+from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -18,7 +19,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from accounts.authentication import EntraCredential
-from accounts.permissions import IsPortalUser, request_capabilities
+from accounts.permissions import IsPortalUser, has_capability, request_capabilities
 from accounts.roles import Capability
 from core.bodies import RequestBody, StrictText
 from core.cache import COUNT, run_batch
@@ -27,13 +28,24 @@ from core.inputs import parse_int
 from core.paths import row_by_path_id
 from core.schema import ErrorSerializer, page_of
 from tokens.filters import TokenEventFilter, TokenFilter
-from tokens.models import ActorKind, ApiToken, EventKind, Status, TokenEvent
+from tokens.models import (
+    POLICY_EXPIRY_CHOICES,
+    ActorKind,
+    ApiToken,
+    EventKind,
+    Status,
+    TokenEvent,
+)
 from tokens.services import (
     MAX_EXPIRY_DAYS,
     MAX_REPORTED,
+    POLICY_FIELDS,
     credentials_revoke,
     expiry_in_days,
+    policy_default_expiry,
+    policy_of,
     token_generate,
+    token_policy_save,
     token_revoke,
 )
 from tokens.usage import usage_of
@@ -191,9 +203,13 @@ class TokenListApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        expires_at = data.get("expires_at")
+        expires_at: datetime | None
         if "expires_in_days" in data:
             expires_at = expiry_in_days(data["expires_in_days"])
+        elif "expires_at" in data:
+            expires_at = data["expires_at"]
+        else:  # neither: the tenant's default
+            expires_at = policy_default_expiry(policy_of(request.user.tenant_id))
         token, value = token_generate(
             user=request.user, name=data["name"], expires_at=expires_at,
             origin=origin_of(request),
@@ -245,7 +261,7 @@ class TokenEventSerializer(serializers.Serializer):
         inline_serializer(
             "EventToken",
             {
-                "id": serializers.IntegerField(),
+                "id": serializers.IntegerField(allow_null=True, help_text="null: a policy change."),
                 "name": serializers.CharField(),
                 "kind": serializers.CharField(),
                 "suffix": serializers.CharField(),
@@ -452,3 +468,45 @@ class CredentialsRevokeApi(APIView):
 class PayloadTooLarge(exceptions.APIException):
     status_code = 413
     default_detail = "At most 1 MB: send at most 1,000 values."
+
+
+class TokenPolicySerializer(serializers.Serializer):
+    max_lifetime_days = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        help_text="The longest a new API token may live; null: unlimited.",
+    )  # fmt: skip
+    allow_never = serializers.BooleanField(help_text="Whether a new token may never expire.")
+    default_expiry = serializers.ChoiceField(
+        choices=POLICY_EXPIRY_CHOICES,
+        help_text="What the dialog offers first, and what a token made without an expiry gets.",
+    )
+    dormant_days = serializers.IntegerField(
+        allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        help_text="Retire tokens unused this many days; null: off.",
+    )  # fmt: skip
+    updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
+    updated_by = serializers.CharField(
+        source="updated_by.username", read_only=True, allow_null=True, default=None
+    )
+
+
+class TokenPolicyApi(APIView):
+    """The tenant's token policy (full admins: Settings.manage). Lifetime rules apply to API
+    tokens generated afterwards; the dormancy rule to every token. Each change is an event
+    in the token log."""
+
+    permission_classes = [IsPortalUser, has_capability(Capability.SETTINGS_MANAGE)]
+
+    @extend_schema(responses={200: TokenPolicySerializer})
+    def get(self, request):
+        return Response(TokenPolicySerializer(policy_of(request.user.tenant_id)).data)
+
+    @extend_schema(request=TokenPolicySerializer, responses={200: TokenPolicySerializer})
+    def put(self, request):
+        serializer = TokenPolicySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        fields = {k: v for k, v in serializer.validated_data.items() if k in POLICY_FIELDS}
+        policy = token_policy_save(
+            tenant_id=request.user.tenant_id, by=request.user, origin=origin_of(request), **fields
+        )
+        return Response(TokenPolicySerializer(policy).data)

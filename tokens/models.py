@@ -190,6 +190,45 @@ class ApiToken(models.Model):
         return self.user.capabilities
 
 
+POLICY_EXPIRY_CHOICES = [
+    ("7", "7 days"),
+    ("30", "30 days"),
+    ("90", "90 days"),
+    ("365", "1 year"),
+    ("never", "Never"),
+]
+
+
+class TokenPolicy(models.Model):
+    """A tenant's rules for API tokens: how long a new one may live, whether "never" may be
+    chosen, what the dialog offers first, and after how many days unused a token is retired.
+    A tenant without a row has the defaults (no maximum, never allowed, 90 days, no
+    retirement)."""
+
+    tenant = models.OneToOneField(Tenant, on_delete=models.PROTECT, related_name="token_policy")
+    max_lifetime_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Blank: unlimited."
+    )
+    allow_never = models.BooleanField(default=True)
+    default_expiry = models.CharField(max_length=8, choices=POLICY_EXPIRY_CHOICES, default="90")
+    dormant_days = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Retire tokens unused this long. Blank: off."
+    )
+    updated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False,
+    )  # fmt: skip
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "token policies"
+
+    def __str__(self) -> str:
+        return f"Token policy of {self.tenant_id}"
+
+
 class TokenUsageDay(models.Model):
     """How many requests a token made on one UTC day (folded in from the shared cache at
     most once a minute; tokens/usage.py adds what is still in the cache when read)."""
@@ -216,6 +255,7 @@ class EventKind(models.TextChoices):
     ROTATED = "rotated", "Rotated"
     REVOKED = "revoked", "Revoked"
     REFUSED = "refused", "Refused"
+    POLICY_CHANGED = "policy_changed", "Token policy changed"  # of the tenant: no token
 
 
 class EventReason(models.TextChoices):
@@ -264,12 +304,18 @@ class TokenEvent(models.Model):
     kind and last 4 are kept as they were then; its value never is."""
 
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
-    token = models.ForeignKey(ApiToken, on_delete=models.PROTECT, related_name="events")
+    # None only for a change of the tenant's token policy.
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.PROTECT, related_name="events", null=True, blank=True
+    )
     # Whose token it is (a token never changes owner): the log filters by it.
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    token_name = models.CharField(max_length=NAME_MAX_LENGTH)
-    token_kind = models.CharField(max_length=16, choices=Kind.choices)
-    token_suffix = models.CharField(max_length=4)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+        blank=True,
+    )  # fmt: skip
+    token_name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
+    token_kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    token_suffix = models.CharField(max_length=4, blank=True)
     kind = models.CharField(max_length=16, choices=EventKind.choices)
     reason = models.CharField(max_length=24, choices=EventReason.choices, blank=True)
     actor = models.ForeignKey(
@@ -303,6 +349,8 @@ class TokenEvent(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.token_id is None:
+            return f"{self.get_kind_display()}: {self.detail}"
         return f"{self.get_kind_display()}: {self.token_name} (…{self.token_suffix})"
 
     def save(self, *args, **kwargs):

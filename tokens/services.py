@@ -12,12 +12,14 @@ from django.utils import timezone
 from core.http import SYSTEM, Origin
 from tokens import keys
 from tokens.models import (
+    POLICY_EXPIRY_CHOICES,
     ActorKind,
     ApiToken,
     EventKind,
     EventReason,
     Kind,
     TokenEvent,
+    TokenPolicy,
     validate_token_name,
 )
 from tokens.notifications import tell_owner_exposed
@@ -97,6 +99,15 @@ def token_event(
     )
 
 
+def policy_event(*, tenant_id: int, by, origin: Origin, detail: str) -> TokenEvent:
+    """Appends a change of the tenant's token policy to the log (an event of no token)."""
+    return TokenEvent.objects.create(
+        tenant_id=tenant_id, token=None, owner=None, kind=EventKind.POLICY_CHANGED,
+        actor=by, actor_kind=ActorKind.USER, actor_label=by.username[:200],
+        source_ip=origin.ip, user_agent=origin.user_agent[:300], detail=detail[:300],
+    )  # fmt: skip
+
+
 REFUSAL_WINDOW = 60  # seconds: at most one refused-use event per token in this long
 
 
@@ -152,6 +163,8 @@ def token_generate(
     name = token_check_new(user=user, name=name)
     created_at = created_at or timezone.now()
     expires_at = token_check_expiry(expires_at, now=created_at)
+    if kind == Kind.API:
+        policy_check_expiry(policy_of(user.tenant_id), expires_at, now=created_at)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
     token = ApiToken(
@@ -222,6 +235,111 @@ def token_check_expiry(expires_at: datetime | None, *, now: datetime) -> datetim
     if problem:
         raise ValidationError({"expires_at": [problem]})
     return expires_at
+
+
+def policy_of(tenant_id) -> TokenPolicy:
+    """The tenant's token policy: its row, or the defaults (unsaved) if it has none."""
+    return TokenPolicy.objects.filter(tenant_id=tenant_id).first() or TokenPolicy(
+        tenant_id=tenant_id
+    )
+
+
+def policy_default_expiry(policy: TokenPolicy, now: datetime | None = None) -> datetime | None:
+    """What an API token gets when its maker names no expiry: the policy's default."""
+    if policy.default_expiry == "never":
+        return None
+    return expiry_in_days(int(policy.default_expiry), now)
+
+
+def policy_check_expiry(policy: TokenPolicy, expires_at: datetime | None, *, now: datetime) -> None:
+    """Raises ValidationError (on `expires_at`) if the tenant's policy forbids this expiry
+    for a new API token: never where never is not allowed, or past the maximum lifetime."""
+    problem = None
+    if expires_at is None and (not policy.allow_never or policy.max_lifetime_days):
+        problem = "This tenant's token policy requires an expiry."
+        if policy.max_lifetime_days:
+            problem = (f"This tenant's token policy requires an expiry within "
+                       f"{policy.max_lifetime_days} days.")  # fmt: skip
+    elif expires_at is not None and policy.max_lifetime_days:
+        # Up to the end of the day (UTC) that many days away: "a date" means through it.
+        latest = expiry_on((now + timedelta(days=policy.max_lifetime_days)).date())
+        if expires_at > latest:
+            problem = (f"This tenant's token policy allows at most {policy.max_lifetime_days} "
+                       "days.")  # fmt: skip
+    if problem:
+        raise ValidationError({"expires_at": [problem]})
+
+
+POLICY_FIELDS = ("max_lifetime_days", "allow_never", "default_expiry", "dormant_days")
+
+
+def _policy_text(name: str, value) -> str:
+    if name in ("max_lifetime_days", "dormant_days"):
+        return "off" if value is None and name == "dormant_days" else (
+            "unlimited" if value is None else f"{value} days"
+        )  # fmt: skip
+    if name == "allow_never":
+        return "yes" if value else "no"
+    return dict(POLICY_EXPIRY_CHOICES)[value]
+
+
+POLICY_LABELS = {
+    "max_lifetime_days": "Maximum lifetime",
+    "allow_never": "Never allowed",
+    "default_expiry": "Default expiry",
+    "dormant_days": "Retire unused after",
+}
+
+
+@transaction.atomic
+def token_policy_save(*, tenant_id: int, by, origin: Origin = SYSTEM, **fields) -> TokenPolicy:
+    """Sets the tenant's token policy (the fields given), checked as a whole, and logs what
+    changed as one event (nothing changed: no event). Lifetime rules apply to tokens
+    generated afterwards; the dormancy rule to every token."""
+    policy = TokenPolicy.objects.select_for_update().filter(tenant_id=tenant_id).first()
+    if policy is None:
+        policy = TokenPolicy(tenant_id=tenant_id)
+    before = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    for name, value in fields.items():
+        if name not in POLICY_FIELDS:
+            raise TypeError(name)
+        setattr(policy, name, value)
+    errors: dict[str, list[str]] = {}
+    for name in ("max_lifetime_days", "dormant_days"):
+        value = getattr(policy, name)
+        if value is not None and not 1 <= value <= MAX_EXPIRY_DAYS:
+            errors[name] = [
+                f"Give a number of days from 1 to {MAX_EXPIRY_DAYS}, or leave it blank."
+            ]
+    if policy.default_expiry not in dict(POLICY_EXPIRY_CHOICES):
+        errors["default_expiry"] = ["Choose one of the offered expiries."]
+    elif policy.default_expiry == "never" and (not policy.allow_never or policy.max_lifetime_days):
+        errors["default_expiry"] = ["The default cannot be never when never is not allowed."]
+    elif (
+        policy.default_expiry != "never"
+        and policy.max_lifetime_days
+        and "max_lifetime_days" not in errors
+        and int(policy.default_expiry) > policy.max_lifetime_days
+    ):
+        errors["default_expiry"] = [
+            f"The default ({_policy_text('default_expiry', policy.default_expiry)}) is longer "
+            f"than the maximum lifetime ({policy.max_lifetime_days} days)."
+        ]
+    if errors:
+        raise ValidationError(errors)
+    changes = [
+        f"{POLICY_LABELS[name]}: {_policy_text(name, before[name])} → "
+        f"{_policy_text(name, getattr(policy, name))}"
+        for name in POLICY_FIELDS
+        if before[name] != getattr(policy, name)
+    ]
+    if not changes and policy.pk is not None:
+        return policy
+    policy.updated_at, policy.updated_by = timezone.now(), by
+    policy.save()
+    if changes:
+        policy_event(tenant_id=tenant_id, by=by, origin=origin, detail="; ".join(changes) + ".")
+    return policy
 
 
 LAST_USED_PRECISION = timedelta(seconds=60)

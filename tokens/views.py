@@ -25,15 +25,26 @@ from core.http import NO_STORE, is_safe_redirect, origin_of
 from tokens.api import visible_tokens
 from tokens.charts import bars
 from tokens.filters import TokenEventFilter, TokenFilter, TokenOrdering
-from tokens.models import NAME_MAX_LENGTH, ApiToken, EventKind, Status, TokenEvent
+from tokens.models import (
+    NAME_MAX_LENGTH,
+    POLICY_EXPIRY_CHOICES,
+    ApiToken,
+    EventKind,
+    Status,
+    TokenEvent,
+)
 from tokens.services import (
     DEFAULT_EXPIRY,
     EXPIRY_CHOICES,
     EXPIRY_DAYS,
+    MAX_EXPIRY_DAYS,
+    POLICY_FIELDS,
     AlreadySubmitted,
     expiry_in_days,
     expiry_on,
+    policy_of,
     token_generate,
+    token_policy_save,
     token_revoke,
 )
 from tokens.usage import usage_of
@@ -85,9 +96,30 @@ class GenerateForm(SubmitOnceForm):
     )
     expires_on = forms.DateField(label="Expires on", required=False)
 
+    def __init__(self, *args, policy=None, **kwargs):
+        """With the tenant's `policy`: only the expiries it allows, its default first."""
+        super().__init__(*args, **kwargs)
+        self.default_expiry = DEFAULT_EXPIRY
+        self.max_days = None
+        if policy is not None:
+            self.max_days = policy.max_lifetime_days
+            never = policy.allow_never and not policy.max_lifetime_days
+            self.fields["expires"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+                (value, label)
+                for value, label in EXPIRY_CHOICES
+                if (value == "never" and never)
+                or value == "date"
+                or (
+                    value in EXPIRY_DAYS
+                    and (not self.max_days or EXPIRY_DAYS[value] <= self.max_days)
+                )
+            ]
+            self.default_expiry = policy.default_expiry
+            self.fields["expires"].initial = policy.default_expiry
+
     def clean(self):
         data = super().clean() or {}
-        data["expires"] = data.get("expires") or DEFAULT_EXPIRY  # a post without the field
+        data["expires"] = data.get("expires") or self.default_expiry  # a post without it
         if (
             data["expires"] == "date"
             and not data.get("expires_on")
@@ -173,7 +205,7 @@ COLUMNS = [
 def api_tokens(request):
     """The table of API tokens, with filter, search, sort and pages in the query string."""
     context = table_context(request)
-    context["form"] = GenerateForm()
+    context["form"] = GenerateForm(policy=policy_of(request.user.tenant_id))
     return render_no_store(request, _template("table", request), context)
 
 
@@ -182,7 +214,7 @@ def api_tokens(request):
 def generate(request):
     """Step one asks for a name; a valid post creates the token and answers with step two,
     the one response that ever carries the value."""
-    form = GenerateForm(request.POST or None)
+    form = GenerateForm(request.POST or None, policy=policy_of(request.user.tenant_id))
     if request.method == "POST" and form.is_valid():
         try:
             token, value = token_generate(
@@ -353,3 +385,57 @@ def activity_csv(request):
     for name, value in NO_STORE.items():
         response[name] = value
     return response
+
+
+# --- the tenant's token policy ------------------------------------------------------------------
+
+
+class TokenPolicyForm(forms.Form):
+    """What a full admin sets; the rules are the service's (tokens.services.token_policy_save),
+    whose errors come back beside their fields."""
+
+    max_lifetime_days = forms.IntegerField(
+        label="Maximum lifetime (days)", required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        help_text="The longest a new API token may live. Blank: unlimited.",
+    )  # fmt: skip
+    allow_never = forms.BooleanField(
+        label="Allow tokens that never expire", required=False,
+        help_text="Only without a maximum lifetime.",
+    )  # fmt: skip
+    default_expiry = forms.ChoiceField(
+        label="Default expiry", choices=POLICY_EXPIRY_CHOICES,
+        help_text="What the Generate dialog offers first, and what a token made through the "
+        "API without an expiry gets.",
+    )  # fmt: skip
+    dormant_days = forms.IntegerField(
+        label="Retire tokens unused for (days)", required=False, min_value=1,
+        max_value=MAX_EXPIRY_DAYS, help_text="Blank: never retired for disuse.",
+    )  # fmt: skip
+
+
+@tenant_user_required
+@require_http_methods(["GET", "POST"])
+def token_policy(request):
+    """Settings > System > Token policy, for full admins."""
+    if Capability.SETTINGS_MANAGE not in request_capabilities(request):
+        raise PermissionDenied("Only administrators who manage settings can set the policy.")
+    policy = policy_of(request.user.tenant_id)
+    initial = {name: getattr(policy, name) for name in POLICY_FIELDS}
+    form = TokenPolicyForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                token_policy_save(
+                    tenant_id=request.user.tenant_id, by=request.user,
+                    origin=origin_of(request), **form.cleaned_data,
+                )  # fmt: skip
+            except ValidationError as error:
+                for field, messages_ in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            else:
+                messages.success(request, "The token policy is saved.")
+                return redirect("token-policy")
+        status = 400
+    context = {"form": form, "policy": policy}
+    return render(request, "tokens/token_policy.html", context, status=status)

@@ -44,7 +44,9 @@ def test_an_expiry_moment_and_never(api_client, reader):
     utc_noon = datetime(2030, 6, 1, 12, tzinfo=UTC)
     assert datetime.fromisoformat(naive.json()["expires_at"]) == utc_noon
     assert never.json()["expires_at"] is None
-    assert default.json()["expires_at"] is None
+    # neither: the tenant policy's default, 90 days when the tenant has set none
+    lifetime = datetime.fromisoformat(default.json()["expires_at"]) - timezone.now()
+    assert timedelta(days=89) < lifetime <= timedelta(days=90)
 
 
 def test_a_date_means_through_that_day_in_utc():

@@ -35,7 +35,8 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
         },
         "generated_on": token.created_at.isoformat().replace("+00:00", "Z"),
         "last_used": None,
-        "expires_at": None,
+        # Made without an expiry: the tenant's default (90 days when it has set no policy).
+        "expires_at": token.expires_at.isoformat().replace("+00:00", "Z"),
         "owner_deprovisioned": False,
         "portal_url": "https://contoso.us2.portal.test",
     }

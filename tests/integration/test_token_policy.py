@@ -1,0 +1,170 @@
+"""The tenant's token policy (issue 14, part 2): full admins read and set it on the page and
+through GET/PUT /api/v1/token-policy/; its lifetime rules bind API tokens generated
+afterwards (never, the maximum, the default), tokens made before keep their expiry, and
+each change is one event in the token log."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from accounts.roles import Role
+from tests.factories import make_token, make_user
+from tests.pages import once
+from tokens.models import ApiToken, EventKind, TokenEvent, TokenPolicy
+
+POLICY = "/api/v1/token-policy/"
+TOKENS = "/api/v1/tokens/"
+PAGE = "/settings/system/token-policy/"
+STRICT = {"max_lifetime_days": 30, "allow_never": False, "default_expiry": "30",
+          "dormant_days": 60}  # fmt: skip
+
+
+@pytest.fixture
+def admin_api(api_client, admin_user):
+    api_client.force_login(admin_user)
+    return api_client
+
+
+def test_a_tenant_without_a_policy_has_the_defaults(admin_api):
+    response = admin_api.get(POLICY)
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "max_lifetime_days": None, "allow_never": True, "default_expiry": "90",
+        "dormant_days": None, "updated_at": None, "updated_by": None,
+    }  # fmt: skip
+
+
+def test_a_change_is_saved_and_logged_once(admin_api, admin_user):
+    first = admin_api.put(POLICY, STRICT, format="json")
+    again = admin_api.put(POLICY, STRICT, format="json")
+
+    assert first.status_code == again.status_code == 200
+    assert {k: first.json()[k] for k in STRICT} == STRICT
+    assert first.json()["updated_by"] == admin_user.username
+    event = TokenEvent.objects.get(kind=EventKind.POLICY_CHANGED)
+    assert (event.token_id, event.actor, event.tenant_id) == (
+        None,
+        admin_user,
+        admin_user.tenant_id,
+    )
+    assert event.detail == (
+        "Maximum lifetime: unlimited → 30 days; Never allowed: yes → no; "
+        "Default expiry: 90 days → 30 days; Retire unused after: off → 60 days."
+    )
+
+
+@pytest.mark.parametrize("role", [Role.SECURITY_OPERATOR, Role.SECURITY_READER])
+def test_only_full_admins_read_or_set_it(api_client, tenant, role):
+    api_client.force_login(make_user(tenant, role))
+
+    assert api_client.get(POLICY).status_code == 403
+    assert api_client.put(POLICY, STRICT, format="json").status_code == 403
+    assert not TokenPolicy.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "detail"),
+    [
+        ({**STRICT, "default_expiry": "365"},
+         "default_expiry: The default (1 year) is longer than the maximum lifetime (30 days)."),
+        ({**STRICT, "max_lifetime_days": None, "default_expiry": "never"},
+         "default_expiry: The default cannot be never when never is not allowed."),
+        ({**STRICT, "max_lifetime_days": 0},
+         "max_lifetime_days: Ensure this value is greater than or equal to 1."),
+        ({**STRICT, "dormant_days": 4000},
+         "dormant_days: Ensure this value is less than or equal to 3650."),
+        ({**STRICT, "default_expiry": "date"}, 'default_expiry: "date" is not a valid choice.'),
+        ({"allow_never": True}, "max_lifetime_days: This field is required."),
+    ],
+)  # fmt: skip
+def test_a_bad_policy_is_a_400_and_changes_nothing(admin_api, body, detail):
+    response = admin_api.put(POLICY, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith(detail)
+    assert not TokenPolicy.objects.exists()
+    assert not TokenEvent.objects.filter(kind=EventKind.POLICY_CHANGED).exists()
+
+
+def test_the_policy_binds_tokens_generated_afterwards(admin_api, admin_user):
+    old, old_value = make_token(admin_user, name="before the policy")  # never expires
+    admin_api.put(POLICY, STRICT, format="json")
+
+    too_long = admin_api.post(TOKENS, {"name": "long", "expires_in_days": 31}, format="json")
+    never = admin_api.post(TOKENS, {"name": "never", "expires_at": None}, format="json")
+    fits = admin_api.post(TOKENS, {"name": "fits", "expires_in_days": 30}, format="json")
+    default = admin_api.post(TOKENS, {"name": "default"}, format="json")
+
+    assert too_long.status_code == never.status_code == 400
+    assert too_long.json()["detail"] == (
+        "expires_at: This tenant's token policy allows at most 30 days."
+    )
+    assert never.json()["detail"] == (
+        "expires_at: This tenant's token policy requires an expiry within 30 days."
+    )
+    assert fits.status_code == default.status_code == 201
+    lifetime = datetime.fromisoformat(default.json()["expires_at"]) - timezone.now()
+    assert timedelta(days=29) < lifetime <= timedelta(days=30)
+    assert ApiToken.objects.get(pk=old.pk).expires_at is None
+    admin_api.logout()
+    me = admin_api.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {old_value}")
+    assert me.status_code == 200
+
+
+def test_the_page_sets_it_and_says_what_applies_to_which_tokens(client, admin_user):
+    client.force_login(admin_user)
+    host = {"HTTP_HOST": "contoso.us2.portal.test"}
+
+    shown = client.get(PAGE, **host)
+    saved = client.post(PAGE, {"max_lifetime_days": "90", "default_expiry": "30",
+                               "dormant_days": ""}, **host)  # fmt: skip
+    bad = client.post(PAGE, {"max_lifetime_days": "30", "default_expiry": "90"}, **host)
+
+    assert shown.status_code == 200
+    html = shown.content.decode()
+    assert "apply to tokens generated from now on" in html
+    assert "applies to every token" in html
+    assert saved.status_code == 302
+    policy = TokenPolicy.objects.get()
+    assert (policy.max_lifetime_days, policy.allow_never, policy.default_expiry,
+            policy.dormant_days) == (90, False, "30", None)  # fmt: skip
+    assert bad.status_code == 400
+    assert bad.context["form"].errors == {
+        "default_expiry": ["The default (90 days) is longer than the maximum lifetime (30 days)."]
+    }
+    assert TokenPolicy.objects.get().max_lifetime_days == 90  # unchanged
+
+
+def test_the_page_is_for_full_admins(client, tenant):
+    client.force_login(make_user(tenant, Role.SECURITY_OPERATOR))
+
+    assert client.get(PAGE, HTTP_HOST="contoso.us2.portal.test").status_code == 403
+
+
+def test_the_generate_dialog_offers_what_the_policy_allows(client, admin_user, admin_api):
+    admin_api.put(POLICY, {**STRICT, "max_lifetime_days": 90}, format="json")
+    client.force_login(admin_user)
+    host = {"HTTP_HOST": "contoso.us2.portal.test"}
+
+    form = client.get("/settings/security-extensions/api-tokens/new/", **host).context["form"]
+    never = client.post("/settings/security-extensions/api-tokens/new/",
+                        once({"name": "x", "expires": "never"}), **host)  # fmt: skip
+
+    assert [value for value, _ in form.fields["expires"].choices] == ["7", "30", "90", "date"]
+    assert form.fields["expires"].initial == "30"
+    assert never.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_policy_changes_show_in_the_activity_log(client, admin_user, admin_api):
+    admin_api.put(POLICY, STRICT, format="json")
+    client.force_login(admin_user)
+
+    page = client.get("/settings/security-extensions/token-activity/?kind=policy_changed",
+                      HTTP_HOST="contoso.us2.portal.test")  # fmt: skip
+    listed = admin_api.get("/api/v1/token-events/", {"kind": "policy_changed"}).json()
+
+    assert "The tenant's token policy" in page.content.decode()
+    assert [(e["kind"], e["token"]["id"]) for e in listed["results"]] == [("policy_changed", None)]
