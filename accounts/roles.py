@@ -43,3 +43,13 @@ def capabilities_for(role: str) -> frozenset[Capability]:
     if role not in Role.values:
         return frozenset()
     return CAPABILITIES[Role(role)]
+
+
+# What a token may be narrowed to, per area (read / manage): every capability but the
+# tokens table's own, which a narrowed token never carries (it sees and revokes itself only).
+SCOPES: tuple[Capability, ...] = (
+    _C.INVESTIGATION_READ, _C.INVESTIGATION_MANAGE,
+    _C.DISCOVERY_READ, _C.DISCOVERY_MANAGE,
+    _C.SETTINGS_READ, _C.SETTINGS_MANAGE,
+)  # fmt: skip
+READ_ONLY: frozenset[Capability] = _READ_ALL

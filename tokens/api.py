@@ -67,6 +67,10 @@ class TokenOutputSerializer(serializers.Serializer):
     generated_on = serializers.DateTimeField(source="created_at")
     last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never.")
+    scopes = serializers.ListField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="The capabilities it is narrowed to; null: the same as its issuer's role.",
+    )  # fmt: skip
     owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
 
 
@@ -124,9 +128,17 @@ class TokenCreatedSerializer(TokenOutputSerializer):
 ORDERING = list(TokenFilter.base_filters["ordering"].param_map)  # type: ignore[attr-defined]
 
 
+def scoped_credential(request) -> ApiToken | None:
+    """The request's API token if it is narrowed by scopes: it reaches itself only here."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiToken) and auth.scopes is not None else None
+
+
 def visible_tokens(request):
     return (
-        ApiToken.objects.visible_to(request.user, request_capabilities(request))
+        ApiToken.objects.visible_with(
+            request.user, request_capabilities(request), getattr(request, "auth", None)
+        )
         .with_status()
         .select_related("user")
     )
@@ -159,6 +171,12 @@ class TokenListApi(APIView):
         expires_in_days = serializers.IntegerField(
             required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
             help_text="Or: this many days from now.",
+        )  # fmt: skip
+        scopes = serializers.ListField(
+            child=serializers.CharField(), required=False, allow_null=True, max_length=20,
+            help_text="Capabilities of your role to narrow it to (Investigation.read, "
+            "Investigation.manage, Discovery.read, Discovery.manage, Settings.read, "
+            "Settings.manage); null or absent: the same as your role.",
         )  # fmt: skip
 
         def validate(self, data):
@@ -212,7 +230,7 @@ class TokenListApi(APIView):
             expires_at = policy_default_expiry(policy_of(request.user.tenant_id))
         token, value = token_generate(
             user=request.user, name=data["name"], expires_at=expires_at,
-            origin=origin_of(request),
+            scopes=data.get("scopes"), origin=origin_of(request),
         )  # fmt: skip
         data = TokenOutputSerializer(visible_tokens(request).get(pk=token.pk)).data
         data["token"] = value
@@ -336,6 +354,8 @@ class TokenEventListApi(APIView):
     )
     def get(self, request):
         events = TokenEvent.objects.visible_to(request.user, request_capabilities(request))
+        if (scoped := scoped_credential(request)) is not None:
+            events = events.filter(token=scoped)
         return event_page(self, request, events)
 
 
@@ -353,6 +373,8 @@ class TokenEventsApi(APIView):
         tokens = ApiToken.objects.for_tenant(request.user.tenant_id)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
             tokens = tokens.filter(user=request.user)
+        if (scoped := scoped_credential(request)) is not None:
+            tokens = tokens.filter(pk=scoped.pk)
         token = row_by_path_id(tokens, token_id)
         if token is None:
             raise exceptions.NotFound("Token not found.")
@@ -378,7 +400,13 @@ class MeApi(APIView):
                     "url": tenant.custom_url,
                 },
                 "role": {"value": user.role, "label": user.role_label},
+                # in force: the credential's (a token's scopes within its issuer's role)
                 "capabilities": sorted(request_capabilities(request)),
+                "role_capabilities": sorted(user.capabilities) if user.pk is not None else [],
+                # a token narrowed by scopes: them; any other credential: null
+                "scopes": sorted(request.auth.scopes)
+                if isinstance(request.auth, ApiToken) and request.auth.scopes is not None
+                else None,
                 "authentication": describe_credential(request.auth),
             }
         )

@@ -90,6 +90,14 @@ class ApiTokenQuerySet(TenantQuerySet):
             tokens = tokens.filter(user=user)
         return tokens
 
+    def visible_with(self, user, capabilities, credential) -> "ApiTokenQuerySet":
+        """As visible_to, for a request made with `credential`: a token narrowed by scopes
+        sees itself only (it may read and revoke itself, and nothing else of the table)."""
+        tokens = self.visible_to(user, capabilities)
+        if isinstance(credential, ApiToken) and credential.scopes is not None:
+            tokens = tokens.filter(pk=credential.pk)
+        return tokens
+
 
 class ApiToken(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="tokens")
@@ -107,6 +115,9 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     # When it stops working (refused from this second on); None: never.
     expires_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The capabilities it is narrowed to (accounts.roles.SCOPES), always within its issuer's
+    # role at each request; None: the same as the role.
+    scopes = models.JSONField(null=True, blank=True, editable=False)
     # Where it was last used from, and the last 5 distinct addresses ([{"ip", "last"}]):
     # folded in from the shared cache at most once a minute (tokens/usage.py).
     last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
@@ -186,8 +197,12 @@ class ApiToken(models.Model):
 
     @property
     def capabilities(self):
-        """A token may do exactly what its issuer may do now."""
-        return self.user.capabilities
+        """A token may do what its issuer may do now, within its scopes if it has any (so a
+        demotion narrows it at once, and a promotion never widens a scoped token)."""
+        capabilities = self.user.capabilities
+        if self.scopes is not None:
+            capabilities = capabilities & frozenset(self.scopes)
+        return capabilities
 
 
 POLICY_EXPIRY_CHOICES = [

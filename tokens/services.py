@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.roles import SCOPES
 from core.http import SYSTEM, Origin
 from tokens import keys
 from tokens.models import (
@@ -150,6 +151,7 @@ def token_generate(
     submission_key: str = "",
     created_at: datetime | None = None,
     expires_at: datetime | None = None,
+    scopes: list[str] | None = None,
     by=None,
     origin: Origin = SYSTEM,
 ) -> tuple[ApiToken, str]:
@@ -165,6 +167,7 @@ def token_generate(
     expires_at = token_check_expiry(expires_at, now=created_at)
     if kind == Kind.API:
         policy_check_expiry(policy_of(user.tenant_id), expires_at, now=created_at)
+    scopes = token_check_scopes(user, scopes)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
     token = ApiToken(
@@ -177,6 +180,7 @@ def token_generate(
         submission_key=submission_key,
         created_at=created_at,
         expires_at=expires_at,
+        scopes=scopes,
     )
     token.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -189,6 +193,8 @@ def token_generate(
         raise
     actor = by or user
     detail = f"Generated for {user.username}." if actor.pk != user.pk else "Generated."
+    if scopes is not None:
+        detail = detail[:-1] + f", narrowed to {', '.join(scopes) or 'nothing'}."
     token_event(token=token, kind=EventKind.GENERATED, by=actor, origin=origin, detail=detail,
                 at=token.created_at)  # fmt: skip
     return token, value
@@ -235,6 +241,30 @@ def token_check_expiry(expires_at: datetime | None, *, now: datetime) -> datetim
     if problem:
         raise ValidationError({"expires_at": [problem]})
     return expires_at
+
+
+def token_check_scopes(user, scopes) -> list[str] | None:
+    """The scopes a new token of `user` may have: None (the same as the role), or a list of
+    known scopes (accounts.roles.SCOPES) that the role has, sorted and without repeats.
+    Raises ValidationError (on `scopes`) naming an unknown one or one the role lacks."""
+    if scopes is None:
+        return None
+    if not scopes:
+        raise ValidationError({"scopes": [
+            "Choose at least one capability, or keep the same as your role."
+        ]})  # fmt: skip
+    known = {scope.value for scope in SCOPES}
+    unknown = [scope for scope in scopes if scope not in known]
+    if unknown:
+        raise ValidationError({"scopes": [
+            f"Unknown capability: {unknown[0]!r}. Choose among {', '.join(sorted(known))}."
+        ]})  # fmt: skip
+    lacking = sorted(set(scopes) - {c.value for c in user.capabilities})
+    if lacking:
+        raise ValidationError({"scopes": [
+            f"Your role ({user.role_label}) does not have {', '.join(lacking)}."
+        ]})  # fmt: skip
+    return sorted(set(scopes))
 
 
 def policy_of(tenant_id) -> TokenPolicy:

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
-from accounts.roles import Capability
+from accounts.roles import READ_ONLY, SCOPES, Capability
 from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect, origin_of
 from tokens.api import visible_tokens
@@ -95,10 +95,25 @@ class GenerateForm(SubmitOnceForm):
         label="Expires", choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, required=False
     )
     expires_on = forms.DateField(label="Expires on", required=False)
+    access = forms.ChoiceField(
+        label="Access", required=False, initial="role",
+        choices=[("role", "Same as my role"), ("read_only", "Read-only"),
+                 ("custom", "Only these capabilities")],
+    )  # fmt: skip
+    scopes = forms.MultipleChoiceField(
+        label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
+    )
 
-    def __init__(self, *args, policy=None, **kwargs):
-        """With the tenant's `policy`: only the expiries it allows, its default first."""
+    def __init__(self, *args, policy=None, user=None, **kwargs):
+        """With the tenant's `policy`: only the expiries it allows, its default first; with
+        the `user`: only the capabilities their role has to narrow the token to."""
         super().__init__(*args, **kwargs)
+        self.user_capabilities = user.capabilities if user is not None else frozenset()
+        if user is not None:
+            mine = user.capabilities
+            self.fields["scopes"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+                (scope.value, scope.value) for scope in SCOPES if scope in mine
+            ]
         self.default_expiry = DEFAULT_EXPIRY
         self.max_days = None
         if policy is not None:
@@ -127,6 +142,15 @@ class GenerateForm(SubmitOnceForm):
         ):
             self.add_error("expires_on", "Choose the date it expires on.")
         return data
+
+    def chosen_scopes(self) -> list[str] | None:
+        """None (the same as the role), the role's read capabilities, or those ticked."""
+        access = self.cleaned_data.get("access") or "role"
+        if access == "read_only":
+            return sorted(c.value for c in self.user_capabilities & READ_ONLY)
+        if access == "custom":
+            return list(self.cleaned_data.get("scopes") or [])
+        return None
 
     def expires_at(self):
         """The moment the chosen expiry means (None: never)."""
@@ -205,7 +229,7 @@ COLUMNS = [
 def api_tokens(request):
     """The table of API tokens, with filter, search, sort and pages in the query string."""
     context = table_context(request)
-    context["form"] = GenerateForm(policy=policy_of(request.user.tenant_id))
+    context["form"] = GenerateForm(policy=policy_of(request.user.tenant_id), user=request.user)
     return render_no_store(request, _template("table", request), context)
 
 
@@ -214,7 +238,9 @@ def api_tokens(request):
 def generate(request):
     """Step one asks for a name; a valid post creates the token and answers with step two,
     the one response that ever carries the value."""
-    form = GenerateForm(request.POST or None, policy=policy_of(request.user.tenant_id))
+    form = GenerateForm(
+        request.POST or None, policy=policy_of(request.user.tenant_id), user=request.user
+    )
     if request.method == "POST" and form.is_valid():
         try:
             token, value = token_generate(
@@ -222,12 +248,15 @@ def generate(request):
                 name=form.cleaned_data["name"],
                 submission_key=form.cleaned_data["submission"],
                 expires_at=form.expires_at(),
+                scopes=form.chosen_scopes(),
                 origin=origin_of(request),
             )
         except ValidationError as error:
             if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
                 field = "expires_on" if form.cleaned_data["expires"] == "date" else "expires"
                 form.add_error(field, error.error_dict["expires_at"])
+            elif hasattr(error, "error_dict") and "scopes" in error.error_dict:
+                form.add_error("scopes", error.error_dict["scopes"])
             else:
                 form.add_error(None, error)
         except AlreadySubmitted as repeat:

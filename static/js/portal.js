@@ -38,14 +38,19 @@
 
   // The expiry's date field is offered only when "On a date…" is chosen (without this
   // file it is always there, and ignored unless chosen).
+  // Likewise the capabilities to tick, only for "Only these capabilities".
   function showExpiryDate(root) {
     root.querySelectorAll("[data-expiry-choice]").forEach((select) => {
       const date = select.form?.querySelector(".expiry-date");
       if (date) date.hidden = select.value !== "date";
     });
+    root.querySelectorAll("[data-scopes]").forEach((scopes) => {
+      const chosen = scopes.closest("form")?.querySelector("[data-access-choice]:checked");
+      scopes.hidden = chosen?.value !== "custom";
+    });
   }
   document.addEventListener("change", (event) => {
-    if (event.target.matches?.("[data-expiry-choice]")) showExpiryDate(event.target.form);
+    if (event.target.matches?.("[data-expiry-choice], [data-access-choice]")) showExpiryDate(event.target.form);
   });
   new MutationObserver(() => showExpiryDate(document)).observe(document.body, { childList: true, subtree: true });
   showExpiryDate(document);

@@ -66,6 +66,8 @@ def test_me_reports_the_issuers_capabilities(api_client, tenant, role, capabilit
         },
         "role": {"value": role.value, "label": role.label},
         "capabilities": capabilities,
+        "role_capabilities": capabilities,  # a token with no scopes: all of them
+        "scopes": None,
         "authentication": {
             "method": "token",
             "token": {"id": token.pk, "name": "probe", "kind": "api"},

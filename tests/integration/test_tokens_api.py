@@ -37,6 +37,7 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
         "last_used": None,
         # Made without an expiry: the tenant's default (90 days when it has set no policy).
         "expires_at": token.expires_at.isoformat().replace("+00:00", "Z"),
+        "scopes": None,
         "owner_deprovisioned": False,
         "portal_url": "https://contoso.us2.portal.test",
     }
