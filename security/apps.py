@@ -8,6 +8,7 @@ class SecurityConfig(AppConfig):
     def ready(self) -> None:
         # A token found in public becomes an alert of its tenant (tokens/signals.py).
         from security import services
-        from tokens.signals import token_exposed
+        from tokens.signals import token_exposed, token_reused
 
         token_exposed.connect(services.alert_token_exposed, dispatch_uid="security-exposed")
+        token_reused.connect(services.alert_token_reused, dispatch_uid="security-reused")

@@ -61,6 +61,7 @@ def records_add(*, tenant, records: Sequence[models.Model]) -> None:
 # --- alerts this product raises --------------------------------------------------------------
 
 TOKEN_EXPOSED_ALERT = 20_000_001  # idValue: the alert type "token exposed publicly"
+TOKEN_REUSED_ALERT = 20_000_002  # idValue: "a rotated-out token value was reused"
 
 
 def alert_token_exposed(*, token, at, **signal) -> Alert:
@@ -69,9 +70,8 @@ def alert_token_exposed(*, token, at, **signal) -> Alert:
     it. Its entities name the owner and the token, never the value."""
     owner = token.user
     when = at.strftime("%Y-%m-%d %H:%M UTC")
-    alert = Alert(
-        tenant_id=token.tenant_id,
-        id_value=TOKEN_EXPOSED_ALERT,
+    return _token_alert(
+        token, at, TOKEN_EXPOSED_ALERT,
         title=f"API token \u201c{token.name}\u201d of {owner.username} exposed publicly at {when}",
         description=(
             f"The {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
@@ -79,6 +79,35 @@ def alert_token_exposed(*, token, at, **signal) -> Alert:
             f"published where anyone can read it, and was revoked at {when}. Requests made "
             "with it are refused."
         ),
+    )  # fmt: skip
+
+
+def alert_token_reused(*, token, at, how, revoked, **signal) -> Alert:
+    """A high-severity alert in the token's tenant (tokens.signals.token_reused): a value
+    replaced by a rotation was used again (after its grace period, or to rotate again), so
+    someone else may hold it; every token of its rotation chain was revoked."""
+    owner = token.user
+    when = at.strftime("%Y-%m-%d %H:%M UTC")
+    return _token_alert(
+        token, at, TOKEN_REUSED_ALERT,
+        title=(f"Rotated-out value of API token \u201c{token.name}\u201d of {owner.username} "
+               f"reused at {when}"),
+        description=(
+            f"A value of the {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
+            f"\u2026{token.suffix}) of {owner.display_name} ({owner.username}) that a rotation "
+            f"had replaced was {how}. Every token of its rotation chain ({revoked}) was revoked "
+            f"at {when}: generate a new one, and find who held the old value."
+        ),
+    )  # fmt: skip
+
+
+def _token_alert(token, at, id_value: int, *, title: str, description: str) -> Alert:
+    owner = token.user
+    alert = Alert(
+        tenant_id=token.tenant_id,
+        id_value=id_value,
+        title=title,
+        description=description,
         timestamp=at,
         severity=Severity.HIGH,
         stories=[0],

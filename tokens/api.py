@@ -37,16 +37,21 @@ from tokens.models import (
     TokenEvent,
 )
 from tokens.services import (
+    DEFAULT_GRACE,
+    GRACE_PERIODS,
     MAX_EXPIRY_DAYS,
     MAX_REPORTED,
     POLICY_FIELDS,
+    RotationRefused,
     credentials_revoke,
     expiry_in_days,
     policy_default_expiry,
     policy_of,
     token_generate,
     token_policy_save,
+    token_reuse_detected,
     token_revoke,
+    token_rotate,
 )
 from tokens.usage import usage_of
 
@@ -134,10 +139,15 @@ def scoped_credential(request) -> ApiToken | None:
     return auth if isinstance(auth, ApiToken) and auth.scopes is not None else None
 
 
-def visible_tokens(request):
+def visible_tokens(request, *, replaced: bool = False):
+    """The tokens the request may see: listed (current ones), or by id (`replaced`: those
+    in their grace period after a rotation too)."""
     return (
         ApiToken.objects.visible_with(
-            request.user, request_capabilities(request), getattr(request, "auth", None)
+            request.user,
+            request_capabilities(request),
+            getattr(request, "auth", None),
+            replaced=replaced,
         )
         .with_status()
         .select_related("user")
@@ -145,7 +155,7 @@ def visible_tokens(request):
 
 
 def get_visible_token(request, token_id: str) -> ApiToken:
-    token = row_by_path_id(visible_tokens(request), token_id)
+    token = row_by_path_id(visible_tokens(request, replaced=True), token_id)
     if token is None:
         raise exceptions.NotFound("Token not found.")
     return token
@@ -538,3 +548,73 @@ class TokenPolicyApi(APIView):
             tenant_id=request.user.tenant_id, by=request.user, origin=origin_of(request), **fields
         )
         return Response(TokenPolicySerializer(policy).data)
+
+
+class RotateInput(serializers.Serializer):
+    grace = serializers.ChoiceField(
+        choices=list(GRACE_PERIODS), default=DEFAULT_GRACE, required=False,
+        help_text="How long the old value keeps working: none, 1h, 24h (default) or 7d.",
+    )  # fmt: skip
+
+
+class TokenRotatedSerializer(TokenCreatedSerializer):
+    replaces = inline_serializer(
+        "RotatedOut",
+        {"id": serializers.IntegerField(), "valid_until": serializers.DateTimeField()},
+    )
+
+
+def _rotated(request, token: ApiToken) -> Response:
+    body = RotateInput(data=request.data)
+    body.is_valid(raise_exception=True)
+    try:
+        new, value = token_rotate(token=token, by=request.user, grace=body.validated_data["grace"],
+                                  origin=origin_of(request))  # fmt: skip
+    except RotationRefused as refused:
+        raise exceptions.ValidationError({"detail": str(refused)}) from None
+    data = TokenOutputSerializer(visible_tokens(request, replaced=True).get(pk=new.pk)).data
+    data["token"] = value
+    data["portal_url"] = request.user.tenant.custom_url
+    data["replaces"] = {"id": token.pk, "valid_until": token.grace_until}
+    return Response(data, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+
+class TokenRotateApi(APIView):
+    """Regenerates a token you can see, with a signed-in session: a new value with the same
+    name, scopes and owner (201, shown once); the old one works for the grace period."""
+
+    permission_classes = [IsPortalUser]
+
+    @extend_schema(request=RotateInput, responses={201: TokenRotatedSerializer})
+    def post(self, request, token_id: str):
+        if request.auth is not None:
+            raise exceptions.PermissionDenied(
+                "Rotate another token with a signed-in session; a token rotates itself at "
+                "/api/v1/tokens/self/rotate/."
+            )
+        # Revoked ones too, so that rotating one is told why it cannot be (not a 404).
+        tokens = ApiToken.objects.for_tenant(request.user.tenant_id).filter(kind="api")
+        if Capability.TOKENS_MANAGE_ALL not in request_capabilities(request):
+            tokens = tokens.filter(user=request.user)
+        token = row_by_path_id(tokens.select_related("user"), token_id)
+        if token is None:
+            raise exceptions.NotFound("Token not found.")
+        return _rotated(request, token)
+
+
+class TokenSelfRotateApi(APIView):
+    """The calling API token regenerates itself (as GitLab's self-rotation). A rotated-out
+    value used here revokes every token of its rotation chain and raises an alert."""
+
+    permission_classes = [IsPortalUser]
+
+    @extend_schema(request=RotateInput, responses={201: TokenRotatedSerializer})
+    def post(self, request):
+        token = request.auth
+        if not isinstance(token, ApiToken):
+            raise exceptions.PermissionDenied("Only an API token can rotate itself.")
+        if token.replaced_at is not None:
+            token_reuse_detected(token=token, origin=origin_of(request),
+                                 how="used to rotate again")  # fmt: skip
+            raise exceptions.AuthenticationFailed("Invalid token")
+        return _rotated(request, token)

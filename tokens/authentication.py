@@ -8,7 +8,7 @@ from core.throttling import leave_for_cache
 from tokens import keys
 from tokens.models import EventReason
 from tokens.selectors import token_by_digest
-from tokens.services import token_mark_used, token_refused
+from tokens.services import token_mark_used, token_refused, token_reuse_detected
 from tokens.usage import use_ops
 
 INVALID_TOKEN = "Invalid token"  # noqa: S105 (a message, not a secret)
@@ -48,6 +48,11 @@ class ApiTokenAuthentication(BaseAuthentication):
         now = timezone.now()
         if token.expires_at is not None and token.expires_at <= now:
             self._refuse(request, token, EventReason.EXPIRED, TOKEN_EXPIRED)
+        if token.grace_until is not None and token.grace_until <= now:
+            # Rotated out and past its grace: whoever holds it now should not. Its chain goes.
+            token_reuse_detected(token=token, origin=origin_of(request),
+                                 how="used after its grace period")  # fmt: skip
+            self._refuse(request, token, EventReason.REUSED)
         user = token.user
         if user.tenant_id != token.tenant_id:
             self._refuse(request, token, EventReason.OTHER_TENANT)

@@ -65,6 +65,11 @@ class ApiTokenQuerySet(TenantQuerySet):
     def live(self) -> "ApiTokenQuerySet":
         return self.filter(revoked_at__isnull=True)
 
+    def current(self) -> "ApiTokenQuerySet":
+        """Live and not replaced by a rotation: what the table lists (a replaced token in
+        its grace period shows on its successor's row)."""
+        return self.live().filter(replaced_at__isnull=True)
+
     def with_status(self, now: datetime | None = None) -> "ApiTokenQuerySet":
         """Annotates `status`, derived from last_used_at at query time, so never stale."""
         conditions = status_conditions(now or timezone.now())
@@ -79,21 +84,27 @@ class ApiTokenQuerySet(TenantQuerySet):
         # Filters on last_used_at itself, not on the annotation, so an index can serve it.
         return self.filter(status_conditions(now or timezone.now())[status])
 
-    def visible_to(self, user, capabilities: frozenset[Capability]) -> "ApiTokenQuerySet":
+    def visible_to(
+        self, user, capabilities: frozenset[Capability], *, replaced: bool = False
+    ) -> "ApiTokenQuerySet":
         """The live API tokens a user may see and revoke, holding `capabilities` (the
         request's, accounts.permissions.request_capabilities): with TOKENS_MANAGE_ALL every
-        API token of the tenant, otherwise their own."""
+        API token of the tenant, otherwise their own; the ones replaced by a rotation (in
+        their grace period) only with `replaced` (looked up by id, never listed)."""
         if user.tenant_id is None:
             return self.none()
-        tokens = self.for_tenant(user.tenant_id).live().filter(kind=Kind.API)
+        tokens = self.for_tenant(user.tenant_id)
+        tokens = (tokens.live() if replaced else tokens.current()).filter(kind=Kind.API)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
             tokens = tokens.filter(user=user)
         return tokens
 
-    def visible_with(self, user, capabilities, credential) -> "ApiTokenQuerySet":
+    def visible_with(
+        self, user, capabilities, credential, *, replaced: bool = False
+    ) -> "ApiTokenQuerySet":
         """As visible_to, for a request made with `credential`: a token narrowed by scopes
         sees itself only (it may read and revoke itself, and nothing else of the table)."""
-        tokens = self.visible_to(user, capabilities)
+        tokens = self.visible_to(user, capabilities, replaced=replaced)
         if isinstance(credential, ApiToken) and credential.scopes is not None:
             tokens = tokens.filter(pk=credential.pk)
         return tokens
@@ -118,6 +129,13 @@ class ApiToken(models.Model):
     # The capabilities it is narrowed to (accounts.roles.SCOPES), always within its issuer's
     # role at each request; None: the same as the role.
     scopes = models.JSONField(null=True, blank=True, editable=False)
+    # Rotation: the tokens of one chain (each the regeneration of the one before) share
+    # `chain_id` (its first token's id; None: never rotated). A replaced token has
+    # `replaced_at` and keeps working until `grace_until`; used after it, or used to rotate
+    # again, it revokes the whole chain (tokens.services.token_reuse_detected).
+    chain_id = models.BigIntegerField(null=True, blank=True, editable=False, db_index=True)
+    replaced_at = models.DateTimeField(null=True, blank=True, editable=False)
+    grace_until = models.DateTimeField(null=True, blank=True, editable=False)
     # Where it was last used from, and the last 5 distinct addresses ([{"ip", "last"}]):
     # folded in from the shared cache at most once a minute (tokens/usage.py).
     last_used_ip = models.GenericIPAddressField(null=True, blank=True, editable=False)
@@ -145,14 +163,14 @@ class ApiToken(models.Model):
         indexes = [
             models.Index(
                 fields=["tenant", "kind", "-created_at", "-id"],
-                condition=Q(revoked_at__isnull=True),
+                condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_tenant_created",
             ),
             # By last use and status, and each status's count: expires_at at the end, so the
             # status conditions (which exclude the expired) read the index alone.
             models.Index(
                 fields=["tenant", "kind", "last_used_at", "created_at", "id", "expires_at"],
-                condition=Q(revoked_at__isnull=True),
+                condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_tenant_use_expiry",
             ),
             # The table sorts names as people read them: case-insensitively.
@@ -162,12 +180,12 @@ class ApiToken(models.Model):
                 Lower("name"),
                 F("created_at"),
                 F("id"),
-                condition=Q(revoked_at__isnull=True),
+                condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_tenant_name_order",
             ),
             models.Index(
                 fields=["user", "kind", "-created_at", "-id"],
-                condition=Q(revoked_at__isnull=True),
+                condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_user_created",
             ),
         ]
@@ -286,6 +304,8 @@ class EventReason(models.TextChoices):
     REVOKED = "revoked", "The token is revoked"
     EXPIRED = "expired", "The token has expired"
     OTHER_TENANT = "other_tenant", "Another tenant's token"
+    ROTATED_OUT = "rotated_out", "Its value was rotated out"
+    REUSED = "reused", "A rotated-out value was reused"
 
 
 class ActorKind(models.TextChoices):

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import SCOPES
+from core.errors import Conflict
 from core.http import SYSTEM, Origin
 from tokens import keys
 from tokens.models import (
@@ -24,7 +25,7 @@ from tokens.models import (
     validate_token_name,
 )
 from tokens.notifications import tell_owner_exposed
-from tokens.signals import token_exposed
+from tokens.signals import token_exposed, token_reused
 from tokens.usage import Fold
 
 
@@ -132,6 +133,8 @@ def token_refused(*, token: ApiToken, reason: str, origin: Origin) -> TokenEvent
         EventReason.OWNER_DEPROVISIONED: "Refused: its owner is deprovisioned.",
         EventReason.OTHER_TENANT: "Refused: used on another tenant's address.",
         EventReason.EXPIRED: "Refused: the token has expired.",
+        EventReason.REUSED: "Refused: a rotated-out value, used after its grace period; its "
+        "rotation chain is revoked.",
     }
     detail = details.get(reason, "Refused.")
     if count > 1:
@@ -154,6 +157,7 @@ def token_generate(
     scopes: list[str] | None = None,
     by=None,
     origin: Origin = SYSTEM,
+    rotating: bool = False,
 ) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
     this return value: the caller shows it once and forgets it. With a `submission_key`
@@ -195,6 +199,8 @@ def token_generate(
     detail = f"Generated for {user.username}." if actor.pk != user.pk else "Generated."
     if scopes is not None:
         detail = detail[:-1] + f", narrowed to {', '.join(scopes) or 'nothing'}."
+    if rotating:
+        detail = detail[:-1] + ", by rotating the token of the same name."
     token_event(token=token, kind=EventKind.GENERATED, by=actor, origin=origin, detail=detail,
                 at=token.created_at)  # fmt: skip
     return token, value
@@ -443,6 +449,83 @@ def token_revoke(
                     detail=f"Revoked: {EventReason(reason).label.lower()}.", public=public,
                     at=now)  # fmt: skip
     return bool(revoked)
+
+
+# How long a rotated-out value keeps working (the rotation's choice; 24 hours unless told).
+GRACE_PERIODS = {
+    "none": timedelta(0),
+    "1h": timedelta(hours=1),
+    "24h": timedelta(hours=24),
+    "7d": timedelta(days=7),
+}
+DEFAULT_GRACE = "24h"
+
+
+class RotationRefused(Exception):
+    """A token that cannot be rotated (revoked, expired, or already rotated out): the
+    message says why."""
+
+
+def token_rotate(
+    *, token: ApiToken, by, grace: str = DEFAULT_GRACE, origin: Origin = SYSTEM
+) -> tuple[ApiToken, str]:
+    """Regenerates an API token: a new value with the same name, scopes, owner and kind, a
+    fresh expiry per the tenant's policy (its default), shown once; the old value keeps
+    working for the grace period chosen and is refused after it. Raises RotationRefused for
+    a revoked, expired or already rotated-out token, ValidationError for a grace period not
+    offered. Both tokens join one chain (chain_id). A lost race is a Conflict."""
+    if grace not in GRACE_PERIODS:
+        raise ValidationError({"grace": [
+            f"Choose a grace period among {', '.join(GRACE_PERIODS)}."
+        ]})  # fmt: skip
+    now = timezone.now()
+    with transaction.atomic():
+        current = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+        if current is None or current.revoked_at is not None:
+            raise RotationRefused("A revoked token cannot be rotated.")
+        if current.replaced_at is not None:
+            raise RotationRefused("This token was already rotated: rotate its successor.")
+        if current.is_expired(now):
+            raise RotationRefused("An expired token cannot be rotated: generate a new one.")
+        chain = current.chain_id or current.pk
+        new, value = token_generate(
+            user=current.user, name=current.name, kind=current.kind, scopes=current.scopes,
+            expires_at=policy_default_expiry(policy_of(current.tenant_id), now),
+            by=by, origin=origin, rotating=True,
+        )  # fmt: skip
+        until = now + GRACE_PERIODS[grace]
+        moved = ApiToken.objects.filter(pk=current.pk, replaced_at__isnull=True).update(
+            chain_id=chain, replaced_at=now, grace_until=until
+        )
+        if not moved:  # pragma: no cover - the row lock above makes this the loser's path
+            raise Conflict("This token was rotated at the same moment; reload and try again.")
+        ApiToken.objects.filter(pk=new.pk).update(chain_id=chain)
+        new.chain_id = chain
+        for copy in (current, token):
+            copy.replaced_at, copy.grace_until, copy.chain_id = now, until, chain
+        detail = (f"Rotated: the old value works until {until:%Y-%m-%d %H:%M} UTC."
+                  if grace != "none" else "Rotated: the old value stopped at once.")  # fmt: skip
+        token_event(token=current, kind=EventKind.ROTATED, by=by, origin=origin,
+                    detail=detail, at=now)  # fmt: skip
+    return new, value
+
+
+def token_reuse_detected(*, token: ApiToken, origin: Origin, how: str) -> int:
+    """A rotated-out value was used after its grace period, or used to rotate again: a sign
+    that someone else holds it. Every token of its rotation chain is revoked (reason
+    "reused"), and its tenant gets a high-severity alert (tokens.signals.token_reused).
+    Returns how many were revoked."""
+    now = timezone.now()
+    revoked = 0
+    with transaction.atomic():
+        chain = token.chain_id or token.pk
+        for member in ApiToken.objects.filter(chain_id=chain, revoked_at__isnull=True):
+            revoked += token_revoke(token=member, by=None, reason=EventReason.REUSED,
+                                    origin=origin)  # fmt: skip
+        transaction.on_commit(lambda: token_reused.send(
+            sender=ApiToken, token=token, at=now, how=how, revoked=revoked
+        ))  # fmt: skip
+    return revoked
 
 
 @transaction.atomic

@@ -314,7 +314,7 @@ def detail(request, token_id: int):
 def revoke(request, token_id: int):
     """Asks for confirmation naming the token (GET), then revokes it (POST)."""
     token = (
-        ApiToken.objects.visible_to(request.user, request_capabilities(request))
+        ApiToken.objects.visible_to(request.user, request_capabilities(request), replaced=True)
         .filter(pk=token_id)
         .first()
     )

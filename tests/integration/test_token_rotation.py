@@ -1,0 +1,149 @@
+"""Rotation with a grace period (issue 14, part 4): a new value with the same name, scopes
+and owner, shown once; the old value works through the grace period and no longer; a
+rotated-out value used after it, or used to rotate again, revokes the whole rotation chain
+and raises a high-severity alert; bad requests change nothing."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from security.models import Alert
+from tests.factories import make_token
+from tokens.models import ApiToken, EventKind, EventReason, TokenEvent
+from tokens.services import token_generate, token_revoke
+
+TOKENS = "/api/v1/tokens/"
+
+
+def me(api_client, value):
+    return api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}")
+
+
+def rotate(api_client, user, token, **body):
+    api_client.force_login(user)
+    response = api_client.post(f"{TOKENS}{token.pk}/rotate/", body, format="json")
+    api_client.logout()
+    return response
+
+
+def end_grace(token):
+    ApiToken.objects.filter(pk=token.pk).update(grace_until=timezone.now() - timedelta(seconds=1))
+
+
+def test_a_rotation_keeps_name_scopes_and_owner_and_the_old_value_for_its_grace(
+    api_client, admin_user
+):
+    old, old_value = token_generate(user=admin_user, name="Sentinel", scopes=["Investigation.read"])
+    before = timezone.now()
+
+    response = rotate(api_client, admin_user, old, grace="1h")
+
+    assert response.status_code == 201
+    assert response["Cache-Control"] == "no-store"
+    body = response.json()
+    new = ApiToken.objects.get(pk=body["id"])
+    assert (new.name, new.scopes, new.user, new.kind) == (
+        "Sentinel",
+        ["Investigation.read"],
+        admin_user,
+        "api",
+    )
+    valid_until = datetime.fromisoformat(body["replaces"]["valid_until"])
+    assert body["replaces"]["id"] == old.pk
+    assert before + timedelta(hours=1) <= valid_until <= timezone.now() + timedelta(hours=1)
+    assert timedelta(days=89) < new.expires_at - timezone.now() <= timedelta(days=90)
+    assert me(api_client, old_value).status_code == 200  # in its grace period
+    assert me(api_client, body["token"]).status_code == 200
+    api_client.force_login(admin_user)
+    listed = [t["id"] for t in api_client.get(TOKENS).json()["results"]]
+    assert listed == [new.pk]  # the table shows a rotated token once
+    rotated = TokenEvent.objects.get(kind=EventKind.ROTATED)
+    assert (rotated.token_id, rotated.actor) == (old.pk, admin_user)
+    assert rotated.detail.startswith("Rotated: the old value works until ")
+
+
+def test_the_old_value_after_its_grace_revokes_the_chain_and_raises_an_alert(
+    api_client, admin_user, django_capture_on_commit_callbacks
+):
+    old, old_value = make_token(admin_user, name="Sentinel")
+    new_value = rotate(api_client, admin_user, old).json()["token"]
+    end_grace(old)
+
+    with django_capture_on_commit_callbacks(execute=True):  # the alert follows the commit
+        refused = me(api_client, old_value)
+
+    assert refused.status_code == 401
+    assert me(api_client, new_value).status_code == 401  # its successor went with it
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 0
+    revoked = TokenEvent.objects.filter(kind=EventKind.REVOKED).values_list("reason", flat=True)
+    assert list(revoked) == [EventReason.REUSED, EventReason.REUSED]
+    alert = Alert.objects.get()
+    assert alert.severity == 2  # high
+    assert alert.title.startswith(f"Rotated-out value of API token \u201cSentinel\u201d of "
+                                  f"{admin_user.username} reused at ")  # fmt: skip
+    assert "used after its grace period" in alert.description
+
+
+def test_self_rotation_and_a_rotated_out_value_rotating_again(
+    api_client, admin_user, django_capture_on_commit_callbacks
+):
+    _token, value = make_token(admin_user, name="Nightly")
+    auth = {"HTTP_AUTHORIZATION": f"Token {value}"}
+
+    first = api_client.post(f"{TOKENS}self/rotate/", {"grace": "24h"}, format="json", **auth)
+    with django_capture_on_commit_callbacks(execute=True):
+        again = api_client.post(f"{TOKENS}self/rotate/", {}, format="json", **auth)
+
+    assert first.status_code == 201
+    assert first.json()["name"] == "Nightly"
+    assert again.status_code == 401  # a stolen old value must not mint a fresh one
+    assert me(api_client, first.json()["token"]).status_code == 401
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 0
+    assert "used to rotate again" in Alert.objects.get().description
+
+
+def test_no_grace_stops_the_old_value_at_once(api_client, admin_user):
+    old, old_value = make_token(admin_user)
+    rotate(api_client, admin_user, old, grace="none")
+
+    assert me(api_client, old_value).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("setup", "body", "status", "detail"),
+    [
+        ("live", {"grace": "2h"}, 400, 'grace: "2h" is not a valid choice.'),
+        ("revoked", {}, 400, "A revoked token cannot be rotated."),
+        ("expired", {}, 400, "An expired token cannot be rotated: generate a new one."),
+        ("rotated", {}, 400, "This token was already rotated: rotate its successor."),
+    ],
+)
+def test_what_cannot_be_rotated_is_a_400_and_nothing_changes(
+    api_client, admin_user, setup, body, status, detail
+):
+    token, _ = make_token(admin_user)
+    if setup == "revoked":
+        token_revoke(token=token, by=admin_user)
+    elif setup == "expired":
+        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
+    elif setup == "rotated":
+        rotate(api_client, admin_user, token)
+    tokens_before = ApiToken.objects.count()
+
+    response = rotate(api_client, admin_user, token, **body)
+
+    assert response.status_code == status
+    assert response.json()["detail"] == detail
+    assert ApiToken.objects.count() == tokens_before
+
+
+def test_another_token_is_rotated_with_a_session_not_a_token(api_client, admin_user):
+    token, _ = make_token(admin_user, name="target")
+    _, value = make_token(admin_user, name="caller")
+
+    response = api_client.post(f"{TOKENS}{token.pk}/rotate/", {}, format="json",
+                               HTTP_AUTHORIZATION=f"Token {value}")  # fmt: skip
+
+    assert response.status_code == 403
+    assert ApiToken.objects.count() == 2
