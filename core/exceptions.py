@@ -3,6 +3,7 @@ tokens and users APIs, SCIM, the SIEM feed, the upload PUT): every error body ha
 A view may give its protocol's own shape to that body (SCIM's error schema) with an
 `error_body(exc, response) -> dict` attribute; what goes into it is decided here."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import JsonResponse
@@ -45,6 +46,8 @@ def api_exception_handler(exc, context):
         exc = BadRequest(str(exc))
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
+    elif isinstance(exc, DjangoPermissionDenied) and exc.args:
+        exc = exceptions.PermissionDenied(str(exc))  # a service's refusal says why
     elif isinstance(exc, Conflict):
         exc = ConflictError(exc.detail)
     elif isinstance(exc, IntegrityError):

@@ -77,6 +77,14 @@ class TokenOutputSerializer(serializers.Serializer):
         help_text="The capabilities it is narrowed to; null: the same as its issuer's role.",
     )  # fmt: skip
     owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
+    rotated_at = serializers.DateTimeField(
+        source="replaced_at", allow_null=True,
+        help_text="When this value was rotated out (regenerated); null: it is current.",
+    )  # fmt: skip
+    valid_until = serializers.DateTimeField(
+        source="grace_until", allow_null=True,
+        help_text="A rotated-out value works until then (its grace period); null: current.",
+    )  # fmt: skip
 
 
 class RecentIpSerializer(serializers.Serializer):

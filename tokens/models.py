@@ -70,6 +70,10 @@ class ApiTokenQuerySet(TenantQuerySet):
         its grace period shows on its successor's row)."""
         return self.live().filter(replaced_at__isnull=True)
 
+    def in_grace(self, now: datetime) -> "ApiTokenQuerySet":
+        """Replaced by a rotation and still working: their grace period runs past `now`."""
+        return self.live().filter(replaced_at__isnull=False, grace_until__gt=now)
+
     def with_status(self, now: datetime | None = None) -> "ApiTokenQuerySet":
         """Annotates `status`, derived from last_used_at at query time, so never stale."""
         conditions = status_conditions(now or timezone.now())
@@ -155,6 +159,9 @@ class ApiToken(models.Model):
     submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
+    # Set by the page (tokens.views.with_grace_notes), not stored: until when the value this
+    # token replaced still works, while its grace period runs.
+    old_value_until: datetime | None = None
 
     class Meta:
         verbose_name = "token"

@@ -4,7 +4,7 @@ authentication path (last used, at most once a minute) and management commands c
 from datetime import UTC, datetime, timedelta
 
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -466,6 +466,11 @@ class RotationRefused(Exception):
     message says why."""
 
 
+class NotTheOwner(PermissionDenied):
+    """Only a token's owner regenerates it: the new value acts as its owner, so an admin
+    who could mint one for someone else could act in their name. Admins revoke instead."""
+
+
 def token_rotate(
     *, token: ApiToken, by, grace: str = DEFAULT_GRACE, origin: Origin = SYSTEM
 ) -> tuple[ApiToken, str]:
@@ -473,7 +478,13 @@ def token_rotate(
     fresh expiry per the tenant's policy (its default), shown once; the old value keeps
     working for the grace period chosen and is refused after it. Raises RotationRefused for
     a revoked, expired or already rotated-out token, ValidationError for a grace period not
-    offered. Both tokens join one chain (chain_id). A lost race is a Conflict."""
+    offered, NotTheOwner when `by` is someone else. Both tokens join one chain (chain_id).
+    A lost race is a Conflict."""
+    if by is not None and by.pk != token.user_id:
+        raise NotTheOwner(
+            "Only its owner can regenerate a token: the new value would act in their name. "
+            "You may revoke it."
+        )
     if grace not in GRACE_PERIODS:
         raise ValidationError({"grace": [
             f"Choose a grace period among {', '.join(GRACE_PERIODS)}."

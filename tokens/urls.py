@@ -9,4 +9,5 @@ urlpatterns = [
     path("new/", views.generate, name="generate"),
     path("<int:token_id>/", views.detail, name="detail"),
     path("<int:token_id>/revoke/", views.revoke, name="revoke"),
+    path("<int:token_id>/regenerate/", views.rotate, name="rotate"),
 ]

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Max
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,22 +31,28 @@ from tokens.models import (
     POLICY_EXPIRY_CHOICES,
     ApiToken,
     EventKind,
+    Kind,
     Status,
     TokenEvent,
 )
 from tokens.services import (
     DEFAULT_EXPIRY,
+    DEFAULT_GRACE,
     EXPIRY_CHOICES,
     EXPIRY_DAYS,
+    GRACE_PERIODS,
     MAX_EXPIRY_DAYS,
     POLICY_FIELDS,
     AlreadySubmitted,
+    NotTheOwner,
+    RotationRefused,
     expiry_in_days,
     expiry_on,
     policy_of,
     token_generate,
     token_policy_save,
     token_revoke,
+    token_rotate,
 )
 from tokens.usage import usage_of
 
@@ -191,6 +198,7 @@ def table_context(request) -> dict:
     ordering = request.GET.get("ordering", "") if not filter_errors.get("ordering") else ""
     over = getattr(filterset, "search_over_bound", False) and not filter_errors
     page = BoundedPaginator(rows, PAGE_SIZE, over_bound=over).get_page(request.GET.get("page"))
+    page.object_list = with_grace_notes(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -213,6 +221,24 @@ def table_context(request) -> dict:
         "columns": COLUMNS,
         "status_choices": [("", "All"), *Status.choices],
     }
+
+
+def with_grace_notes(tokens: list[ApiToken]) -> list[ApiToken]:
+    """Marks each token regenerated from one whose old value still works with
+    `old_value_until` (the latest such grace), so that the table shows a rotated token once,
+    with its note. One query, for the page's rows that belong to a rotation chain."""
+    chains = {token.chain_id for token in tokens if token.chain_id}
+    graces = {}
+    if chains:
+        graces = dict(
+            ApiToken.objects.in_grace(timezone.now())
+            .filter(chain_id__in=chains)
+            .values_list("chain_id")
+            .annotate(until=Max("grace_until"))
+        )
+    for token in tokens:
+        token.old_value_until = graces.get(token.chain_id) if token.replaced_at is None else None
+    return tokens
 
 
 # (ordering key, heading) of the sortable columns, in table order.
@@ -277,6 +303,69 @@ def generate(request):
     return render_no_store(request, template, {"form": form}, status=status)
 
 
+GRACE_CHOICES = [
+    ("none", "None: the old value stops now"),
+    ("1h", "1 hour"),
+    ("24h", "24 hours"),
+    ("7d", "7 days"),
+]
+assert [value for value, _ in GRACE_CHOICES] == list(GRACE_PERIODS)  # noqa: S101
+
+
+class RotateForm(forms.Form):
+    grace = forms.ChoiceField(
+        label="The old value keeps working for", choices=GRACE_CHOICES, initial=DEFAULT_GRACE,
+        error_messages={"invalid_choice": "Choose how long the old value keeps working: "
+                        "none, 1 hour, 24 hours or 7 days."},
+    )  # fmt: skip
+
+
+def _rotate_page(request, context: dict, status: int = 200):
+    part = "tokens/api_tokens.html#rotate-form"
+    template = part if is_fetch(request) else "tokens/api_token_rotate.html"
+    return render_no_store(request, template, context, status=status)
+
+
+@tenant_user_required
+@require_http_methods(["GET", "POST"])
+def rotate(request, token_id: int):
+    """Regenerate: the owner chooses how long the old value keeps working (GET), then gets a
+    new value with the same name, scopes and owner, shown once (POST, 201). Another's token
+    is refused (403: it would act in their name); a revoked, expired or already regenerated
+    one is a form error that says why, and nothing changes."""
+    token = (
+        ApiToken.objects.visible_to(request.user, request_capabilities(request), replaced=True)
+        .filter(pk=token_id)
+        .select_related("user")
+        .first()
+    )
+    if token is None:
+        if is_fetch(request):
+            return JsonResponse({"message": "That token no longer exists."}, status=404)
+        messages.error(request, "That token no longer exists; it may have been revoked.")
+        return redirect("tokens:api-tokens")
+    if token.user_id != request.user.pk:
+        raise PermissionDenied(
+            "Only its owner can regenerate a token: the new value would act in their name. "
+            "You may revoke it."
+        )
+    form = RotateForm(request.POST if request.method == "POST" else None)
+    context = {"token": token, "form": form}
+    if request.method == "GET" or not form.is_valid():
+        return _rotate_page(request, context, status=200 if request.method == "GET" else 400)
+    try:
+        new, value = token_rotate(
+            token=token, by=request.user, grace=form.cleaned_data["grace"],
+            origin=origin_of(request),
+        )  # fmt: skip
+    except (RotationRefused, NotTheOwner) as refused:
+        form.add_error(None, str(refused))
+        return _rotate_page(request, context, status=400)
+    context = {"token": new, "value": value, "tenant": request.user.tenant, "replaced": token}
+    template = f"{TEMPLATE}#generated" if is_fetch(request) else "tokens/api_token_generated.html"
+    return render_no_store(request, template, context, status=201)
+
+
 EVENTS_SHOWN = 50
 
 
@@ -294,6 +383,7 @@ def detail(request, token_id: int):
     token = tokens.filter(pk=token_id).with_status().first()
     if token is None:
         raise Http404("No token of yours has that id.")
+    with_grace_notes([token])
     usage = usage_of(token)
     chart, peak = bars(usage["requests_per_day"])
     events = TokenEvent.objects.filter(token=token).order_by("-created", "-id")[:EVENTS_SHOWN]
@@ -305,6 +395,12 @@ def detail(request, token_id: int):
         "total": sum(day["count"] for day in usage["requests_per_day"]),
         "events": events,
         "all_events": Capability.TOKENS_MANAGE_ALL in capabilities,
+        "now": timezone.now(),
+        "can_rotate": token.kind == Kind.API
+        and token.user_id == request.user.pk
+        and token.status != Status.EXPIRED
+        and token.revoked_at is None
+        and token.replaced_at is None,
     }
     return render_no_store(request, "tokens/api_token_detail.html", context)
 

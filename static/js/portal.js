@@ -148,10 +148,54 @@
     });
   });
 
-  // ---- Generate: step one posts the name, step two shows the value once ----
+  // ---- Generate and Regenerate: step one posts the form, step two shows the value once ----
+  // A dialog whose [data-dialog-content] holds a form[data-fetch-form]: the answer replaces
+  // the content (the form again with its errors, or the value: a 201); closing it after a
+  // 201 takes the value off the page (`blank()` is what the content becomes) and refreshes
+  // the table.
+  function fetchFormDialog(dialog, blank) {
+    const body = dialog?.querySelector("[data-dialog-content]");
+    if (!body) return body;
+    dialog.addEventListener("submit", async (event) => {
+      const form = event.target.closest("form[data-fetch-form]");
+      if (!form) return;
+      event.preventDefault();
+      if (form.dataset.sending) return; // a double click or Enter again: one request
+      form.dataset.sending = "1";
+      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
+      const name = form.querySelector("input[name=name]")?.value || "";
+      let response;
+      try {
+        response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
+      } catch {
+        delete form.dataset.sending;
+        form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
+        say("The portal could not be reached; nothing was changed. Try again.", "error");
+        return;
+      }
+      if (await sessionEnded(response, name)) return;
+      body.innerHTML = await response.text();
+      enableCopyButtons(body);
+      if (response.status === 201) {
+        dialog.dataset.generated = "1";
+        body.querySelector("#token-value")?.select();
+        body.querySelector(".copy-button")?.focus();
+      } else {
+        body.querySelector("input:not([type=hidden]), select, button")?.focus();
+      }
+    });
+    dialog.addEventListener("close", () => {
+      if (dialog.dataset.generated) {
+        body.innerHTML = blank(); // the value leaves the page with the dialog
+        dialog.dataset.generated = "";
+        refreshTable(location.href, false);
+      }
+    });
+    return body;
+  }
   const generateDialog = document.getElementById("generate-dialog");
-  const generateBody = generateDialog?.querySelector("[data-dialog-content]");
-  const blankForm = generateBody?.innerHTML;
+  const blankForm = generateDialog?.querySelector("[data-dialog-content]")?.innerHTML;
+  const generateBody = fetchFormDialog(generateDialog, () => blankForm);
   function resetGenerate(dialog) {
     generateBody.innerHTML = blankForm;
     dialog.dataset.generated = "";
@@ -159,40 +203,33 @@
     const key = generateBody.querySelector("[data-submission-key]");
     if (key) key.value = newSubmissionKey();
   }
-  generateDialog?.addEventListener("submit", async (event) => {
-    const form = event.target.closest("form[data-fetch-form]");
-    if (!form) return;
+
+  // Regenerate asks the server for its form (the token's name and the grace periods).
+  const rotateDialog = document.getElementById("rotate-dialog");
+  const rotateBody = fetchFormDialog(rotateDialog, () => "");
+  document.addEventListener("click", async (event) => {
+    const link = event.target.closest("a[data-rotate]");
+    if (!link || !rotateDialog) return;
     event.preventDefault();
-    if (form.dataset.sending) return; // a double click or Enter again: one request
-    form.dataset.sending = "1";
-    form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
-    const name = form.querySelector("input[name=name]")?.value || "";
     let response;
     try {
-      response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
+      response = await fetch(link.href, { headers: FETCH, credentials: "same-origin" });
     } catch {
-      delete form.dataset.sending;
-      form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = false; });
-      say("The portal could not be reached; nothing was generated. Try again.", "error");
+      say("The portal could not be reached; nothing was changed. Try again.", "error");
       return;
     }
-    if (await sessionEnded(response, name)) return;
-    generateBody.innerHTML = await response.text();
-    enableCopyButtons(generateBody);
-    if (response.status === 201) {
-      generateDialog.dataset.generated = "1";
-      generateBody.querySelector("#token-value")?.select();
-      generateBody.querySelector(".copy-button")?.focus();
-    } else {
-      generateBody.querySelector("input[name=name]")?.focus();
+    if (await sessionEnded(response)) return;
+    if (!response.ok) {
+      let message = "That token cannot be regenerated.";
+      try { message = (await response.json()).message || message; } catch { /* a page: keep ours */ }
+      await refreshTable(location.href, false);
+      say(message, "error");
+      return;
     }
-  });
-  generateDialog?.addEventListener("close", () => {
-    if (generateDialog.dataset.generated) {
-      generateBody.innerHTML = blankForm; // the value leaves the page with the dialog
-      generateDialog.dataset.generated = "";
-      refreshTable(location.href, false);
-    }
+    rotateBody.innerHTML = await response.text();
+    rotateDialog.dataset.generated = "";
+    rotateDialog.removeAttribute("data-copied");
+    openDialog(rotateDialog, link);
   });
 
   // ---- Revoke: confirm naming the token, then post ----

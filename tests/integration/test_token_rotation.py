@@ -147,3 +147,34 @@ def test_another_token_is_rotated_with_a_session_not_a_token(api_client, admin_u
 
     assert response.status_code == 403
     assert ApiToken.objects.count() == 2
+
+
+def test_only_its_owner_regenerates_a_token_an_admin_may_revoke_it(api_client, admin_user, reader):
+    token, value = make_token(reader, name="Analyst script")
+
+    response = rotate(api_client, admin_user, token)
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Only its owner can regenerate a token: the new value would act in their "
+        "name. You may revoke it."
+    }
+    assert ApiToken.objects.count() == 1
+    token.refresh_from_db()
+    assert (token.replaced_at, token.chain_id) == (None, None)
+    assert me(api_client, value).status_code == 200
+
+
+def test_a_rotated_out_token_read_by_id_says_until_when_it_works(api_client, admin_user):
+    old, _ = make_token(admin_user, name="Sentinel")
+    body = rotate(api_client, admin_user, old, grace="7d").json()
+    api_client.force_login(admin_user)
+
+    old_seen = api_client.get(f"{TOKENS}{old.pk}/").json()
+    new_seen = api_client.get(f"{TOKENS}{body['id']}/").json()
+
+    old.refresh_from_db()
+    assert datetime.fromisoformat(old_seen["valid_until"]) == old.grace_until
+    assert datetime.fromisoformat(old_seen["rotated_at"]) == old.replaced_at
+    assert old.grace_until - old.replaced_at == timedelta(days=7)
+    assert (new_seen["rotated_at"], new_seen["valid_until"]) == (None, None)

@@ -39,6 +39,8 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
         "expires_at": token.expires_at.isoformat().replace("+00:00", "Z"),
         "scopes": None,
         "owner_deprovisioned": False,
+        "rotated_at": None,
+        "valid_until": None,
         "portal_url": "https://contoso.us2.portal.test",
     }
     later = [api_client.get("/api/v1/tokens/"), api_client.get(f"/api/v1/tokens/{token.pk}/")]
