@@ -43,7 +43,9 @@ venv: $(VENV)/.deps
 
 # The URLs the portal shows follow the port it serves on, unless PORTAL_DOMAIN says otherwise.
 # Without a real Entra app registration (ENTRA_CLIENT_ID), "Sign in with Microsoft" goes to
-# the local fake Entra ID, started beside the portal on FAKE_ENTRA_PORT.
+# the local fake Entra ID, started beside the portal on FAKE_ENTRA_PORT. Beside it too: the
+# task worker (db_worker) and the trigger that enqueues the token jobs every minute, whose
+# e-mails (expiry reminders, dormant tokens retired) print on this console.
 FAKE_ENTRA_PORT ?= 8765
 run: export PORTAL_DOMAIN ?= portal.localhost:$(PORT)
 ifeq ($(ENTRA_CLIENT_ID),)
@@ -56,13 +58,14 @@ endif
 run: $(VENV)/.deps
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
-	@if [ -n "$(FAKE_ENTRA)" ]; then \
-	  $(PY) manage.py fake_entra --port $(FAKE_ENTRA_PORT) & fake=$$!; \
-	  trap "kill $$fake 2>/dev/null" EXIT INT TERM; \
-	  $(PY) manage.py runserver $(HOST):$(PORT); \
-	else \
-	  $(PY) manage.py runserver $(HOST):$(PORT); \
-	fi
+	@helpers=""; \
+	if [ -n "$(FAKE_ENTRA)" ]; then \
+	  $(PY) manage.py fake_entra --port $(FAKE_ENTRA_PORT) & helpers="$$helpers $$!"; \
+	fi; \
+	$(PY) manage.py db_worker --no-startup-delay & helpers="$$helpers $$!"; \
+	$(PY) manage.py token_jobs --every 60 >/dev/null & helpers="$$helpers $$!"; \
+	trap "kill $$helpers 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # Browser tests need Debian's Chromium; installed here when we are root and it is missing.
 test: $(VENV)/.deps

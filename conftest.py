@@ -83,6 +83,19 @@ def reader(tenant):
 
 
 @pytest.fixture
+def smtp(settings):
+    """A real SMTP server on loopback, and the portal sending to it; yields its Inbox."""
+    from tests.servers import smtp_server
+
+    with smtp_server() as (inbox, port):
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.DEFAULT_FROM_EMAIL = "portal@contoso.test"
+        yield inbox
+
+
+@pytest.fixture
 def api_client():
     """DRF's client, asking for JSON so that errors come back as JSON bodies."""
     return APIClient(HTTP_ACCEPT="application/json")

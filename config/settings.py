@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "social_django",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks_db",
     "core",
     "accounts",
     "tokens",
@@ -184,6 +185,17 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"].setdefault("TEST", {})
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background tasks ----------------------------------------------------------------------
+# Django's tasks framework on the application's own database (django-tasks-db): a task is a
+# row, run by `manage.py db_worker` (README: the jobs); `manage.py token_jobs`, from cron or a
+# systemd timer, enqueues the token jobs (expiry reminders, dormant tokens retired).
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
 
 # --- Cache -----------------------------------------------------------------------------------
 # One shared cache (Redis) when several app servers run: throttle counters, login-failure

@@ -86,3 +86,56 @@ class BlackHole:
         self.sock.close()
         for connection in self._held:
             connection.close()
+
+
+class Inbox:
+    """What a real SMTP server on loopback received: (sender, recipients, message text)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], str]] = []
+        self.arrived = threading.Event()
+        self._lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.messages.append(
+                (envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode())
+            )
+        self.arrived.set()
+        return "250 OK"
+
+    def letters(self) -> list[tuple[str, str]]:
+        """Each message's (subject, body), decoded as a mail reader shows them."""
+        import email
+        from email import policy
+
+        with self._lock:
+            texts = [text for _, _, text in self.messages]
+        parsed = [email.message_from_string(text, policy=policy.default) for text in texts]
+        return [(str(m["Subject"]), m.get_content()) for m in parsed]  # type: ignore[attr-defined]
+
+    def subjects(self) -> list[str]:
+        """The messages' Subject lines, in the order they arrived (quoted-printable or not,
+        as the message says; the subjects here are ASCII)."""
+        with self._lock:
+            texts = [text for _, _, text in self.messages]
+        return [
+            line.removeprefix("Subject: ")
+            for text in texts
+            for line in text.splitlines()
+            if line.startswith("Subject: ")
+        ]
+
+
+@contextmanager
+def smtp_server():
+    """A real SMTP server (aiosmtpd) on a free loopback port: yields (inbox, port)."""
+    from aiosmtpd.controller import Controller
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        yield inbox, controller.port
+    finally:
+        controller.stop()

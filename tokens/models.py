@@ -269,6 +269,29 @@ class TokenPolicy(models.Model):
         return f"Token policy of {self.tenant_id}"
 
 
+class ExpiryReminder(models.Model):
+    """An e-mail that told a token's owner it expires soon: one row per token and reminder
+    (7 days, 1 day before), so that however many workers run the job, each is sent once
+    (tokens/jobs.py: the row commits only once the mail server took the message)."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField()
+
+    objects = TenantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "days_before"], name="expiry_reminder_once_per_token"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id}: {self.days_before} days before, sent {self.sent_at:%Y-%m-%d}"
+
+
 class TokenUsageDay(models.Model):
     """How many requests a token made on one UTC day (folded in from the shared cache at
     most once a minute; tokens/usage.py adds what is still in the cache when read)."""
@@ -296,6 +319,7 @@ class EventKind(models.TextChoices):
     REVOKED = "revoked", "Revoked"
     REFUSED = "refused", "Refused"
     POLICY_CHANGED = "policy_changed", "Token policy changed"  # of the tenant: no token
+    REMINDED = "reminded", "Expiry reminder sent"
 
 
 class EventReason(models.TextChoices):
@@ -313,6 +337,7 @@ class EventReason(models.TextChoices):
     OTHER_TENANT = "other_tenant", "Another tenant's token"
     ROTATED_OUT = "rotated_out", "Its value was rotated out"
     REUSED = "reused", "A rotated-out value was reused"
+    DORMANT = "dormant", "Unused for the policy's time"
 
 
 class ActorKind(models.TextChoices):

@@ -72,15 +72,17 @@ def token_event(
     public: bool = False,
     count: int = 1,
     at: datetime | None = None,
+    system: str = "System",
 ) -> TokenEvent:
-    """Appends one event to the token's log: `by` (a user) did it, else the system (or a
-    public report); from `origin`'s address and user agent."""
+    """Appends one event to the token's log: `by` (a user) did it, else the system (`system`
+    names which part of it, a policy say) or a public report; from `origin`'s address and
+    user agent."""
     if public:
         actor_kind, label = ActorKind.PUBLIC, "Public report"
     elif by is not None and getattr(by, "pk", None) is not None:
         actor_kind, label = ActorKind.USER, by.username
     else:
-        actor_kind, label = ActorKind.SYSTEM, "System"
+        actor_kind, label = ActorKind.SYSTEM, system
     return TokenEvent.objects.create(
         tenant_id=token.tenant_id,
         token=token,
@@ -428,12 +430,19 @@ def token_rename(*, token: ApiToken, name: str) -> ApiToken:
 
 @transaction.atomic
 def token_revoke(
-    *, token: ApiToken, by, reason: str = "", origin: Origin = SYSTEM, public: bool = False
+    *,
+    token: ApiToken,
+    by,
+    reason: str = "",
+    origin: Origin = SYSTEM,
+    public: bool = False,
+    detail: str = "",
+    system: str = "System",
 ) -> bool:
     """Revokes a token at once: the next request made with it is refused. The row stays, with
     who revoked it and when, and the log gets a `revoked` event with the reason (by its
     owner or by an admin unless the caller says otherwise). Returns False if it was already
-    revoked (and writes nothing)."""
+    revoked (and writes nothing): of two revocations at once, one wins."""
     now = timezone.now()
     user = by if getattr(by, "pk", None) is not None else None
     revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
@@ -446,8 +455,8 @@ def token_revoke(
                 EventReason.BY_OWNER if user and user.pk == token.user_id else EventReason.BY_ADMIN
             )
         token_event(token=token, kind=EventKind.REVOKED, by=user, origin=origin, reason=reason,
-                    detail=f"Revoked: {EventReason(reason).label.lower()}.", public=public,
-                    at=now)  # fmt: skip
+                    detail=detail or f"Revoked: {EventReason(reason).label.lower()}.",
+                    public=public, at=now, system=system)  # fmt: skip
     return bool(revoked)
 
 

@@ -200,6 +200,15 @@ def _add_days(token: ApiToken, counts: dict[date, int]) -> None:
         )
 
 
+def last_used_at(token: ApiToken, now: datetime | None = None) -> datetime | None:
+    """When the token was last used, counting what the cache holds and the database does not
+    yet (a use in the last minute)."""
+    _, _, last = _pending(token, now or timezone.now())
+    if last and (token.last_used_at is None or last[0] > token.last_used_at.timestamp()):
+        return datetime.fromtimestamp(last[0], tz=UTC)
+    return token.last_used_at
+
+
 def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
     """A token's usage as shown: requests per day for the last DAYS days (oldest first), the
     last use with its address and user agent, and the last RECENT_IPS addresses; what the

@@ -5,50 +5,18 @@ answer says nothing of which values were tokens; bad bodies, credentials and flo
 refused."""
 
 import json
-import threading
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.cache import caches
 
 from accounts.roles import Role
 from security.models import Alert
 from tests.factories import make_tenant, make_token, make_user
-from tests.servers import free_port
 from tokens import keys
 from tokens.models import ApiToken, EventReason, TokenEvent
 
 URL = "/api/v1/credentials/revoke/"
 THANKS = {"detail": "Thank you. Any of these that is a live token has been revoked."}
-
-
-class Inbox:
-    """What the SMTP server received: (sender, recipients, message text)."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[str, list[str], str]] = []
-        self.arrived = threading.Event()
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            (envelope.mail_from, list(envelope.rcpt_tos), envelope.content.decode())
-        )
-        self.arrived.set()
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp(settings):
-    """A real SMTP server on loopback, and the portal sending to it."""
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.DEFAULT_FROM_EMAIL = "portal@contoso.test"
-    yield inbox
-    controller.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -38,16 +38,21 @@ def demo_object_id(username: str) -> uuid.UUID:
     return uuid.uuid5(DEMO_ENTRA_TENANT_ID, username)
 
 
-# owner, token name, generated this long ago, last used this long ago (None: never used)
+# owner, token name, generated this long ago, last used this long ago (None: never used),
+# expires in (None: never). Two expire soon: make run's worker e-mails their owners a
+# reminder (7 days, 1 day before) on the console within a minute of starting.
 DEMO_TOKENS = [
-    ("admin@contoso.com", "Sentinel connector", timedelta(days=120), timedelta(hours=2)),
-    ("admin@contoso.com", "Quarterly audit export", timedelta(days=200), timedelta(days=45)),
-    ("operator@contoso.com", "SOAR playbook", timedelta(days=3), None),
-    ("operator@contoso.com", "Incident triage script", timedelta(days=60), timedelta(days=1)),
-    ("reader@contoso.com", "Weekly report", timedelta(days=90), timedelta(days=9)),
-    ("compliance@contoso.com", "DLP review", timedelta(hours=5), None),
-    ("former@contoso.com", "Legacy SIEM pull", timedelta(days=300), timedelta(days=20)),
-]
+    ("admin@contoso.com", "Sentinel connector", timedelta(days=120), timedelta(hours=2), None),
+    ("admin@contoso.com", "Quarterly audit export", timedelta(days=200), timedelta(days=45),
+     timedelta(days=165)),
+    ("operator@contoso.com", "SOAR playbook", timedelta(days=3), None, timedelta(days=87)),
+    ("operator@contoso.com", "Incident triage script", timedelta(days=60), timedelta(days=1),
+     timedelta(hours=20)),
+    ("reader@contoso.com", "Weekly report", timedelta(days=90), timedelta(days=9),
+     timedelta(days=5)),
+    ("compliance@contoso.com", "DLP review", timedelta(hours=5), None, timedelta(days=30)),
+    ("former@contoso.com", "Legacy SIEM pull", timedelta(days=300), timedelta(days=20), None),
+]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -97,6 +102,10 @@ class Command(BaseCommand):
                 "  Or 'Sign in with Microsoft': make run starts a local fake Entra ID for it."
             )
         out.write(
+            "  Expiry reminders and dormant tokens: make run's worker (manage.py db_worker) "
+            "e-mails here, on the console."
+        )
+        out.write(
             "  Generate an API token on the portal, then: curl -H 'Authorization: Token <value>' "
             + route_url(tenant.custom_url, "api:me")
         )
@@ -135,11 +144,14 @@ def _tokens(users: dict[str, User]) -> None:
     """The demo tokens, backdated; their values are dropped: nobody needs them, and values
     are never printed."""
     now = timezone.now()
-    for username, name, made_ago, used_ago in DEMO_TOKENS:
+    for username, name, made_ago, used_ago, expires_in in DEMO_TOKENS:
         owner = users[username]
         if ApiToken.objects.live().filter(user=owner, name=name, kind=Kind.API).exists():
             continue
-        token, _ = token_generate(user=owner, name=name, created_at=now - made_ago)
+        expires_at = now + expires_in if expires_in is not None else None
+        token, _ = token_generate(
+            user=owner, name=name, created_at=now - made_ago, expires_at=expires_at
+        )
         if used_ago is not None:
             token_mark_used(token=token, at=now - used_ago)
 
