@@ -66,9 +66,10 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.PermissionDenied(DEPROVISIONED_OWNER)
         origin = origin_of(request)
         token_mark_used(token=token, origin=origin, at=now)
-        if self.count_usage:
-            # Counted in the cache, in the throttle's round trip (tokens/usage.py).
-            leave_for_cache(request, use_ops(token.pk, origin, now))
+        if self.count_usage and (ops := use_ops(token.pk, origin, now)):
+            # Counted in the cache, in the throttle's round trip (tokens/usage.py): most
+            # requests only add to this process's tally, and leave nothing to send.
+            leave_for_cache(request, ops)
         return user, token
 
     @staticmethod

@@ -475,6 +475,17 @@ class RotationRefused(Exception):
     message says why."""
 
 
+def rotation_refusal(token: ApiToken, now: datetime) -> str:
+    """Why the token cannot be regenerated ("" if it can)."""
+    if token.revoked_at is not None:
+        return "A revoked token cannot be rotated."
+    if token.replaced_at is not None:
+        return "This token was already rotated: rotate its successor."
+    if token.is_expired(now):
+        return "An expired token cannot be rotated: generate a new one."
+    return ""
+
+
 class NotTheOwner(PermissionDenied):
     """Only a token's owner regenerates it: the new value acts as its owner, so an admin
     who could mint one for someone else could act in their name. Admins revoke instead."""
@@ -501,12 +512,10 @@ def token_rotate(
     now = timezone.now()
     with transaction.atomic():
         current = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
-        if current is None or current.revoked_at is not None:
-            raise RotationRefused("A revoked token cannot be rotated.")
-        if current.replaced_at is not None:
-            raise RotationRefused("This token was already rotated: rotate its successor.")
-        if current.is_expired(now):
-            raise RotationRefused("An expired token cannot be rotated: generate a new one.")
+        if current is None:
+            raise RotationRefused("That token does not exist.")
+        if why := rotation_refusal(current, now):
+            raise RotationRefused(why)
         chain = current.chain_id or current.pk
         new, value = token_generate(
             user=current.user, name=current.name, kind=current.kind, scopes=current.scopes,

@@ -57,27 +57,38 @@ class Tally:
         self.clock = clock
         self._lock = threading.Lock()
         self._counts: dict[tuple[int, int], int] = {}
-        self._ips: dict[int, dict[str, str]] = {}
+        # Per token, each address's last use and user agent (formatted when sent).
+        self._ips: dict[int, dict[str, tuple[datetime, str]]] = {}
         self._sent = clock()
-        self._sender_pid: int | None = None  # the process whose sender thread runs
+        self._sender = False  # whether this process's sender thread runs
 
     def add(self, token_id: int, origin: Origin, now: datetime, interval: float) -> list[tuple]:
-        day = now.year * 10000 + now.month * 100 + now.day
+        # On the path of every authenticated request: a few dictionary writes, nothing more.
+        key = (token_id, now.year * 10000 + now.month * 100 + now.day)
         with self._lock:
-            key = (token_id, day)
-            self._counts[key] = self._counts.get(key, 0) + 1
-            self._ips.setdefault(token_id, {})[origin.ip or ""] = (
-                f"{now.timestamp():.3f} {origin.user_agent}"
-            )
+            counts = self._counts
+            counts[key] = counts.get(key, 0) + 1
+            addresses = self._ips.get(token_id)
+            if addresses is None:
+                addresses = self._ips[token_id] = {}
+            addresses[origin.ip or ""] = (now, origin.user_agent)
             if self.clock() - self._sent >= interval:
                 return self._drain()
-            if self._sender_pid != os.getpid():  # none yet, or forked from a process with one
-                self._sender_pid = os.getpid()
+            if not self._sender:
+                self._sender = True
                 threading.Thread(
                     target=self._send_when_idle, args=(interval,), daemon=True,
                     name="token-usage-sender",
                 ).start()  # fmt: skip
             return []
+
+    def forked(self) -> None:
+        """In a child process (a forking server's worker): the parent's uses are the
+        parent's to send, and the child needs a sender thread of its own."""
+        self._lock = threading.Lock()
+        self._counts, self._ips = {}, {}
+        self._sent = self.clock()
+        self._sender = False
 
     def flush(self) -> None:
         """Sends what is held now."""
@@ -104,8 +115,8 @@ class Tally:
             for (token_id, day), count in self._counts.items()
         ]
         for token_id, addresses in self._ips.items():
-            ops += [(MAP_PUT, _ips_key(token_id), ip, value, LIFETIME)
-                    for ip, value in addresses.items()]  # fmt: skip
+            ops += [(MAP_PUT, _ips_key(token_id), ip, f"{at.timestamp():.3f} {agent}", LIFETIME)
+                    for ip, (at, agent) in addresses.items()]  # fmt: skip
         self._counts, self._ips = {}, {}
         self._sent = self.clock()
         return ops
@@ -113,6 +124,7 @@ class Tally:
 
 TALLY = Tally()
 atexit.register(TALLY.flush)
+os.register_at_fork(after_in_child=TALLY.forked)
 
 
 def use_ops(token_id: int, origin: Origin, now: datetime) -> list[tuple]:

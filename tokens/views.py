@@ -49,6 +49,7 @@ from tokens.services import (
     expiry_in_days,
     expiry_on,
     policy_of,
+    rotation_refusal,
     token_generate,
     token_policy_save,
     token_revoke,
@@ -333,16 +334,15 @@ def rotate(request, token_id: int):
     new value with the same name, scopes and owner, shown once (POST, 201). Another's token
     is refused (403: it would act in their name); a revoked, expired or already regenerated
     one is a form error that says why, and nothing changes."""
-    token = (
-        ApiToken.objects.visible_to(request.user, request_capabilities(request), replaced=True)
-        .filter(pk=token_id)
-        .select_related("user")
-        .first()
-    )
+    # Revoked ones too, so that regenerating one is told why it cannot be (not "not found").
+    tokens = ApiToken.objects.for_tenant(request.user.tenant_id).filter(kind=Kind.API)
+    if Capability.TOKENS_MANAGE_ALL not in request_capabilities(request):
+        tokens = tokens.filter(user=request.user)
+    token = tokens.filter(pk=token_id).select_related("user").first()
     if token is None:
         if is_fetch(request):
-            return JsonResponse({"message": "That token no longer exists."}, status=404)
-        messages.error(request, "That token no longer exists; it may have been revoked.")
+            return JsonResponse({"message": "That token does not exist."}, status=404)
+        messages.error(request, "That token does not exist.")
         return redirect("tokens:api-tokens")
     if token.user_id != request.user.pk:
         raise PermissionDenied(
@@ -351,8 +351,12 @@ def rotate(request, token_id: int):
         )
     form = RotateForm(request.POST if request.method == "POST" else None)
     context = {"token": token, "form": form}
-    if request.method == "GET" or not form.is_valid():
-        return _rotate_page(request, context, status=200 if request.method == "GET" else 400)
+    if request.method == "GET":
+        # Why it cannot be regenerated, said before the form is sent (and again if it is).
+        context["refusal"] = rotation_refusal(token, timezone.now())
+        return _rotate_page(request, context)
+    if not form.is_valid():
+        return _rotate_page(request, context, status=400)
     try:
         new, value = token_rotate(
             token=token, by=request.user, grace=form.cleaned_data["grace"],

@@ -140,14 +140,28 @@ def test_a_grace_period_not_offered_is_a_form_error(signed_in, admin_user):
     assert ApiToken.objects.count() == 1
 
 
-def test_a_revoked_token_is_gone_from_the_page(signed_in, admin_user):
+def test_a_revoked_token_is_a_form_error_before_and_after_sending(signed_in, admin_user):
     token, _ = make_token(admin_user)
     token_revoke(token=token, by=admin_user)
+    error = '<div class="field-errors" role="alert" data-testid="rotate-errors">' + (
+        "<p>A revoked token cannot be rotated.</p>"
+    )
 
-    response = signed_in.post(regenerate(token), {"grace": "24h"}, follow=True)
+    asked = signed_in.get(regenerate(token))
+    sent = signed_in.post(regenerate(token), {"grace": "24h"})
 
-    assert "That token no longer exists; it may have been revoked." in response.content.decode()
+    assert asked.status_code == 200
+    assert error in asked.content.decode()
+    assert sent.status_code == 400
+    assert error in sent.content.decode()
     assert ApiToken.objects.count() == 1
+
+
+def test_an_unknown_id_goes_back_to_the_table_saying_so(signed_in):
+    response = signed_in.post(f"{PAGE}999999/regenerate/", {"grace": "24h"}, follow=True)
+
+    assert response.redirect_chain == [(PAGE, 302)]
+    assert "That token does not exist." in response.content.decode()
 
 
 def test_an_admin_revokes_another_users_token_but_does_not_regenerate_it(

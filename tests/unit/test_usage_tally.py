@@ -68,3 +68,28 @@ def test_an_idle_process_sends_what_it_holds_by_itself():
 
     assert cache.get("token-usage:9:day:20261201") == 2
     assert cache.get("token-usage:9:ips") == {"203.0.113.9": f"{NOW.timestamp():.3f} Idle/1"}
+
+
+def test_a_forked_child_starts_empty_and_sends_only_its_own_uses():
+    """A forking server's worker inherits the parent's memory: it must not send the parent's
+    uses a second time (register_at_fork empties its tally)."""
+    import os
+
+    from tokens.usage import TALLY
+
+    TALLY.add(11, Origin("203.0.113.11", "Parent/1"), NOW, interval=3600)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: report what it would send after one use of its own
+        try:
+            ops = TALLY.add(12, Origin("203.0.113.12", "Child/1"), NOW, interval=0)
+            os.write(write, repr(sorted(op[1] for op in ops)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    sent_by_child = os.read(read, 4096).decode()
+    os.waitpid(child, 0)
+
+    assert sent_by_child == repr(["token-usage:12:day:20261201", "token-usage:12:ips"])
+    parent = TALLY.add(11, Origin("203.0.113.11", "Parent/1"), NOW, interval=0)
+    assert (ADD, "token-usage:11:day:20261201", 2, LIFETIME) in parent
