@@ -121,6 +121,33 @@ def test_token_creation_is_201_and_revocation_204(schema, client, admin_user):
     check_answer(schema, "/api/v1/tokens/{token_id}/", "delete", deleted)
 
 
+def test_rotation_answers_and_refusals_are_the_ones_the_schema_lists(
+    schema, client, api_client, admin_user, tenant
+):
+    token, _ = make_token(admin_user, name="Nightly")
+    _, value = make_token(admin_user, name="Self")
+    others, _ = make_token(make_user(tenant, Role.SECURITY_READER), name="Reader's")
+    client.force_login(admin_user)
+
+    rotated = client.post(f"/api/v1/tokens/{token.pk}/rotate/", {"grace": "1h"},
+                          content_type="application/json")  # fmt: skip
+    again = client.post(f"/api/v1/tokens/{token.pk}/rotate/", {}, content_type="application/json")
+    not_mine = client.post(f"/api/v1/tokens/{others.pk}/rotate/", {},
+                           content_type="application/json")  # fmt: skip
+    itself = api_client.post("/api/v1/tokens/self/rotate/", {"grace": "none"}, format="json",
+                             HTTP_AUTHORIZATION=f"Token {value}")  # fmt: skip
+    read = client.get(f"/api/v1/tokens/{token.pk}/")
+
+    assert [r.status_code for r in (rotated, again, not_mine, itself, read)] == [
+        201, 400, 403, 201, 200,
+    ]  # fmt: skip
+    for response in (rotated, again, not_mine):
+        check_answer(schema, "/api/v1/tokens/{token_id}/rotate/", "post", response)
+    check_answer(schema, "/api/v1/tokens/self/rotate/", "post", itself)
+    check_answer(schema, "/api/v1/tokens/{token_id}/", "get", read)
+    assert read.json()["valid_until"] is not None
+
+
 def test_refusals_are_the_error_answers_the_schema_lists(schema, api_client, tenant):
     _, value = make_token(make_user(tenant, Role.SECURITY_READER))
 
