@@ -148,3 +148,46 @@ class StrictInt(JsonValue):
         if isinstance(data, bool) or not isinstance(data, int) or not -INT64 <= data <= INT64:
             raise self.fail_with(f"{self.field_name} must be a whole number.")
         return data
+
+
+# DRF's own fields, made strict, where their schema (bounds, enums) is worth keeping: each
+# takes only its JSON type, with DRF's own message otherwise (a choice lists the choices
+# instead of echoing the value sent).
+
+
+class JsonString(serializers.CharField):
+    """A JSON string (5 is not "5")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class WholeNumber(serializers.IntegerField):
+    """A JSON whole number within the field's bounds (not true, not 5.0, not "5")."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class JsonBoolean(serializers.BooleanField):
+    """JSON true or false (not "yes", not 1)."""
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+
+class StrictChoice(serializers.ChoiceField):
+    """A JSON string among the choices; the error lists them (never the value sent, which
+    may be a megabyte)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str) or data not in self.choice_strings_to_values:
+            names = ", ".join(str(choice) for choice in self.choices)
+            raise serializers.ValidationError(f"Choose one of: {names}.")
+        return self.choice_strings_to_values[data]

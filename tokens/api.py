@@ -21,7 +21,14 @@ from rest_framework.views import APIView
 from accounts.authentication import EntraCredential
 from accounts.permissions import IsPortalUser, has_capability, request_capabilities
 from accounts.roles import Capability
-from core.bodies import RequestBody, StrictText
+from core.bodies import (
+    JsonBoolean,
+    JsonString,
+    RequestBody,
+    StrictChoice,
+    StrictText,
+    WholeNumber,
+)
 from core.cache import COUNT, run_batch
 from core.http import NO_STORE, origin_of
 from core.inputs import parse_int
@@ -182,16 +189,16 @@ class TokenListApi(APIView):
     permission_classes = [IsPortalUser]
 
     class InputSerializer(serializers.Serializer):
-        name = serializers.CharField(allow_blank=True, trim_whitespace=False)
+        name = JsonString(allow_blank=True, trim_whitespace=False)
         expires_at = serializers.DateTimeField(
             required=False, allow_null=True, help_text="When it stops working; null: never."
         )
-        expires_in_days = serializers.IntegerField(
+        expires_in_days = WholeNumber(
             required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
             help_text="Or: this many days from now.",
         )  # fmt: skip
         scopes = serializers.ListField(
-            child=serializers.CharField(), required=False, allow_null=True, max_length=20,
+            child=JsonString(), required=False, allow_null=True, max_length=20,
             help_text="Capabilities of your role to narrow it to (Investigation.read, "
             "Investigation.manage, Discovery.read, Discovery.manage, Settings.read, "
             "Settings.manage); null or absent: the same as your role.",
@@ -517,16 +524,16 @@ class PayloadTooLarge(exceptions.APIException):
 
 
 class TokenPolicySerializer(serializers.Serializer):
-    max_lifetime_days = serializers.IntegerField(
+    max_lifetime_days = WholeNumber(
         allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
         help_text="The longest a new API token may live; null: unlimited.",
     )  # fmt: skip
-    allow_never = serializers.BooleanField(help_text="Whether a new token may never expire.")
-    default_expiry = serializers.ChoiceField(
+    allow_never = JsonBoolean(help_text="Whether a new token may never expire.")
+    default_expiry = StrictChoice(
         choices=POLICY_EXPIRY_CHOICES,
         help_text="What the dialog offers first, and what a token made without an expiry gets.",
     )
-    dormant_days = serializers.IntegerField(
+    dormant_days = WholeNumber(
         allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
         help_text="Retire tokens unused this many days; null: off.",
     )  # fmt: skip
@@ -558,8 +565,9 @@ class TokenPolicyApi(APIView):
         return Response(TokenPolicySerializer(policy).data)
 
 
-class RotateInput(serializers.Serializer):
-    grace = serializers.ChoiceField(
+class RotateInput(RequestBody):
+    detail_names_field = True
+    grace = StrictChoice(
         choices=list(GRACE_PERIODS), default=DEFAULT_GRACE, required=False,
         help_text="How long the old value keeps working: none, 1h, 24h (default) or 7d.",
     )  # fmt: skip
@@ -573,10 +581,9 @@ class TokenRotatedSerializer(TokenCreatedSerializer):
 
 
 def _rotated(request, token: ApiToken) -> Response:
-    body = RotateInput(data=request.data)
-    body.is_valid(raise_exception=True)
+    grace = RotateInput.read(request).get("grace", DEFAULT_GRACE)
     try:
-        new, value = token_rotate(token=token, by=request.user, grace=body.validated_data["grace"],
+        new, value = token_rotate(token=token, by=request.user, grace=grace,
                                   origin=origin_of(request))  # fmt: skip
     except RotationRefused as refused:
         raise exceptions.ValidationError({"detail": str(refused)}) from None

@@ -66,6 +66,8 @@ def test_a_date_means_through_that_day_in_utc():
         ),
         ({"expires_in_days": 3651}, "expires_in_days: Ensure this value is less than or equal"),
         ({"expires_in_days": "²"}, "expires_in_days: A valid integer is required."),
+        ({"expires_in_days": "30"}, "expires_in_days: A valid integer is required."),
+        ({"expires_in_days": True}, "expires_in_days: A valid integer is required."),
         (
             {"expires_in_days": 7, "expires_at": None},
             "Give expires_at or expires_in_days, not both.",

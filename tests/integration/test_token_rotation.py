@@ -113,7 +113,10 @@ def test_no_grace_stops_the_old_value_at_once(api_client, admin_user):
 @pytest.mark.parametrize(
     ("setup", "body", "status", "detail"),
     [
-        ("live", {"grace": "2h"}, 400, 'grace: "2h" is not a valid choice.'),
+        ("live", {"grace": "2h"}, 400, "grace: Choose one of: none, 1h, 24h, 7d."),
+        ("live", {"grace": 24}, 400, "grace: Choose one of: none, 1h, 24h, 7d."),
+        ("live", {"grace": "x" * 100_000}, 400, "grace: Choose one of: none, 1h, 24h, 7d."),
+        ("live", {"grace": None}, 400, "grace: This field may not be null."),
         ("revoked", {}, 400, "A revoked token cannot be rotated."),
         ("expired", {}, 400, "An expired token cannot be rotated: generate a new one."),
         ("rotated", {}, 400, "This token was already rotated: rotate its successor."),
