@@ -85,12 +85,10 @@ def reader(tenant):
 @pytest.fixture
 def smtp(settings):
     """A real SMTP server on loopback, and the portal sending to it; yields its Inbox."""
-    from tests.servers import smtp_server
+    from tests.servers import smtp_mailers, smtp_server
 
     with smtp_server() as (inbox, port):
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
-        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.MAILERS = smtp_mailers(port)
         settings.DEFAULT_FROM_EMAIL = "portal@contoso.test"
         yield inbox
 

@@ -467,29 +467,43 @@ SIEM_FEED_LAG_SECONDS = env_int("SIEM_FEED_LAG_SECONDS", 5)
 # smtp+tls:// for STARTTLS), or the separate EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
 # EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL. Without either, messages are printed on
 # the console (make run shows them in its terminal); production sets one (README).
+# Django 6.1's MAILERS: one mailer, "default", built from those variables.
 _email_url = os.environ.get("EMAIL_URL", "")
+# seconds: a slow mail server never hangs a worker (or a job holding a reminder's row)
+EMAIL_TIMEOUT_SECONDS = env_int("EMAIL_TIMEOUT", 10)
 if _email_url:
     _email = urlsplit(_email_url)
     if _email.scheme not in {"smtp", "smtps", "smtp+tls"}:
         raise ImproperlyConfigured("EMAIL_URL must be smtp://, smtps:// or smtp+tls://")
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = _email.hostname or "localhost"
-    EMAIL_PORT = _email.port or {"smtps": 465, "smtp+tls": 587}.get(_email.scheme, 25)
-    EMAIL_HOST_USER = unquote(_email.username or "")
-    EMAIL_HOST_PASSWORD = unquote(_email.password or "")
-    EMAIL_USE_SSL = _email.scheme == "smtps"
-    EMAIL_USE_TLS = _email.scheme == "smtp+tls"
+    _smtp = {
+        "host": _email.hostname or "localhost",
+        "port": _email.port or {"smtps": 465, "smtp+tls": 587}.get(_email.scheme, 25),
+        "username": unquote(_email.username or ""),
+        "password": unquote(_email.password or ""),
+        "use_ssl": _email.scheme == "smtps",
+        "use_tls": _email.scheme == "smtp+tls",
+    }
 elif os.environ.get("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = os.environ["EMAIL_HOST"]
-    EMAIL_PORT = env_int("EMAIL_PORT", 25)
-    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    _smtp = {
+        "host": os.environ["EMAIL_HOST"],
+        "port": env_int("EMAIL_PORT", 25),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS", False),
+        "use_ssl": env_bool("EMAIL_USE_SSL", False),
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # seconds: a slow mail server never hangs a worker
+    _smtp = {}
+MAILERS = {
+    "default": (
+        {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {**_smtp, "timeout": EMAIL_TIMEOUT_SECONDS},
+        }
+        if _smtp
+        else {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+    )
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "API tokens portal <noreply@localhost>")
 
 # --- Internationalisation --------------------------------------------------------------------

@@ -127,6 +127,16 @@ class Inbox:
         ]
 
 
+def smtp_mailers(port: int) -> dict:
+    """settings.MAILERS that send to the SMTP server on loopback at `port`."""
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 10},
+        }
+    }
+
+
 @contextmanager
 def smtp_server():
     """A real SMTP server (aiosmtpd) on a free loopback port: yields (inbox, port)."""

@@ -13,6 +13,7 @@ PRODUCTION = {
     "SECRET_KEY": "k3y-" + "x7Qp2Lm9" * 8,
     "PORTAL_DOMAIN": "portal.example.com",
     "DATABASE_URL": "",
+    "EMAIL_URL": "smtp+tls://portal:s3cret@smtp.example.com",
 }
 
 
@@ -39,6 +40,34 @@ def test_production_settings_pass_the_deployment_checklist():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "System check identified no issues (1 silenced)."
+
+
+def test_production_without_a_mail_server_fails_the_deployment_checklist():
+    env = {**PRODUCTION, "EMAIL_URL": ""}
+
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **env)
+
+    assert result.returncode == 1
+    assert "(mail.E001) Your MAILERS setting uses a development-only email backend" in (
+        result.stderr
+    )
+
+
+def test_the_mail_server_comes_from_email_url():
+    result = manage(
+        "shell", "-c", "from django.conf import settings; print(settings.MAILERS)",
+        **{**PRODUCTION, "EMAIL_URL": "smtp+tls://portal:s%40cret@smtp.example.com",
+           "EMAIL_TIMEOUT": "7"},
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == repr({
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "smtp.example.com", "port": 587, "username": "portal",
+                        "password": "s@cret", "use_ssl": False, "use_tls": True, "timeout": 7},
+        }
+    })  # fmt: skip
 
 
 def test_production_without_secret_key_stops_with_a_clear_message():

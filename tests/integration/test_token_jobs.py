@@ -19,7 +19,7 @@ from django_tasks_db.models import DBTaskResult
 
 from accounts.services import user_deprovision
 from tests.factories import make_user
-from tests.servers import smtp_server
+from tests.servers import smtp_mailers, smtp_server
 from tokens import jobs
 from tokens.models import (
     ApiToken,
@@ -132,8 +132,7 @@ def test_a_mail_server_that_fails_leaves_the_reminder_for_the_next_run(settings,
     token, _ = expiring(owner, "Script", timedelta(days=2))
     with smtp_server() as (_, port):
         pass  # a port where nothing listens any more
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.MAILERS = smtp_mailers(port)
 
     assert jobs.expiry_reminders_send() == 0
     assert ExpiryReminder.objects.count() == 0
@@ -141,7 +140,7 @@ def test_a_mail_server_that_fails_leaves_the_reminder_for_the_next_run(settings,
     assert f"Reminder for token {token.pk} left for the next run" in caplog.text
 
     with smtp_server() as (inbox, port):
-        settings.EMAIL_PORT = port
+        settings.MAILERS = smtp_mailers(port)
         assert jobs.expiry_reminders_send() == 1
     assert inbox.subjects() == ['Your API token "Script" expires in 7 days']
 

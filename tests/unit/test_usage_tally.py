@@ -70,6 +70,8 @@ def test_an_idle_process_sends_what_it_holds_by_itself():
     assert cache.get("token-usage:9:ips") == {"203.0.113.9": f"{NOW.timestamp():.3f} Idle/1"}
 
 
+# The child only adds to its (emptied) tally and exits: no lock the parent's threads hold.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_a_forked_child_starts_empty_and_sends_only_its_own_uses():
     """A forking server's worker inherits the parent's memory: it must not send the parent's
     uses a second time (register_at_fork empties its tally)."""
