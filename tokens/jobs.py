@@ -101,19 +101,27 @@ def dormant_tokens_retire(now: datetime | None = None) -> int:
         days = policy.dormant_days
         assert days is not None  # noqa: S101  (the filter above)
         cutoff = now - timedelta(days=days)
-        dormant = (
-            ApiToken.objects.for_tenant(policy.tenant_id)
-            .live()
-            .filter(kind=Kind.API)
-            .filter(
-                Q(last_used_at__lt=cutoff) | Q(last_used_at__isnull=True, created_at__lt=cutoff)
-            )
-            .select_related("user", "tenant")
-            .order_by("pk")
-        )
-        for token in dormant.iterator(chunk_size=BATCH):
+        due = dormant(policy.tenant_id, cutoff).select_related("user", "tenant").order_by("pk")
+        for token in due.iterator(chunk_size=BATCH):
             retired += _retire(token, days, cutoff)
     return retired
+
+
+def dormant(tenant_id: int, cutoff: datetime):
+    """The tenant's live API tokens last used before `cutoff` (never used: made before it),
+    as far as the database knows."""
+    return (
+        ApiToken.objects.for_tenant(tenant_id)
+        .live()
+        .filter(kind=Kind.API)
+        .filter(Q(last_used_at__lt=cutoff) | Q(last_used_at__isnull=True, created_at__lt=cutoff))
+    )
+
+
+def dormant_count(tenant_id: int, days: int, bound: int = 1000) -> int:
+    """How many tokens the next retirement run would revoke, counted up to `bound` + 1."""
+    cutoff = timezone.now() - timedelta(days=days)
+    return dormant(tenant_id, cutoff).order_by()[: bound + 1].count()
 
 
 def _retire(token: ApiToken, days: int, cutoff: datetime) -> int:

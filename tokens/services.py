@@ -173,7 +173,9 @@ def token_generate(
     expires_at = token_check_expiry(expires_at, now=created_at)
     if kind == Kind.API:
         policy_check_expiry(policy_of(user.tenant_id), expires_at, now=created_at)
-    scopes = token_check_scopes(user, scopes)
+    # A rotation keeps the scopes as they were, even ones the role has lost since: at each
+    # request they are capped by the role as it is then (DECISIONS 65).
+    scopes = scopes if rotating else token_check_scopes(user, scopes)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
     token = ApiToken(

@@ -26,6 +26,7 @@ from core.http import NO_STORE, is_safe_redirect, origin_of
 from tokens.api import visible_tokens
 from tokens.charts import bars
 from tokens.filters import TokenEventFilter, TokenFilter, TokenOrdering
+from tokens.jobs import dormant_count
 from tokens.models import (
     NAME_MAX_LENGTH,
     POLICY_EXPIRY_CHOICES,
@@ -365,6 +366,10 @@ def rotate(request, token_id: int):
     except (RotationRefused, NotTheOwner) as refused:
         form.add_error(None, str(refused))
         return _rotate_page(request, context, status=400)
+    except ValidationError as error:  # a rule the old token predates (its name, say)
+        for message in error.messages:
+            form.add_error(None, message)
+        return _rotate_page(request, context, status=400)
     context = {"token": new, "value": value, "tenant": request.user.tenant, "replaced": token}
     template = f"{TEMPLATE}#generated" if is_fetch(request) else "tokens/api_token_generated.html"
     return render_no_store(request, template, context, status=201)
@@ -567,4 +572,8 @@ def token_policy(request):
                 return redirect("token-policy")
         status = 400
     context = {"form": form, "policy": policy}
+    if policy.dormant_days:
+        # What the next run of the token jobs will retire, so that nobody is surprised.
+        context["dormant"] = dormant_count(request.user.tenant_id, policy.dormant_days)
+        context["dormant_bound"] = COUNT_BOUND
     return render(request, "tokens/token_policy.html", context, status=status)

@@ -97,7 +97,7 @@ def test_generate_with_chosen_capabilities_and_an_error_kept_in_the_dialog(
 
 
 def test_regenerate_shows_the_new_value_once_and_the_table_notes_the_grace(
-    open_page, portal, contoso, admin
+    open_page, portal, contoso, admin, screenshot
 ):
     old, old_value = make_token(admin, name="Sentinel connector")
     page = open_page(admin, portal.tenant_url(contoso), PAGE)
@@ -111,6 +111,7 @@ def test_regenerate_shows_the_new_value_once_and_the_table_notes_the_grace(
 
     expect(dialog.get_by_text("The token “Sentinel connector” was regenerated")).to_be_visible()
     expect(dialog.get_by_test_id("old-value-note")).to_contain_text("keeps working until")
+    screenshot(page, "api-tokens-regenerated")
     new_value = dialog.get_by_label("Your new token").input_value()
     assert new_value != old_value
     dialog.get_by_role("button", name="Copy", exact=True).click()
@@ -121,6 +122,7 @@ def test_regenerate_shows_the_new_value_once_and_the_table_notes_the_grace(
     expect(row(page, "Sentinel connector").get_by_test_id("rotated-note")).to_contain_text(
         "Rotated, old value valid until"
     )
+    screenshot(page, "api-tokens-rotated-note")
     assert new_value not in page.content()
     assert call(portal, old_value)[0] == 200  # in its hour of grace
     assert call(portal, new_value)[0] == 200

@@ -12,6 +12,7 @@ from accounts.roles import Role
 from tests.factories import make_token, make_user
 from tests.pages import once
 from tokens.models import ApiToken, EventKind, TokenEvent, TokenPolicy
+from tokens.services import token_generate, token_mark_used
 
 POLICY = "/api/v1/token-policy/"
 TOKENS = "/api/v1/tokens/"
@@ -141,6 +142,30 @@ def test_the_page_sets_it_and_says_what_applies_to_which_tokens(client, admin_us
         "default_expiry": ["The default (90 days) is longer than the maximum lifetime (30 days)."]
     }
     assert TokenPolicy.objects.get().max_lifetime_days == 90  # unchanged
+
+
+def test_the_page_says_how_many_tokens_the_next_run_retires(client, admin_user, tenant):
+    client.force_login(admin_user)
+    host = {"HTTP_HOST": "contoso.us2.portal.test"}
+    now = timezone.now()
+    for n in range(3):
+        token_generate(user=admin_user, name=f"Old {n}", created_at=now - timedelta(days=40))
+    used, _ = token_generate(user=admin_user, name="Used", created_at=now - timedelta(days=40))
+    token_mark_used(token=used, at=now - timedelta(days=2))
+
+    before = client.get(PAGE, **host).content.decode()
+    client.post(PAGE, {"allow_never": "on", "default_expiry": "90", "dormant_days": "30"}, **host)
+    at_30 = client.get(PAGE, **host).content.decode()
+    client.post(PAGE, {"allow_never": "on", "default_expiry": "90", "dormant_days": "60"}, **host)
+    at_60 = client.get(PAGE, **host).content.decode()
+
+    assert 'data-testid="dormant-preview"' not in before  # retirement is off
+    assert (
+        "3 API tokens have not been used for 30 days: the next run of the token jobs revokes "
+        "them and tells their owners by e-mail." in at_30
+    )
+    assert "0 API tokens have not been used for 60 days." in at_60
+    assert ApiToken.objects.live().count() == 4  # saying so retires nothing
 
 
 def test_the_page_is_for_full_admins(client, tenant):

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.roles import Role
 from security.models import Alert
-from tests.factories import make_token
+from tests.factories import make_token, make_user
 from tokens.models import ApiToken, EventKind, EventReason, TokenEvent
 from tokens.services import token_generate, token_revoke
 
@@ -181,3 +182,31 @@ def test_a_rotated_out_token_read_by_id_says_until_when_it_works(api_client, adm
     assert datetime.fromisoformat(old_seen["rotated_at"]) == old.replaced_at
     assert old.grace_until - old.replaced_at == timedelta(days=7)
     assert (new_seen["rotated_at"], new_seen["valid_until"]) == (None, None)
+
+
+def test_a_rotation_keeps_scopes_the_role_has_lost_and_the_role_still_caps_them(api_client, tenant):
+    owner = make_user(tenant, Role.GLOBAL_ADMIN)
+    old, _ = token_generate(user=owner, name="Ops", scopes=["Investigation.read",
+                                                            "Settings.manage"])  # fmt: skip
+    owner.role = Role.SECURITY_READER  # demoted: Settings.manage is gone from the role
+    owner.save()
+
+    response = rotate(api_client, owner, old)
+
+    assert response.status_code == 201
+    assert response.json()["scopes"] == ["Investigation.read", "Settings.manage"]
+    assert me(api_client, response.json()["token"]).json()["capabilities"] == ["Investigation.read"]
+
+
+def test_the_page_regenerates_a_token_whose_owner_was_demoted(client, tenant):
+    owner = make_user(tenant, Role.GLOBAL_ADMIN)
+    old, _ = token_generate(user=owner, name="Ops", scopes=["Settings.manage"])
+    owner.role = Role.SECURITY_READER
+    owner.save()
+    client.force_login(owner)
+
+    response = client.post(f"/settings/security-extensions/api-tokens/{old.pk}/regenerate/",
+                           {"grace": "none"}, HTTP_HOST="contoso.us2.portal.test")  # fmt: skip
+
+    assert response.status_code == 201
+    assert ApiToken.objects.exclude(pk=old.pk).get().scopes == ["Settings.manage"]
