@@ -608,9 +608,7 @@ class TokenRotateApi(APIView):
                 "/api/v1/tokens/self/rotate/."
             )
         # Revoked ones too, so that rotating one is told why it cannot be (not a 404).
-        tokens = ApiToken.objects.for_tenant(request.user.tenant_id).filter(kind="api")
-        if Capability.TOKENS_MANAGE_ALL not in request_capabilities(request):
-            tokens = tokens.filter(user=request.user)
+        tokens = ApiToken.objects.reachable_by(request.user, request_capabilities(request))
         token = row_by_path_id(tokens.select_related("user"), token_id)
         if token is None:
             raise exceptions.NotFound("Token not found.")

@@ -95,10 +95,15 @@ class ApiTokenQuerySet(TenantQuerySet):
         request's, accounts.permissions.request_capabilities): with TOKENS_MANAGE_ALL every
         API token of the tenant, otherwise their own; the ones replaced by a rotation (in
         their grace period) only with `replaced` (looked up by id, never listed)."""
+        tokens = self.reachable_by(user, capabilities)
+        return tokens.live() if replaced else tokens.current()
+
+    def reachable_by(self, user, capabilities: frozenset[Capability]) -> "ApiTokenQuerySet":
+        """As visible_to, revoked and rotated-out tokens too: what a user may look up by id
+        to be told what can no longer be done with it."""
         if user.tenant_id is None:
             return self.none()
-        tokens = self.for_tenant(user.tenant_id)
-        tokens = (tokens.live() if replaced else tokens.current()).filter(kind=Kind.API)
+        tokens = self.for_tenant(user.tenant_id).filter(kind=Kind.API)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
             tokens = tokens.filter(user=user)
         return tokens

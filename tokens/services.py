@@ -493,6 +493,15 @@ class NotTheOwner(PermissionDenied):
     who could mint one for someone else could act in their name. Admins revoke instead."""
 
 
+def refuse_unless_owner(token: ApiToken, by) -> None:
+    """NotTheOwner unless `by` (a user; None: the system) owns the token."""
+    if by is not None and by.pk != token.user_id:
+        raise NotTheOwner(
+            "Only its owner can regenerate a token: the new value would act in their name. "
+            "You may revoke it."
+        )
+
+
 def token_rotate(
     *, token: ApiToken, by, grace: str = DEFAULT_GRACE, origin: Origin = SYSTEM
 ) -> tuple[ApiToken, str]:
@@ -502,11 +511,7 @@ def token_rotate(
     a revoked, expired or already rotated-out token, ValidationError for a grace period not
     offered, NotTheOwner when `by` is someone else. Both tokens join one chain (chain_id).
     A lost race is a Conflict."""
-    if by is not None and by.pk != token.user_id:
-        raise NotTheOwner(
-            "Only its owner can regenerate a token: the new value would act in their name. "
-            "You may revoke it."
-        )
+    refuse_unless_owner(token, by)
     if grace not in GRACE_PERIODS:
         raise ValidationError({"grace": [
             f"Choose a grace period among {', '.join(GRACE_PERIODS)}."

@@ -50,6 +50,7 @@ from tokens.services import (
     expiry_in_days,
     expiry_on,
     policy_of,
+    refuse_unless_owner,
     rotation_refusal,
     token_generate,
     token_policy_save,
@@ -336,20 +337,14 @@ def rotate(request, token_id: int):
     is refused (403: it would act in their name); a revoked, expired or already regenerated
     one is a form error that says why, and nothing changes."""
     # Revoked ones too, so that regenerating one is told why it cannot be (not "not found").
-    tokens = ApiToken.objects.for_tenant(request.user.tenant_id).filter(kind=Kind.API)
-    if Capability.TOKENS_MANAGE_ALL not in request_capabilities(request):
-        tokens = tokens.filter(user=request.user)
+    tokens = ApiToken.objects.reachable_by(request.user, request_capabilities(request))
     token = tokens.filter(pk=token_id).select_related("user").first()
     if token is None:
         if is_fetch(request):
             return JsonResponse({"message": "That token does not exist."}, status=404)
         messages.error(request, "That token does not exist.")
         return redirect("tokens:api-tokens")
-    if token.user_id != request.user.pk:
-        raise PermissionDenied(
-            "Only its owner can regenerate a token: the new value would act in their name. "
-            "You may revoke it."
-        )
+    refuse_unless_owner(token, request.user)  # a 403 page saying why
     form = RotateForm(request.POST if request.method == "POST" else None)
     context = {"token": token, "form": form}
     if request.method == "GET":
