@@ -549,8 +549,9 @@ def token_rotate(
 def token_reuse_detected(*, token: ApiToken, origin: Origin, how: str) -> int:
     """A rotated-out value was used after its grace period, or used to rotate again: a sign
     that someone else holds it. Every token of its rotation chain is revoked (reason
-    "reused"), and its tenant gets a high-severity alert (tokens.signals.token_reused).
-    Returns how many were revoked."""
+    "reused"), and its tenant gets a high-severity alert (tokens.signals.token_reused), once:
+    a second detection that finds the chain revoked raises none. Returns how many were
+    revoked."""
     now = timezone.now()
     revoked = 0
     with transaction.atomic():
@@ -558,9 +559,10 @@ def token_reuse_detected(*, token: ApiToken, origin: Origin, how: str) -> int:
         for member in ApiToken.objects.filter(chain_id=chain, revoked_at__isnull=True):
             revoked += token_revoke(token=member, by=None, reason=EventReason.REUSED,
                                     origin=origin)  # fmt: skip
-        transaction.on_commit(lambda: token_reused.send(
-            sender=ApiToken, token=token, at=now, how=how, revoked=revoked
-        ))  # fmt: skip
+        if revoked:  # of two requests at once with the old value, the one that revoked
+            transaction.on_commit(lambda: token_reused.send(
+                sender=ApiToken, token=token, at=now, how=how, revoked=revoked
+            ))  # fmt: skip
     return revoked
 
 

@@ -9,10 +9,11 @@ import pytest
 from django.utils import timezone
 
 from accounts.roles import Role
+from core.http import SYSTEM
 from security.models import Alert
 from tests.factories import make_token, make_user
 from tokens.models import ApiToken, EventKind, EventReason, TokenEvent
-from tokens.services import token_generate, token_revoke
+from tokens.services import token_generate, token_reuse_detected, token_revoke
 
 TOKENS = "/api/v1/tokens/"
 
@@ -210,3 +211,19 @@ def test_the_page_regenerates_a_token_whose_owner_was_demoted(client, tenant):
 
     assert response.status_code == 201
     assert ApiToken.objects.exclude(pk=old.pk).get().scopes == ["Settings.manage"]
+
+
+def test_two_detections_at_once_raise_one_alert(
+    api_client, admin_user, django_capture_on_commit_callbacks
+):
+    old, _ = make_token(admin_user, name="Nightly")
+    rotate(api_client, admin_user, old, grace="none")
+    old.refresh_from_db()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        first = token_reuse_detected(token=old, origin=SYSTEM, how="used after its grace period")
+    with django_capture_on_commit_callbacks(execute=True):
+        second = token_reuse_detected(token=old, origin=SYSTEM, how="used after its grace period")
+
+    assert (first, second) == (2, 0)
+    assert Alert.objects.filter(tenant=admin_user.tenant).count() == 1
