@@ -200,6 +200,15 @@ class ApiToken(models.Model):
                 condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_user_created",
             ),
+            # The expiry reminders' scan across tenants (tokens/jobs.py): the tokens that
+            # expire soon, without reading those that never do.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(
+                    revoked_at__isnull=True, replaced_at__isnull=True, expires_at__isnull=False
+                ),
+                name="token_current_expiry",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
