@@ -40,6 +40,7 @@ from tokens.models import (
     ActorKind,
     ApiToken,
     EventKind,
+    Kind,
     Status,
     TokenEvent,
 )
@@ -587,7 +588,10 @@ def _rotated(request, token: ApiToken) -> Response:
                                   origin=origin_of(request))  # fmt: skip
     except RotationRefused as refused:
         raise exceptions.ValidationError({"detail": str(refused)}) from None
-    data = TokenOutputSerializer(visible_tokens(request, replaced=True).get(pk=new.pk)).data
+    # Read back as the tokens API shows tokens (not through what the caller may list: a
+    # narrowed token rotating itself sees only itself, the old one).
+    shown = ApiToken.objects.filter(pk=new.pk).with_status().select_related("user").get()
+    data = TokenOutputSerializer(shown).data
     data["token"] = value
     data["portal_url"] = request.user.tenant.custom_url
     data["replaces"] = {"id": token.pk, "valid_until": token.grace_until}
@@ -624,7 +628,7 @@ class TokenSelfRotateApi(APIView):
     @extend_schema(request=RotateInput, responses={201: TokenRotatedSerializer})
     def post(self, request):
         token = request.auth
-        if not isinstance(token, ApiToken):
+        if not isinstance(token, ApiToken) or token.kind != Kind.API:
             raise exceptions.PermissionDenied("Only an API token can rotate itself.")
         if token.replaced_at is not None:
             token_reuse_detected(token=token, origin=origin_of(request),

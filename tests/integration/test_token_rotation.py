@@ -227,3 +227,15 @@ def test_two_detections_at_once_raise_one_alert(
 
     assert (first, second) == (2, 0)
     assert Alert.objects.filter(tenant=admin_user.tenant).count() == 1
+
+
+def test_a_narrowed_token_rotates_itself(api_client, admin_user):
+    _, value = token_generate(user=admin_user, name="Report", scopes=["Investigation.read"])
+
+    response = api_client.post(f"{TOKENS}self/rotate/", {}, format="json",
+                               HTTP_AUTHORIZATION=f"Token {value}")  # fmt: skip
+
+    assert response.status_code == 201
+    body = response.json()
+    assert (body["name"], body["scopes"]) == ("Report", ["Investigation.read"])
+    assert me(api_client, body["token"]).json()["capabilities"] == ["Investigation.read"]
