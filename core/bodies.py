@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers
 
-from core.inputs import INT64, parse_int
+from core.inputs import INT64, InputError, check_tree, parse_int
 
 
 class InvalidBody(exceptions.APIException):
@@ -191,3 +191,16 @@ class StrictChoice(serializers.ChoiceField):
             names = ", ".join(str(choice) for choice in self.choices)
             raise serializers.ValidationError(f"Choose one of: {names}.")
         return self.choice_strings_to_values[data]
+
+
+class JsonTree(serializers.JSONField):
+    """A JSON value, given as JSON or, in a form or query string, as JSON text; either way
+    walked by core.inputs.check_tree (DRF's field parses the text with plain json.loads, so
+    a lone surrogate or a NUL in it got past the body parser's checks)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        value = super().to_internal_value(data)
+        try:
+            return check_tree(value, self.field_name or "the body")
+        except InputError as error:
+            raise serializers.ValidationError(str(error)) from None

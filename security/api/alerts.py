@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
-from core.bodies import RequestBody, StrictBool, StrictInt, StrictText
+from core.bodies import JsonTree, RequestBody, StrictBool, StrictInt, StrictText
 from security import resources, services
 from security.api.base import (
     ALERTS_MANAGE,
@@ -48,7 +48,7 @@ class AlertCloseApi(DataApiView):
     kind = ""
 
     class InputSerializer(RequestBody):
-        filters = serializers.JSONField(
+        filters = JsonTree(
             required=False,
             help_text='The alerts to close, in the list language: {"id": {"eq": ["<id>"]}}.',
         )

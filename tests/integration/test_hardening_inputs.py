@@ -5,6 +5,7 @@ nothing is written."""
 
 import base64
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.test import Client
@@ -115,6 +116,22 @@ def test_a_page_address_with_a_nul_is_a_400_too(client, admin_user):
 
     assert response.status_code == 400
     assert response.content == b"The address contains a NUL character."
+
+
+@pytest.mark.parametrize(("text", "problem"), UNSTORABLE)
+def test_unstorable_texts_in_a_close_filter_sent_as_a_form_are_refused(admin_api, text, problem):
+    """A form carries the filters as JSON text, which the body parser cannot look into."""
+    filters = json.dumps({f"k{text}": {"eq": ["1"]}})
+
+    response = admin_api.post(
+        "/api/v1/alerts/close_benign/", urlencode({"filters": filters}),
+        content_type="application/x-www-form-urlencoded",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"a key in filters {problem}" + (
+        "" if text == "\x00" else " (not valid Unicode)"
+    )
 
 
 @pytest.mark.parametrize("text", ["a\x00b", "a\ud800b"])
