@@ -118,7 +118,7 @@ def dormant(tenant_id: int, cutoff: datetime):
     )
 
 
-def dormant_count(tenant_id: int, days: int, bound: int = 1000) -> int:
+def dormant_count(tenant_id: int, days: int, *, bound: int) -> int:
     """How many tokens the next retirement run would revoke, counted up to `bound` + 1."""
     cutoff = timezone.now() - timedelta(days=days)
     return dormant(tenant_id, cutoff).order_by()[: bound + 1].count()
@@ -128,12 +128,11 @@ def _retire(token: ApiToken, days: int, cutoff: datetime) -> int:
     last = last_used_at(token)
     if last is not None and last >= cutoff:
         return 0  # used within the last minute: the cache knew, the database not yet
-    with transaction.atomic():
-        if not token_revoke(
-            token=token, by=None, reason=EventReason.DORMANT, origin=SYSTEM,
-            system=f"System (token policy: unused for {days} days)",
-            detail=f"Retired: not used for {days} days.",
-        ):  # fmt: skip
-            return 0  # another worker, or its owner, revoked it first
-        tell_owner_dormant(token, days)
+    if not token_revoke(
+        token=token, by=None, reason=EventReason.DORMANT, origin=SYSTEM,
+        system=f"System (token policy: unused for {days} days)",
+        detail=f"Retired: not used for {days} days.",
+    ):  # fmt: skip
+        return 0  # another worker, or its owner, revoked it first
+    tell_owner_dormant(token, days)  # sent once the revocation has committed
     return 1

@@ -83,32 +83,27 @@ def token_event(
         actor_kind, label = ActorKind.USER, by.username
     else:
         actor_kind, label = ActorKind.SYSTEM, system
-    return TokenEvent.objects.create(
-        tenant_id=token.tenant_id,
-        token=token,
-        owner_id=token.user_id,
-        token_name=token.name,
-        token_kind=token.kind,
-        token_suffix=token.suffix,
-        kind=kind,
-        reason=reason,
-        actor=by if actor_kind == ActorKind.USER else None,
-        actor_kind=actor_kind,
-        actor_label=label[:200],
-        source_ip=origin.ip,
-        user_agent=origin.user_agent[:300],
-        detail=detail[:300],
-        count=count,
-        created=at or timezone.now(),
-    )
+    return _append(
+        tenant_id=token.tenant_id, token=token, owner_id=token.user_id, token_name=token.name,
+        token_kind=token.kind, token_suffix=token.suffix, kind=kind, reason=reason,
+        actor=by if actor_kind == ActorKind.USER else None, actor_kind=actor_kind,
+        label=label, origin=origin, detail=detail, count=count, created=at or timezone.now(),
+    )  # fmt: skip
 
 
 def policy_event(*, tenant_id: int, by, origin: Origin, detail: str) -> TokenEvent:
     """Appends a change of the tenant's token policy to the log (an event of no token)."""
+    return _append(
+        tenant_id=tenant_id, token=None, owner=None, kind=EventKind.POLICY_CHANGED, actor=by,
+        actor_kind=ActorKind.USER, label=by.username, origin=origin, detail=detail,
+    )  # fmt: skip
+
+
+def _append(*, label: str, origin: Origin, detail: str, **fields) -> TokenEvent:
+    """The one writer of the log: what comes from outside is cut to its column's length."""
     return TokenEvent.objects.create(
-        tenant_id=tenant_id, token=None, owner=None, kind=EventKind.POLICY_CHANGED,
-        actor=by, actor_kind=ActorKind.USER, actor_label=by.username[:200],
-        source_ip=origin.ip, user_agent=origin.user_agent[:300], detail=detail[:300],
+        actor_label=label[:200], source_ip=origin.ip, user_agent=origin.user_agent[:300],
+        detail=detail[:300], **fields,
     )  # fmt: skip
 
 
@@ -159,7 +154,7 @@ def token_generate(
     scopes: list[str] | None = None,
     by=None,
     origin: Origin = SYSTEM,
-    rotating: bool = False,
+    chain_id: int | None = None,
 ) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
     this return value: the caller shows it once and forgets it. With a `submission_key`
@@ -167,7 +162,7 @@ def token_generate(
     AlreadySubmitted, however close together the two arrive. `created_at` is now unless
     given (the demo data's tokens are weeks old); `expires_at` None is never (checked by
     token_check_expiry). The log gets a `generated` event: by `by` (an admin generating for
-    `user`) or `user`, from `origin`."""
+    `user`) or `user`, from `origin`. With a `chain_id` it is a rotation's new token."""
     name = token_check_new(user=user, name=name)
     created_at = created_at or timezone.now()
     expires_at = token_check_expiry(expires_at, now=created_at)
@@ -175,6 +170,7 @@ def token_generate(
         policy_check_expiry(policy_of(user.tenant_id), expires_at, now=created_at)
     # A rotation keeps the scopes as they were, even ones the role has lost since: at each
     # request they are capped by the role as it is then (DECISIONS 65).
+    rotating = chain_id is not None
     scopes = scopes if rotating else token_check_scopes(user, scopes)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
@@ -189,6 +185,7 @@ def token_generate(
         created_at=created_at,
         expires_at=expires_at,
         scopes=scopes,
+        chain_id=chain_id,
     )
     token.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -527,7 +524,7 @@ def token_rotate(
         new, value = token_generate(
             user=current.user, name=current.name, kind=current.kind, scopes=current.scopes,
             expires_at=policy_default_expiry(policy_of(current.tenant_id), now),
-            by=by, origin=origin, rotating=True,
+            by=by, origin=origin, chain_id=chain,
         )  # fmt: skip
         until = now + GRACE_PERIODS[grace]
         moved = ApiToken.objects.filter(pk=current.pk, replaced_at__isnull=True).update(
@@ -535,8 +532,6 @@ def token_rotate(
         )
         if not moved:  # pragma: no cover - the row lock above makes this the loser's path
             raise Conflict("This token was rotated at the same moment; reload and try again.")
-        ApiToken.objects.filter(pk=new.pk).update(chain_id=chain)
-        new.chain_id = chain
         for copy in (current, token):
             copy.replaced_at, copy.grace_until, copy.chain_id = now, until, chain
         detail = (f"Rotated: the old value works until {until:%Y-%m-%d %H:%M} UTC."

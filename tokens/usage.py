@@ -212,13 +212,19 @@ def _add_days(token: ApiToken, counts: dict[date, int]) -> None:
         )
 
 
+def _latest(token: ApiToken, last) -> tuple[datetime | None, str | None, str]:
+    """The last use (time, address, user agent): the cache's `last` where it is newer than
+    what the database holds."""
+    if last and (token.last_used_at is None or last[0] > token.last_used_at.timestamp()):
+        return datetime.fromtimestamp(last[0], tz=UTC), last[1], last[2]
+    return token.last_used_at, token.last_used_ip, token.last_used_user_agent
+
+
 def last_used_at(token: ApiToken, now: datetime | None = None) -> datetime | None:
     """When the token was last used, counting what the cache holds and the database does not
     yet (a use in the last minute)."""
     _, _, last = _pending(token, now or timezone.now())
-    if last and (token.last_used_at is None or last[0] > token.last_used_at.timestamp()):
-        return datetime.fromtimestamp(last[0], tz=UTC)
-    return token.last_used_at
+    return _latest(token, last)[0]
 
 
 def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
@@ -235,16 +241,9 @@ def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
     days = [now.date() - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
     per_day = [{"day": day.isoformat(), "count": stored.get(day, 0) + counts.get(day, 0)}
                for day in days]  # fmt: skip
-    last_used_at, last_ip, last_agent = (
-        token.last_used_at,
-        token.last_used_ip,
-        token.last_used_user_agent,
-    )
-    if last and (last_used_at is None or last[0] > last_used_at.timestamp()):
-        last_used_at = datetime.fromtimestamp(last[0], tz=UTC)
-        last_ip, last_agent = last[1], last[2]
+    last_used, last_ip, last_agent = _latest(token, last)
     return {
-        "last_used": last_used_at,
+        "last_used": last_used,
         "last_used_ip": last_ip,
         "last_used_user_agent": last_agent,
         "recent_ips": _merged_ips(token.recent_ips, ips),

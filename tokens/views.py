@@ -569,6 +569,8 @@ def token_policy(request):
     context = {"form": form, "policy": policy}
     if policy.dormant_days:
         # What the next run of the token jobs will retire, so that nobody is surprised.
-        context["dormant"] = dormant_count(request.user.tenant_id, policy.dormant_days)
+        context["dormant"] = dormant_count(
+            request.user.tenant_id, policy.dormant_days, bound=COUNT_BOUND
+        )
         context["dormant_bound"] = COUNT_BOUND
     return render(request, "tokens/token_policy.html", context, status=status)
