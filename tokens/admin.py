@@ -9,9 +9,7 @@ from tokens.models import ApiToken, Kind, TokenEvent
 from tokens.services import (
     DEFAULT_EXPIRY,
     EXPIRY_CHOICES,
-    EXPIRY_DAYS,
-    expiry_in_days,
-    expiry_on,
+    expiry_of,
     scim_token_rotate,
     token_check_expiry,
     token_check_name,
@@ -78,13 +76,9 @@ class TokenAddForm(forms.ModelForm):
                 cleaned["name"] = token_check_new(user=cleaned["user"], name=cleaned["name"])
             except ValidationError as error:
                 self.add_error(None, error)
-        if cleaned.get("expires_on"):
-            cleaned["expires_at"] = expiry_on(cleaned["expires_on"])
-        elif (cleaned.get("expires_in") or DEFAULT_EXPIRY) in EXPIRY_DAYS:
-            days = EXPIRY_DAYS[cleaned.get("expires_in") or DEFAULT_EXPIRY]
-            cleaned["expires_at"] = expiry_in_days(days)
-        else:
-            cleaned["expires_at"] = None
+        on = cleaned.get("expires_on")  # a date given wins over the choice
+        choice = "date" if on else cleaned.get("expires_in") or DEFAULT_EXPIRY
+        cleaned["expires_at"] = expiry_of(choice, on)
         try:
             token_check_expiry(cleaned["expires_at"], now=timezone.now())
         except ValidationError as error:

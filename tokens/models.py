@@ -98,12 +98,16 @@ class ApiTokenQuerySet(TenantQuerySet):
         tokens = self.reachable_by(user, capabilities)
         return tokens.live() if replaced else tokens.current()
 
-    def reachable_by(self, user, capabilities: frozenset[Capability]) -> "ApiTokenQuerySet":
+    def reachable_by(
+        self, user, capabilities: frozenset[Capability], kind: str | None = Kind.API
+    ) -> "ApiTokenQuerySet":
         """As visible_to, revoked and rotated-out tokens too: what a user may look up by id
-        to be told what can no longer be done with it."""
+        to be told what can no longer be done with it (of `kind`; None: of every kind)."""
         if user.tenant_id is None:
             return self.none()
-        tokens = self.for_tenant(user.tenant_id).filter(kind=Kind.API)
+        tokens = self.for_tenant(user.tenant_id)
+        if kind is not None:
+            tokens = tokens.filter(kind=kind)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
             tokens = tokens.filter(user=user)
         return tokens

@@ -233,6 +233,16 @@ def expiry_on(day) -> datetime:
     return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
 
 
+def expiry_of(choice: str, on=None) -> datetime | None:
+    """The moment an expiry choice of the forms means: "date" through the day `on`,
+    "never" None, otherwise that many days (EXPIRY_DAYS) from now."""
+    if choice == "date":
+        return expiry_on(on)
+    if choice == "never":
+        return None
+    return expiry_in_days(EXPIRY_DAYS[choice])
+
+
 def token_check_expiry(expires_at: datetime | None, *, now: datetime) -> datetime | None:
     """The expiry a new token may have: None (never), or a moment after now and at most
     MAX_EXPIRY_DAYS away. Raises ValidationError (on `expires_at`) saying what is wrong."""

@@ -47,8 +47,7 @@ from tokens.services import (
     AlreadySubmitted,
     NotTheOwner,
     RotationRefused,
-    expiry_in_days,
-    expiry_on,
+    expiry_of,
     policy_of,
     refuse_unless_owner,
     rotation_refusal,
@@ -164,18 +163,16 @@ class GenerateForm(SubmitOnceForm):
 
     def expires_at(self):
         """The moment the chosen expiry means (None: never)."""
-        choice = self.cleaned_data["expires"]
-        if choice == "never":
-            return None
-        if choice == "date":
-            return expiry_on(self.cleaned_data["expires_on"])
-        return expiry_in_days(EXPIRY_DAYS[choice])
+        return expiry_of(self.cleaned_data["expires"], self.cleaned_data.get("expires_on"))
 
 
 def render_no_store(request, template: str, context: dict, status: int = 200):
     """Pages that list or show tokens are never kept by the browser or a proxy: the back button
     and the cache must not bring a token's value, or a revoked row, back."""
-    response = render(request, template, context, status=status)
+    return no_store(render(request, template, context, status=status))
+
+
+def no_store(response):
     for header, value in NO_STORE.items():
         response[header] = value
     return response
@@ -381,14 +378,13 @@ def detail(request, token_id: int):
     as the table is (a full admin: any token of the tenant, revoked ones too; others: their
     own)."""
     capabilities = request_capabilities(request)
-    tokens = ApiToken.objects.for_tenant(request.user.tenant_id).select_related("user")
-    if Capability.TOKENS_MANAGE_ALL not in capabilities:
-        tokens = tokens.filter(user=request.user)
-    token = tokens.filter(pk=token_id).with_status().first()
+    tokens = ApiToken.objects.reachable_by(request.user, capabilities, kind=None)
+    token = tokens.filter(pk=token_id).select_related("user").with_status().first()
     if token is None:
         raise Http404("No token of yours has that id.")
     with_grace_notes([token])
-    usage = usage_of(token)
+    now = timezone.now()
+    usage = usage_of(token, now)
     chart, peak = bars(usage["requests_per_day"])
     events = TokenEvent.objects.filter(token=token).order_by("-created", "-id")[:EVENTS_SHOWN]
     context = {
@@ -399,12 +395,10 @@ def detail(request, token_id: int):
         "total": sum(day["count"] for day in usage["requests_per_day"]),
         "events": events,
         "all_events": Capability.TOKENS_MANAGE_ALL in capabilities,
-        "now": timezone.now(),
+        "now": now,
         "can_rotate": token.kind == Kind.API
         and token.user_id == request.user.pk
-        and token.status != Status.EXPIRED
-        and token.revoked_at is None
-        and token.replaced_at is None,
+        and not rotation_refusal(token, now),
     }
     return render_no_store(request, "tokens/api_token_detail.html", context)
 
@@ -511,9 +505,7 @@ def activity_csv(request):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="token-activity-{stamp}.csv"'
-    for name, value in NO_STORE.items():
-        response[name] = value
-    return response
+    return no_store(response)
 
 
 # --- the tenant's token policy ------------------------------------------------------------------
