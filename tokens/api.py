@@ -258,10 +258,21 @@ class TokenListApi(APIView):
             user=request.user, name=data["name"], expires_at=expires_at,
             scopes=data.get("scopes"), origin=origin_of(request),
         )  # fmt: skip
-        data = TokenOutputSerializer(visible_tokens(request).get(pk=token.pk)).data
-        data["token"] = value
-        data["portal_url"] = request.user.tenant.custom_url
-        return Response(data, status=status.HTTP_201_CREATED, headers=NO_STORE)
+        return Response(
+            shown_once(request, token, value), status=status.HTTP_201_CREATED, headers=NO_STORE
+        )
+
+
+def shown_once(request, token: ApiToken, value: str) -> dict:
+    """A token just made, as the tokens API shows tokens, with its value (this once) and the
+    tenant's URL. Read back by id, not through what the caller may list: a narrowed token
+    rotating itself sees only itself, the old one."""
+    shown = ApiToken.objects.filter(pk=token.pk).with_status().select_related("user").get()
+    return {
+        **TokenOutputSerializer(shown).data,
+        "token": value,
+        "portal_url": request.user.tenant.custom_url,
+    }
 
 
 class TokenDetailApi(APIView):
@@ -588,12 +599,7 @@ def _rotated(request, token: ApiToken) -> Response:
                                   origin=origin_of(request))  # fmt: skip
     except RotationRefused as refused:
         raise exceptions.ValidationError({"detail": str(refused)}) from None
-    # Read back as the tokens API shows tokens (not through what the caller may list: a
-    # narrowed token rotating itself sees only itself, the old one).
-    shown = ApiToken.objects.filter(pk=new.pk).with_status().select_related("user").get()
-    data = TokenOutputSerializer(shown).data
-    data["token"] = value
-    data["portal_url"] = request.user.tenant.custom_url
+    data = shown_once(request, new, value)
     data["replaces"] = {"id": token.pk, "valid_until": token.grace_until}
     return Response(data, status=status.HTTP_201_CREATED, headers=NO_STORE)
 
