@@ -65,6 +65,31 @@ class RequestBody(serializers.Serializer):
         return dict(body.validated_data)
 
 
+class StrictFields:
+    """A mixin for the input serializers of this product's own write bodies (not the data
+    API's, whose reference clients send more than each call reads): a field the endpoint
+    does not know is a 400 naming it, so that a client never believes it restricted a
+    token that it did not restrict (a misspelt `expires_in_day`, a restriction this version
+    does not have). Read-only fields (a GET's answer sent back) are known and ignored."""
+
+    IGNORED = frozenset({"csrfmiddlewaretoken"})  # the browsable API's form posts
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "keys"):
+            known = set(self.fields) | self.IGNORED  # type: ignore[attr-defined]
+            unknown = sorted(str(key) for key in data if key not in known)
+            if unknown:
+                writable = sorted(
+                    name
+                    for name, field in self.fields.items()  # type: ignore[attr-defined]
+                    if not field.read_only
+                )
+                raise serializers.ValidationError({
+                    unknown[0]: [f"Unknown field: this endpoint takes {', '.join(writable)}."]
+                })  # fmt: skip
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
 class JsonValue(serializers.Field):
     """A field whose value is checked by `clean(data)`; `message` answers a missing or null
     value where the field is required."""

@@ -19,22 +19,27 @@ def provisioning(request):
     """The tenant's SCIM URL and a secret token, shown once. Full admins only."""
     if not request_can(request, Capability.SETTINGS_MANAGE):
         raise PermissionDenied("Only administrators who manage settings can set up provisioning.")
-    value = None
-    if request.method == "POST":
-        _, value = scim_token_rotate(user=request.user, origin=origin_of(request))
     tenant = request.user.tenant
+    live = ApiToken.objects.for_tenant(tenant).live().filter(kind=Kind.SCIM).select_related("user")
+    token = live.first()
+    value, confirming = None, False
+    if request.method == "POST":
+        # Replacing the live secret stops provisioning until Entra has the new one: only
+        # once confirmed, for the very token the confirmation named.
+        if token is not None and request.POST.get("replaces") != str(token.pk):
+            confirming = True
+        else:
+            _, value = scim_token_rotate(user=request.user, origin=origin_of(request))
+            token = live.first()
     response = render(
         request,
         "provisioning/provisioning.html",
         {
             "tenant": tenant,
             "scim_url": tenant.custom_url + reverse("scim:users").removesuffix("/Users"),
-            "token": ApiToken.objects.for_tenant(tenant)
-            .live()
-            .filter(kind=Kind.SCIM)
-            .select_related("user")
-            .first(),
+            "token": token,
             "value": value,
+            "confirming": confirming,
         },
     )
     for header, header_value in NO_STORE.items():

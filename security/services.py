@@ -62,6 +62,7 @@ def records_add(*, tenant, records: Sequence[models.Model]) -> None:
 
 TOKEN_EXPOSED_ALERT = 20_000_001  # idValue: the alert type "token exposed publicly"
 TOKEN_REUSED_ALERT = 20_000_002  # idValue: "a rotated-out token value was reused"
+TOKEN_USED_LATE_ALERT = 20_000_003  # idValue: "a rotated-out token value was used late"
 
 
 def alert_token_exposed(*, token, at, **signal) -> Alert:
@@ -101,7 +102,32 @@ def alert_token_reused(*, token, at, how, revoked, **signal) -> Alert:
     )  # fmt: skip
 
 
-def _token_alert(token, at, id_value: int, *, title: str, description: str) -> Alert:
+def alert_token_used_late(*, token, at, ip, user_agent, **signal) -> Alert:
+    """A medium-severity alert in the token's tenant (tokens.signals.token_used_late): a
+    value replaced by a rotation was used after its grace period and refused. Most often a
+    script someone forgot to switch to the new value; possibly someone who should not hold
+    it. The new value keeps working; the alert says where the request came from."""
+    owner = token.user
+    when = at.strftime("%Y-%m-%d %H:%M UTC")
+    source = f"{ip or 'an unknown address'}" + (f" ({user_agent})" if user_agent else "")
+    return _token_alert(
+        token, at, TOKEN_USED_LATE_ALERT, severity=Severity.MEDIUM,
+        title=(f"Rotated-out value of API token \u201c{token.name}\u201d of {owner.username} "
+               f"used after its grace period at {when}"),
+        description=(
+            f"A value of the {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
+            f"\u2026{token.suffix}) of {owner.display_name} ({owner.username}) that a rotation "
+            f"had replaced was used after its grace period, from {source}, and refused. The "
+            "new value keeps working. Switch whatever made the request to the new value; if "
+            "nothing of yours should hold the old one, revoke the token. (This alert is "
+            "raised at most once an hour per token.)"
+        ),
+    )  # fmt: skip
+
+
+def _token_alert(
+    token, at, id_value: int, *, title: str, description: str, severity: int = Severity.HIGH
+) -> Alert:
     owner = token.user
     alert = Alert(
         tenant_id=token.tenant_id,
@@ -109,7 +135,7 @@ def _token_alert(token, at, id_value: int, *, title: str, description: str) -> A
         title=title,
         description=description,
         timestamp=at,
-        severity=Severity.HIGH,
+        severity=severity,
         stories=[0],
         intent=[6],  # CREDENTIAL_ACCESS
         threat_score=80,

@@ -5,13 +5,10 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 
 from core.http import NO_STORE, origin_of
+from tokens.expiry import DEFAULT_EXPIRY, EXPIRY_CHOICES, expiry_of, token_check_expiry
 from tokens.models import ApiToken, Kind, TokenEvent
 from tokens.services import (
-    DEFAULT_EXPIRY,
-    EXPIRY_CHOICES,
-    expiry_of,
     scim_token_rotate,
-    token_check_expiry,
     token_check_name,
     token_check_new,
     token_generate,
@@ -43,6 +40,7 @@ SHOWN = [
     "last_used_at",
     "revoked_at",
     "revoked_by",
+    "revoked_reason",
     "expires_at",
 ]
 
@@ -128,8 +126,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.display(ordering="status")
     def status(self, obj: ApiToken) -> str:
-        status = obj.status  # type: ignore[attr-defined]  # get_queryset's with_status()
-        return "Revoked" if obj.revoked_at else status.capitalize()
+        return obj.status_label  # the lifecycle's state (get_queryset's with_status())
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = TokenAddForm if obj is None else TokenChangeForm

@@ -1,5 +1,4 @@
 import time
-from datetime import datetime
 
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
@@ -12,13 +11,14 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, serializers, status
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
-from accounts.authentication import EntraCredential
+from accounts.authentication import EntraBearerAuthentication, EntraCredential
 from accounts.permissions import IsPortalUser, has_capability, request_capabilities
 from accounts.roles import Capability
 from core.bodies import (
@@ -26,38 +26,48 @@ from core.bodies import (
     JsonString,
     RequestBody,
     StrictChoice,
+    StrictFields,
     StrictText,
     WholeNumber,
 )
 from core.cache import COUNT, run_batch
+from core.errors import Conflict
 from core.http import NO_STORE, origin_of
 from core.inputs import parse_int
 from core.paths import row_by_path_id
 from core.schema import ErrorSerializer, page_of
-from tokens.filters import TokenEventFilter, TokenFilter
-from tokens.models import (
+from tokens.authentication import ApiTokenAuthentication
+from tokens.expiry import (
+    DEFAULT_GRACE,
+    GRACE_PERIODS,
+    MAX_EXPIRY_DAYS,
     POLICY_EXPIRY_CHOICES,
+    expiry_in_days,
+)
+from tokens.filters import TokenEventFilter, TokenFilter
+from tokens.lifecycle import Action
+from tokens.models import (
+    MAX_NOTICE_DAYS,
     ActorKind,
     ApiToken,
     EventKind,
+    EventReason,
     Kind,
     Status,
     TokenEvent,
 )
-from tokens.services import (
-    DEFAULT_GRACE,
-    GRACE_PERIODS,
-    MAX_EXPIRY_DAYS,
-    MAX_REPORTED,
+from tokens.policy import (
     POLICY_FIELDS,
-    RotationRefused,
-    credentials_revoke,
-    expiry_in_days,
     policy_default_expiry,
     policy_of,
-    token_generate,
+    token_policy_plan,
     token_policy_save,
-    token_reuse_detected,
+)
+from tokens.services import (
+    KEEP_LIFETIME,
+    MAX_REPORTED,
+    credentials_revoke,
+    token_generate,
     token_revoke,
     token_rotate,
 )
@@ -93,6 +103,13 @@ class TokenOutputSerializer(serializers.Serializer):
         source="grace_until", allow_null=True,
         help_text="A rotated-out value works until then (its grace period); null: current.",
     )  # fmt: skip
+    revoked_at = serializers.DateTimeField(allow_null=True, help_text="null: not revoked.")
+    revoked_by = UserSerializer(
+        allow_null=True, help_text="Who revoked it; null: not revoked, or the system did."
+    )
+    revoked_reason = serializers.ChoiceField(
+        choices=EventReason.choices, help_text="Why it was revoked; blank: not revoked."
+    )
 
 
 class RecentIpSerializer(serializers.Serializer):
@@ -155,23 +172,20 @@ def scoped_credential(request) -> ApiToken | None:
     return auth if isinstance(auth, ApiToken) and auth.scopes is not None else None
 
 
-def visible_tokens(request, *, replaced: bool = False):
-    """The tokens the request may see: listed (current ones), or by id (`replaced`: those
-    in their grace period after a rotation too)."""
+def visible_tokens(request):
+    """The tokens the request may see, in every state (the list's status filter shows the
+    current ones unless asked for others; by id, any)."""
     return (
         ApiToken.objects.visible_with(
-            request.user,
-            request_capabilities(request),
-            getattr(request, "auth", None),
-            replaced=replaced,
+            request.user, request_capabilities(request), getattr(request, "auth", None)
         )
         .with_status()
-        .select_related("user")
+        .select_related("user", "revoked_by")
     )
 
 
 def get_visible_token(request, token_id: str) -> ApiToken:
-    token = row_by_path_id(visible_tokens(request, replaced=True), token_id)
+    token = row_by_path_id(visible_tokens(request), token_id)
     if token is None:
         raise exceptions.NotFound("Token not found.")
     return token
@@ -183,32 +197,46 @@ class TokenPagination(PageNumberPagination):
     max_page_size = 100
 
 
+class ExpiryInput(serializers.Serializer):
+    """When a new token (or a regenerated one) stops working: a moment, or days from now."""
+
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it stops working; null: never."
+    )
+    expires_in_days = WholeNumber(
+        required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        help_text="Or: this many days from now.",
+    )  # fmt: skip
+
+    def validate(self, data):
+        if "expires_at" in data and "expires_in_days" in data:
+            raise serializers.ValidationError("Give expires_at or expires_in_days, not both.")
+        return data
+
+
+def chosen_expiry(data: dict, default):
+    """The expiry an ExpiryInput body chose, or `default` if it named none."""
+    if "expires_in_days" in data:
+        return expiry_in_days(data["expires_in_days"])
+    return data.get("expires_at", default)
+
+
 class TokenListApi(APIView):
     """API tokens you can see: your own, or every API token of the tenant for a full admin.
-    Filter with ?status=generated|active|inactive, ?search=, sort with ?ordering=."""
+    Without a status, the current ones (live, not rotated out); ?status= any state of the
+    lifecycle (revoked and rotated_out included, with when, by whom and why), ?search=,
+    sort with ?ordering=."""
 
     permission_classes = [IsPortalUser]
 
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictFields, ExpiryInput):
         name = JsonString(allow_blank=True, trim_whitespace=False)
-        expires_at = serializers.DateTimeField(
-            required=False, allow_null=True, help_text="When it stops working; null: never."
-        )
-        expires_in_days = WholeNumber(
-            required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
-            help_text="Or: this many days from now.",
-        )  # fmt: skip
         scopes = serializers.ListField(
             child=JsonString(), required=False, allow_null=True, max_length=20,
             help_text="Capabilities of your role to narrow it to (Investigation.read, "
             "Investigation.manage, Discovery.read, Discovery.manage, Settings.read, "
             "Settings.manage); null or absent: the same as your role.",
         )  # fmt: skip
-
-        def validate(self, data):
-            if "expires_at" in data and "expires_in_days" in data:
-                raise serializers.ValidationError("Give expires_at or expires_in_days, not both.")
-            return data
 
     @extend_schema(
         parameters=[
@@ -247,13 +275,8 @@ class TokenListApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        expires_at: datetime | None
-        if "expires_in_days" in data:
-            expires_at = expiry_in_days(data["expires_in_days"])
-        elif "expires_at" in data:
-            expires_at = data["expires_at"]
-        else:  # neither: the tenant's default
-            expires_at = policy_default_expiry(policy_of(request.user.tenant_id))
+        # Neither expires_at nor expires_in_days: the tenant's default.
+        expires_at = chosen_expiry(data, policy_default_expiry(policy_of(request.user.tenant_id)))
         token, value = token_generate(
             user=request.user, name=data["name"], expires_at=expires_at,
             scopes=data.get("scopes"), origin=origin_of(request),
@@ -283,21 +306,25 @@ class TokenDetailApi(APIView):
         token = get_visible_token(request, token_id)
         return Response(TokenUsageSerializer(token).data, headers=NO_STORE)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 409: ErrorSerializer})
     def delete(self, request, token_id: str):
-        token = get_visible_token(request, token_id)
-        token_revoke(token=token, by=request.user, origin=origin_of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return revoked(request, get_visible_token(request, token_id))
 
 
 class TokenRevokeApi(APIView):
     permission_classes = [IsPortalUser]
 
-    @extend_schema(request=None, responses={204: None})
+    @extend_schema(request=None, responses={204: None, 409: ErrorSerializer})
     def post(self, request, token_id: str):
-        token = get_visible_token(request, token_id)
-        token_revoke(token=token, by=request.user, origin=origin_of(request))
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        return revoked(request, get_visible_token(request, token_id))
+
+
+def revoked(request, token: ApiToken) -> Response:
+    """Revokes the token and every value of its rotation chain (204); one already revoked
+    (also by a request an instant earlier) is a 409 that says so."""
+    if not token_revoke(token=token, by=request.user, origin=origin_of(request)):
+        raise Conflict("This token is already revoked.")
+    return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class TokenEventSerializer(serializers.Serializer):
@@ -535,7 +562,7 @@ class PayloadTooLarge(exceptions.APIException):
     default_detail = "At most 1 MB: send at most 1,000 values."
 
 
-class TokenPolicySerializer(serializers.Serializer):
+class TokenPolicySerializer(StrictFields, serializers.Serializer):
     max_lifetime_days = WholeNumber(
         allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
         help_text="The longest a new API token may live; null: unlimited.",
@@ -549,16 +576,64 @@ class TokenPolicySerializer(serializers.Serializer):
         allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
         help_text="Retire tokens unused this many days; null: off.",
     )  # fmt: skip
+    notice_days = WholeNumber(
+        min_value=0, max_value=MAX_NOTICE_DAYS, required=False,
+        help_text="How long a new or shortened retirement rule waits before it retires "
+        "anything (each owner of a token it would retire is e-mailed once); 7 unless set.",
+    )  # fmt: skip
+    strict_rotation = JsonBoolean(
+        required=False,
+        help_text="true: a rotated-out value used after its grace period revokes the whole "
+        "token; false (the default): it is refused with an alert, the new value stays live.",
+    )
+    dormant_from = serializers.DateTimeField(
+        read_only=True, allow_null=True,
+        help_text="When a retirement rule in its notice period starts retiring; null: none.",
+    )  # fmt: skip
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_by = serializers.CharField(
         source="updated_by.username", read_only=True, allow_null=True, default=None
     )
 
 
+class PolicyChangeInput(TokenPolicySerializer):
+    dry_run = JsonBoolean(
+        required=False, default=False,
+        help_text="true: answer what the change would do (which tokens it would retire, "
+        "from when), changing nothing.",
+    )  # fmt: skip
+
+
+class RetiringTokenSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    suffix = serializers.CharField()
+    owner = serializers.CharField(source="user.username")
+    last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
+
+
+class PolicyChangeSerializer(TokenPolicySerializer):
+    """The policy as a change left it (or, with dry_run, as it would leave it), and what the
+    change does."""
+
+    dry_run = serializers.BooleanField(help_text="true: nothing was changed.")
+    changes = serializers.ListField(child=serializers.CharField(), help_text="In words.")
+    retire_from = serializers.DateTimeField(
+        allow_null=True, help_text="From when its retirement rule retires; null: no rule."
+    )
+    retiring_count = serializers.IntegerField(
+        help_text="Tokens unused for the rule's days now, retired then unless used before "
+        "(counted up to 1,001)."
+    )
+    retiring = RetiringTokenSerializer(many=True, help_text="The first 50 of them.")
+
+
 class TokenPolicyApi(APIView):
     """The tenant's token policy (full admins: Settings.manage). Lifetime rules apply to API
-    tokens generated afterwards; the dormancy rule to every token. Each change is an event
-    in the token log."""
+    tokens generated afterwards; a retirement rule to every token, a new or shortened one
+    after its notice period. PUT sets every field, PATCH those it names; with
+    "dry_run": true either answers what it would do and changes nothing. Each change is an
+    event in the token log."""
 
     permission_classes = [IsPortalUser, has_capability(Capability.SETTINGS_MANAGE)]
 
@@ -566,22 +641,48 @@ class TokenPolicyApi(APIView):
     def get(self, request):
         return Response(TokenPolicySerializer(policy_of(request.user.tenant_id)).data)
 
-    @extend_schema(request=TokenPolicySerializer, responses={200: TokenPolicySerializer})
+    @extend_schema(request=PolicyChangeInput, responses={200: PolicyChangeSerializer})
     def put(self, request):
-        serializer = TokenPolicySerializer(data=request.data)
+        return self._change(request, partial=False)
+
+    @extend_schema(request=PolicyChangeInput, responses={200: PolicyChangeSerializer})
+    def patch(self, request):
+        return self._change(request, partial=True)
+
+    def _change(self, request, *, partial: bool) -> Response:
+        if not isinstance(request.data, dict):
+            raise exceptions.ParseError("The body must be a JSON object.")
+        serializer = PolicyChangeInput(data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        fields = {k: v for k, v in serializer.validated_data.items() if k in POLICY_FIELDS}
-        policy = token_policy_save(
-            tenant_id=request.user.tenant_id, by=request.user, origin=origin_of(request), **fields
-        )
-        return Response(TokenPolicySerializer(policy).data)
+        data = dict(serializer.validated_data)
+        dry_run = data.pop("dry_run", False)
+        fields = {name: value for name, value in data.items() if name in POLICY_FIELDS}
+        tenant_id = request.user.tenant_id
+        if dry_run:
+            plan = token_policy_plan(tenant_id=tenant_id, **fields)
+        else:
+            plan = token_policy_save(
+                tenant_id=tenant_id, by=request.user, origin=origin_of(request), **fields
+            )
+        answer = {
+            **TokenPolicySerializer(plan.policy).data,
+            "dry_run": dry_run,
+            "changes": plan.changes,
+            "retire_from": serializers.DateTimeField().to_representation(plan.retire_from)
+            if plan.retire_from
+            else None,
+            "retiring_count": plan.retiring_count,
+            "retiring": RetiringTokenSerializer(plan.retiring, many=True).data,
+        }
+        return Response(answer)
 
 
-class RotateInput(RequestBody):
+class RotateInput(StrictFields, RequestBody, ExpiryInput):
     detail_names_field = True
     grace = StrictChoice(
         choices=list(GRACE_PERIODS), default=DEFAULT_GRACE, required=False,
-        help_text="How long the old value keeps working: none, 1h, 24h (default) or 7d.",
+        help_text="How long the old value keeps working: none, 1h, 24h (default) or 7d. An "
+        "expired token's old value stays refused whatever is chosen.",
     )  # fmt: skip
 
 
@@ -592,13 +693,17 @@ class TokenRotatedSerializer(TokenCreatedSerializer):
     )
 
 
+ROTATED_RESPONSES = {201: TokenRotatedSerializer, 409: ErrorSerializer}
+
+
 def _rotated(request, token: ApiToken) -> Response:
-    grace = RotateInput.read(request).get("grace", DEFAULT_GRACE)
-    try:
-        new, value = token_rotate(token=token, by=request.user, grace=grace,
-                                  origin=origin_of(request))  # fmt: skip
-    except RotationRefused as refused:
-        raise exceptions.ValidationError({"detail": str(refused)}) from None
+    body = RotateInput.read(request)
+    # Neither expires_at nor expires_in_days: the same lifetime as before, if the policy
+    # allows it (tokens.services.rotation_expiry).
+    new, value = token_rotate(
+        token=token, by=request.user, grace=body.get("grace", DEFAULT_GRACE),
+        expires_at=chosen_expiry(body, KEEP_LIFETIME), origin=origin_of(request),
+    )  # fmt: skip
     data = shown_once(request, new, value)
     data["replaces"] = {"id": token.pk, "valid_until": token.grace_until}
     return Response(data, status=status.HTTP_201_CREATED, headers=NO_STORE)
@@ -610,7 +715,9 @@ class TokenRotateApi(APIView):
 
     permission_classes = [IsPortalUser]
 
-    @extend_schema(request=RotateInput, responses={201: TokenRotatedSerializer})
+    @extend_schema(
+        request=RotateInput, responses={201: TokenRotatedSerializer, 409: ErrorSerializer}
+    )
     def post(self, request, token_id: str):
         if request.auth is not None:
             raise exceptions.PermissionDenied(
@@ -627,17 +734,25 @@ class TokenRotateApi(APIView):
 
 class TokenSelfRotateApi(APIView):
     """The calling API token regenerates itself (as GitLab's self-rotation). A rotated-out
-    value used here revokes every token of its rotation chain and raises an alert."""
+    value used here, in its grace period or after it, revokes every token of its rotation
+    chain and raises a high-severity alert."""
 
     permission_classes = [IsPortalUser]
 
-    @extend_schema(request=RotateInput, responses={201: TokenRotatedSerializer})
+    def get_authenticators(self):
+        # A value that a rotation replaced, used here to mint a new one, is the theft signal
+        # (its chain is revoked), in its grace period or after it, expired or not.
+        return [
+            ApiTokenAuthentication(action=Action.SELF_ROTATE),
+            EntraBearerAuthentication(),
+            SessionAuthentication(),
+        ]
+
+    @extend_schema(
+        request=RotateInput, responses={201: TokenRotatedSerializer, 409: ErrorSerializer}
+    )
     def post(self, request):
         token = request.auth
         if not isinstance(token, ApiToken) or token.kind != Kind.API:
             raise exceptions.PermissionDenied("Only an API token can rotate itself.")
-        if token.replaced_at is not None:
-            token_reuse_detected(token=token, origin=origin_of(request),
-                                 how="used to rotate again")  # fmt: skip
-            raise exceptions.AuthenticationFailed("Invalid token")
         return _rotated(request, token)

@@ -103,6 +103,13 @@ class TokenFilter(django_filters.FilterSet):
         )
     )
 
+    def filter_queryset(self, queryset):
+        # Without a status the current tokens (what the table opens on); a status filter
+        # carries its own conditions (tokens/lifecycle.py), revoked and rotated out too.
+        if not self.form.cleaned_data.get("status"):
+            queryset = queryset.current()
+        return super().filter_queryset(queryset)
+
     def filter_status(self, queryset: ApiTokenQuerySet, name, value):
         return queryset.filter_status(value)
 

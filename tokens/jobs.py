@@ -3,21 +3,24 @@ enqueued by `manage.py token_jobs` (from cron or a systemd timer; `make run` run
 
 Each may run in several workers at once, or twice in a row, and still does its work once:
 - an expiry reminder is a row (ExpiryReminder, unique per token and reminder) written in the
-  transaction that sends the mail: a second worker's insert waits for the first's commit and
-  fails, so it skips that token; a mail server that fails rolls the row back, and the next run
-  tries again (a mail accepted and then a failed commit is the one way to get it twice);
+  transaction that writes its notice (tokens/outbox.py, which sends it): a second worker's
+  insert waits for the first's commit and fails, so it skips that token;
 - a dormant token is revoked by the conditional UPDATE of token_revoke (`revoked_at IS NULL`):
-  of two workers one wins, and only the winner writes the event and sends the e-mail."""
+  of two workers one wins, and only the winner writes the event and the notice;
+- a task whose worker died (killed mid-run) stays "RUNNING" in the queue: the trigger puts
+  it back in the queue once it has run longer than TASK_LEASE (`tasks_reclaim`)."""
 
 import logging
-import smtplib
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import DurationField, ExpressionWrapper, F, Q
+from django.db.models import DurationField, ExpressionWrapper, F
+from django.tasks import TaskResultStatus
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from core.http import SYSTEM
+from tokens.events import token_event
 from tokens.models import (
     ApiToken,
     EventKind,
@@ -26,8 +29,9 @@ from tokens.models import (
     Kind,
     TokenPolicy,
 )
-from tokens.notifications import expiry_reminder, tell_owner_dormant
-from tokens.services import token_event, token_revoke
+from tokens.notifications import tell_owner_dormant, tell_owner_expiring, time_left
+from tokens.policy import dormant
+from tokens.services import token_revoke
 from tokens.usage import last_used_at
 
 logger = logging.getLogger(__name__)
@@ -68,36 +72,37 @@ def expiry_reminders_send(now: datetime | None = None) -> int:
 
 
 def _remind(token: ApiToken, days: int, now: datetime) -> int:
+    assert token.expires_at is not None  # noqa: S101  (reminders_due: expiring tokens)
+    left = time_left(token.expires_at, now)
     try:
         with transaction.atomic():
             ExpiryReminder.objects.create(
                 tenant_id=token.tenant_id, token=token, days_before=days, sent_at=now
             )
-            plural = "s" if days > 1 else ""
             token_event(
                 token=token, kind=EventKind.REMINDED, origin=SYSTEM, at=now,
                 system="System (expiry reminder)",
-                detail=f"Told its owner it expires in {days} day{plural}.",
+                detail=f"Told its owner it expires {left} ({token.expires_at:%Y-%m-%d %H:%M} UTC).",
             )  # fmt: skip
-            expiry_reminder(token, days).send()
+            tell_owner_expiring(token, now)
     except IntegrityError:
-        return 0  # another worker sent it
+        return 0  # another worker reminded it
     except OperationalError:
         logger.warning("Reminder for token %s left for the next run: database busy", token.pk)
-        return 0
-    except (OSError, smtplib.SMTPException) as error:
-        logger.warning("Reminder for token %s left for the next run: %s", token.pk, error)
         return 0
     return 1
 
 
 def dormant_tokens_retire(now: datetime | None = None) -> int:
-    """In each tenant whose policy retires unused tokens: revokes (reason "dormant") every
-    live API token not used for its N days (never used: N days since it was made), with an
-    event and an e-mail to its owner. Returns how many this run revoked."""
+    """In each tenant whose policy retires unused tokens (past the rule's notice period):
+    revokes (reason "dormant") every live API token not used for its N days (never used: N
+    days since it was made), with an event and an e-mail to its owner. Returns how many
+    this run revoked."""
     now = now or timezone.now()
     retired = 0
     for policy in TokenPolicy.objects.filter(dormant_days__isnull=False).order_by("tenant_id"):
+        if not policy.retiring(now):
+            continue  # a new or shortened rule in its notice period: nothing retires yet
         days = policy.dormant_days
         assert days is not None  # noqa: S101  (the filter above)
         cutoff = now - timedelta(days=days)
@@ -107,32 +112,32 @@ def dormant_tokens_retire(now: datetime | None = None) -> int:
     return retired
 
 
-def dormant(tenant_id: int, cutoff: datetime):
-    """The tenant's live API tokens last used before `cutoff` (never used: made before it),
-    as far as the database knows."""
-    return (
-        ApiToken.objects.for_tenant(tenant_id)
-        .live()
-        .filter(kind=Kind.API)
-        .filter(Q(last_used_at__lt=cutoff) | Q(last_used_at__isnull=True, created_at__lt=cutoff))
-    )
-
-
-def dormant_count(tenant_id: int, days: int, *, bound: int) -> int:
-    """How many tokens the next retirement run would revoke, counted up to `bound` + 1."""
-    cutoff = timezone.now() - timedelta(days=days)
-    return dormant(tenant_id, cutoff).order_by()[: bound + 1].count()
-
-
 def _retire(token: ApiToken, days: int, cutoff: datetime) -> int:
     last = last_used_at(token)
     if last is not None and last >= cutoff:
         return 0  # used within the last minute: the cache knew, the database not yet
+    with transaction.atomic():
+        return _retire_now(token, days)
+
+
+def _retire_now(token: ApiToken, days: int) -> int:
     if not token_revoke(
         token=token, by=None, reason=EventReason.DORMANT, origin=SYSTEM,
         system=f"System (token policy: unused for {days} days)",
         detail=f"Retired: not used for {days} days.",
     ):  # fmt: skip
         return 0  # another worker, or its owner, revoked it first
-    tell_owner_dormant(token, days)  # sent once the revocation has committed
+    tell_owner_dormant(token, days)  # a notice, in the revocation's transaction
     return 1
+
+
+TASK_LEASE = timedelta(minutes=10)  # far longer than a job's batch takes
+
+
+def tasks_reclaim(now: datetime | None = None) -> int:
+    """Puts back in the queue the tasks left "RUNNING" for longer than TASK_LEASE: their
+    worker died (killed, its machine lost) and nobody else would ever finish them. Every
+    job here is safe to run again. Returns how many."""
+    now = now or timezone.now()
+    stale = DBTaskResult.objects.running().filter(started_at__lt=now - TASK_LEASE)
+    return stale.update(status=TaskResultStatus.READY, started_at=None)

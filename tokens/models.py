@@ -11,9 +11,12 @@ from accounts.models import Tenant
 from accounts.roles import Capability
 from core.names import is_clean_name
 from core.tenancy import TenantQuerySet
+from tokens.expiry import MAX_EXPIRY_DAYS, POLICY_EXPIRY_CHOICES
+from tokens.lifecycle import EventReason, Status, state_of, status_conditions
 
-ACTIVE_WINDOW = timedelta(days=7)
 EXPIRY_WARNING = timedelta(days=7)  # the table warns of an expiry this close
+MAX_NOTICE_DAYS = 90  # the longest notice a new retirement rule may give
+DEFAULT_NOTICE_DAYS = 7
 NAME_MAX_LENGTH = 100
 
 
@@ -22,28 +25,6 @@ class Kind(models.TextChoices):
     SIEM = "siem", "SIEM agent"
     LOG_COLLECTOR = "log_collector", "Log collector"
     SCIM = "scim", "SCIM provisioning"
-
-
-class Status(models.TextChoices):
-    GENERATED = "generated", "Generated"
-    ACTIVE = "active", "Active"
-    INACTIVE = "inactive", "Inactive"
-    EXPIRED = "expired", "Expired"
-
-
-def status_conditions(now: datetime) -> dict[str, Q]:
-    """The one definition of each status, as conditions on last_used_at and expires_at.
-    Active is "used in the past 7 days", boundary included: used exactly 7 days ago is
-    still Active. Expired is "its expiry has come" (at that very second it is refused), and
-    comes before the others: an expired token is never Generated, Active or Inactive."""
-    since = now - ACTIVE_WINDOW
-    unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
-    return {
-        Status.EXPIRED: Q(expires_at__lte=now),
-        Status.GENERATED: Q(last_used_at__isnull=True) & unexpired,
-        Status.ACTIVE: Q(last_used_at__gte=since) & unexpired,
-        Status.INACTIVE: Q(last_used_at__lt=since) & unexpired,
-    }
 
 
 def validate_token_name(name: str) -> None:
@@ -71,11 +52,11 @@ class ApiTokenQuerySet(TenantQuerySet):
         return self.live().filter(replaced_at__isnull=True)
 
     def in_grace(self, now: datetime) -> "ApiTokenQuerySet":
-        """Replaced by a rotation and still working: their grace period runs past `now`."""
-        return self.live().filter(replaced_at__isnull=False, grace_until__gt=now)
+        """Replaced by a rotation and still working (the lifecycle's "rotated")."""
+        return self.filter(status_conditions(now)[Status.ROTATED])
 
     def with_status(self, now: datetime | None = None) -> "ApiTokenQuerySet":
-        """Annotates `status`, derived from last_used_at at query time, so never stale."""
+        """Annotates `status` (tokens/lifecycle.py), derived at query time, so never stale."""
         conditions = status_conditions(now or timezone.now())
         return self.annotate(
             status=Case(
@@ -85,24 +66,34 @@ class ApiTokenQuerySet(TenantQuerySet):
         )
 
     def filter_status(self, status: str, now: datetime | None = None) -> "ApiTokenQuerySet":
-        # Filters on last_used_at itself, not on the annotation, so an index can serve it.
+        # Filters on the columns themselves, not on the annotation, so an index can serve it.
         return self.filter(status_conditions(now or timezone.now())[status])
 
-    def visible_to(
-        self, user, capabilities: frozenset[Capability], *, replaced: bool = False
-    ) -> "ApiTokenQuerySet":
-        """The live API tokens a user may see and revoke, holding `capabilities` (the
+    def chain(self, token: "ApiToken") -> "ApiTokenQuerySet":
+        """Every value of the token's rotation chain (the token alone if never rotated)."""
+        root = token.chain_id or token.pk
+        return self.filter(Q(pk=root) | Q(chain_id=root))
+
+    def lock_chain(self, token: "ApiToken") -> list["ApiToken"]:
+        """Takes the row lock of the token's chain (its first token's row, which every value
+        of it names), then reads the chain as it is now: of a rotation and a revocation at
+        once, one waits for the other and sees what it did. Call inside a transaction."""
+        root = token.chain_id or token.pk
+        list(self.select_for_update().filter(pk=root).values_list("pk", flat=True))
+        return list(self.chain(token).select_related("user", "tenant").order_by("pk"))
+
+    def visible_to(self, user, capabilities: frozenset[Capability]) -> "ApiTokenQuerySet":
+        """The current API tokens a user may see and revoke, holding `capabilities` (the
         request's, accounts.permissions.request_capabilities): with TOKENS_MANAGE_ALL every
-        API token of the tenant, otherwise their own; the ones replaced by a rotation (in
-        their grace period) only with `replaced` (looked up by id, never listed)."""
-        tokens = self.reachable_by(user, capabilities)
-        return tokens.live() if replaced else tokens.current()
+        API token of the tenant, otherwise their own."""
+        return self.reachable_by(user, capabilities).current()
 
     def reachable_by(
         self, user, capabilities: frozenset[Capability], kind: str | None = Kind.API
     ) -> "ApiTokenQuerySet":
-        """As visible_to, revoked and rotated-out tokens too: what a user may look up by id
-        to be told what can no longer be done with it (of `kind`; None: of every kind)."""
+        """As visible_to, in every state (revoked, rotated out): what a user may look up by
+        id, or list under a status filter that asks for them (of `kind`; None: of every
+        kind)."""
         if user.tenant_id is None:
             return self.none()
         tokens = self.for_tenant(user.tenant_id)
@@ -112,12 +103,11 @@ class ApiTokenQuerySet(TenantQuerySet):
             tokens = tokens.filter(user=user)
         return tokens
 
-    def visible_with(
-        self, user, capabilities, credential, *, replaced: bool = False
-    ) -> "ApiTokenQuerySet":
-        """As visible_to, for a request made with `credential`: a token narrowed by scopes
-        sees itself only (it may read and revoke itself, and nothing else of the table)."""
-        tokens = self.visible_to(user, capabilities, replaced=replaced)
+    def visible_with(self, user, capabilities, credential) -> "ApiTokenQuerySet":
+        """As reachable_by, for a request made with `credential`: a token narrowed by scopes
+        reaches itself only (it may read and revoke itself, and nothing else of the
+        table)."""
+        tokens = self.reachable_by(user, capabilities)
         if isinstance(credential, ApiToken) and credential.scopes is not None:
             tokens = tokens.filter(pk=credential.pk)
         return tokens
@@ -163,6 +153,9 @@ class ApiToken(models.Model):
         related_name="+",
         editable=False,
     )
+    revoked_reason = models.CharField(
+        max_length=24, choices=EventReason.choices, blank=True, editable=False
+    )
     # The one-time key of the form that asked for the token (core/forms.py): unique per user,
     # so one submission makes one token. Blank for tokens made otherwise.
     submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)
@@ -171,6 +164,10 @@ class ApiToken(models.Model):
     # Set by the page (tokens.views.with_grace_notes), not stored: until when the value this
     # token replaced still works, while its grace period runs.
     old_value_until: datetime | None = None
+    # Set by the page (tokens.views.with_actions), not stored: what the person looking may
+    # do to it now, as the lifecycle says.
+    can_rotate: bool = False
+    can_revoke: bool = False
 
     class Meta:
         verbose_name = "token"
@@ -204,6 +201,13 @@ class ApiToken(models.Model):
                 condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_user_created",
             ),
+            # The Revoked filter of the table (revoked tokens are a few of the table, then
+            # many more over the years): newest first, without reading the live ones.
+            models.Index(
+                fields=["tenant", "kind", "-created_at", "-id"],
+                condition=Q(revoked_at__isnull=False),
+                name="token_revoked_tenant_created",
+            ),
             # The expiry reminders' scan across tenants (tokens/jobs.py): the tokens that
             # expire soon, without reading those that never do.
             models.Index(
@@ -230,6 +234,14 @@ class ApiToken(models.Model):
         """The label of the `status` that with_status() annotates."""
         return Status(self.status).label  # type: ignore[attr-defined]  # with_status() adds it
 
+    def state(self, now: datetime | None = None) -> Status:
+        """Its lifecycle state now (tokens/lifecycle.py), for a token in hand."""
+        return state_of(self, now or timezone.now())
+
+    @property
+    def state_label(self) -> str:
+        return self.state().label
+
     def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at is not None and self.expires_at <= (now or timezone.now())
 
@@ -248,15 +260,6 @@ class ApiToken(models.Model):
         return capabilities
 
 
-POLICY_EXPIRY_CHOICES = [
-    ("7", "7 days"),
-    ("30", "30 days"),
-    ("90", "90 days"),
-    ("365", "1 year"),
-    ("never", "Never"),
-]
-
-
 class TokenPolicy(models.Model):
     """A tenant's rules for API tokens: how long a new one may live, whether "never" may be
     chosen, what the dialog offers first, and after how many days unused a token is retired.
@@ -272,6 +275,19 @@ class TokenPolicy(models.Model):
     dormant_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="Retire tokens unused this long. Blank: off."
     )
+    # A new or shortened dormancy rule retires nothing before this moment (the notice
+    # period, during which each owner of a token it would retire is told once); None: the
+    # rule has no notice running.
+    dormant_from = models.DateTimeField(null=True, blank=True, editable=False)
+    notice_days = models.PositiveIntegerField(
+        default=DEFAULT_NOTICE_DAYS,
+        help_text="How long a new or shortened retirement rule waits, telling owners.",
+    )
+    strict_rotation = models.BooleanField(
+        default=False,
+        help_text="A rotated-out value used after its grace period revokes the whole token "
+        "(its new value too), instead of being refused with an alert.",
+    )
     updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -285,6 +301,41 @@ class TokenPolicy(models.Model):
 
     def __str__(self) -> str:
         return f"Token policy of {self.tenant_id}"
+
+    def clean(self) -> None:
+        """The rules that hold between its fields, each error on its field."""
+        errors: dict[str, list[str]] = {}
+        for name in ("max_lifetime_days", "dormant_days"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= MAX_EXPIRY_DAYS:
+                errors[name] = [
+                    f"Give a number of days from 1 to {MAX_EXPIRY_DAYS}, or leave it blank."
+                ]
+        if self.notice_days is None or not 0 <= self.notice_days <= MAX_NOTICE_DAYS:
+            errors["notice_days"] = [f"Give a number of days from 0 to {MAX_NOTICE_DAYS}."]
+        choices = dict(POLICY_EXPIRY_CHOICES)
+        if self.default_expiry not in choices:
+            errors["default_expiry"] = ["Choose one of the offered expiries."]
+        elif self.default_expiry == "never" and (not self.allow_never or self.max_lifetime_days):
+            errors["default_expiry"] = ["The default cannot be never when never is not allowed."]
+        elif (
+            self.default_expiry != "never"
+            and self.max_lifetime_days
+            and "max_lifetime_days" not in errors
+            and int(self.default_expiry) > self.max_lifetime_days
+        ):
+            errors["default_expiry"] = [
+                f"The default ({choices[self.default_expiry]}) is longer than the maximum "
+                f"lifetime ({self.max_lifetime_days} days)."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def retiring(self, now: datetime) -> bool:
+        """Whether its retirement rule is in force at `now` (on, and past its notice)."""
+        return self.dormant_days is not None and (
+            self.dormant_from is None or self.dormant_from <= now
+        )
 
 
 class ExpiryReminder(models.Model):
@@ -338,24 +389,6 @@ class EventKind(models.TextChoices):
     REFUSED = "refused", "Refused"
     POLICY_CHANGED = "policy_changed", "Token policy changed"  # of the tenant: no token
     REMINDED = "reminded", "Expiry reminder sent"
-
-
-class EventReason(models.TextChoices):
-    """Why a token was revoked, or why a request with it was refused."""
-
-    NONE = "", "—"
-    BY_OWNER = "by_owner", "By its owner"
-    BY_ADMIN = "by_admin", "By an admin"
-    BY_POLICY = "by_policy", "By a policy"
-    EXPOSED = "exposed", "Exposed publicly"
-    OWNER_DEPROVISIONED = "owner_deprovisioned", "Owner deprovisioned"
-    REPLACED = "replaced", "Replaced by a new token"
-    REVOKED = "revoked", "The token is revoked"
-    EXPIRED = "expired", "The token has expired"
-    OTHER_TENANT = "other_tenant", "Another tenant's token"
-    ROTATED_OUT = "rotated_out", "Its value was rotated out"
-    REUSED = "reused", "A rotated-out value was reused"
-    DORMANT = "dormant", "Unused for the policy's time"
 
 
 class ActorKind(models.TextChoices):
@@ -445,3 +478,47 @@ class TokenEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("Token events are append-only: they are never deleted.")
+
+
+class NoticeQuerySet(TenantQuerySet):
+    def waiting(self) -> "NoticeQuerySet":
+        return self.filter(sent_at__isnull=True)
+
+
+class Notice(models.Model):
+    """An e-mail to a token's owner (never with a token's value), written in the same
+    transaction as the change that causes it and delivered by the worker
+    (tokens/outbox.py), retried until the mail server takes it: none is lost while the
+    mail server is down, and a full admin sees those that wait."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="+")
+    token = models.ForeignKey(
+        ApiToken, on_delete=models.PROTECT, null=True, blank=True, related_name="notices"
+    )
+    kind = models.CharField(max_length=24)  # exposed, dormant, reminder, retirement_notice
+    to = models.EmailField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    created = models.DateTimeField(default=timezone.now)
+    # Delivery: tried when next_attempt_at has come and nobody holds it (claimed_until past);
+    # sent_at once the mail server took it.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NoticeQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                condition=Q(sent_at__isnull=True),
+                name="notice_waiting",
+            ),
+            models.Index(fields=["tenant", "-created", "-id"], name="notice_tenant_created"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.to}: {self.subject}"

@@ -1,80 +1,110 @@
-"""E-mail to a token's owner, through Django's e-mail framework (settings: EMAIL_URL), sent
-once the transaction that changed the token has committed (an expiry reminder: by the job,
-inside the transaction that records it); never with a token's value."""
+"""What the portal writes to a token's owner, and the queueing of it in the outbox
+(tokens/outbox.py: written with the change, delivered by the worker, retried until sent);
+never with a token's value. Times are said in UTC, with the zone, and "in 5 days" is
+computed from the time the message is written (time_left)."""
 
-import logging
+from datetime import datetime, timedelta
 
-from django.conf import settings
-from django.core.mail import EmailMessage
-from django.db import transaction
 from django.utils import timezone
 
 from core.http import route_url
 from tokens.models import ApiToken
-
-logger = logging.getLogger(__name__)
+from tokens.outbox import notice_queue
 
 
 def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _letter(token: ApiToken, subject: str, body: str) -> EmailMessage:
-    """A message to the token's owner, greeting them by name."""
-    return EmailMessage(
-        subject=subject,
+def _queue(token: ApiToken, kind: str, subject: str, body: str) -> None:
+    """A notice to the token's owner, greeting them by name."""
+    notice_queue(
+        tenant_id=token.tenant_id, token=token, to=token.user.email, kind=kind, subject=subject,
         body=f"Hello {token.user.display_name},\n\n{body}",
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[token.user.email],
-    )
+    )  # fmt: skip
 
 
-def _send_after_commit(token: ApiToken, message: EmailMessage, what: str) -> None:
-    if not token.user.email:
-        logger.warning("Token %s was %s; its owner has no e-mail address", token.pk, what)
-        return
-    transaction.on_commit(message.send, robust=True)  # a mail server down fails no request
+def _page(token: ApiToken) -> str:
+    return route_url(token.tenant.custom_url, "tokens:api-tokens")
 
 
 def tell_owner_exposed(token: ApiToken) -> None:
-    """After commit: the owner learns that their token was found in public and revoked."""
+    """The owner learns that their token was found in public and revoked."""
     when = _when(token.revoked_at) if token.revoked_at else "now"
     body = (
         f'Your {token.get_kind_display()} "{token.name}" (ending in …{token.suffix}) was '
         f"reported as published where anyone can read it, and this portal revoked it at {when}. "
         "Requests made with it are refused from now on.\n\n"
         "If a script or an integration used it, generate a new token for it on the API tokens "
-        f"page ({route_url(token.tenant.custom_url, 'tokens:api-tokens')}) and keep the new "
-        "value out of code, logs and chats. The token's page shows where it was used from.\n"
+        f"page ({_page(token)}) and keep the new value out of code, logs and chats. The "
+        "token's page shows where it was used from.\n"
     )
     subject = f'Your token "{token.name}" was exposed and has been revoked'
-    _send_after_commit(token, _letter(token, subject, body), "revoked as exposed")
+    _queue(token, "exposed", subject, body)
 
 
-def expiry_reminder(token: ApiToken, days: int) -> EmailMessage:
-    """The reminder that a token expires in `days` days (tokens/jobs.py sends it)."""
-    left = "tomorrow" if days == 1 else f"in {days} days"
-    page = route_url(token.tenant.custom_url, "tokens:api-tokens")
+def time_left(expires_at: datetime, now: datetime) -> str:
+    """How long until an expiry, from `now`, in whole units and never rounded up: "in 6
+    days" (6 days and 23 hours left), "in 1 day", "in 20 hours", "in 1 hour", "in 5 minutes".
+    The messages follow it with the exact moment, so that nothing reads as further away, or
+    nearer, than it is."""
+    left = max(expires_at - now, timedelta(0))
+    for unit, name in ((timedelta(days=1), "day"), (timedelta(hours=1), "hour")):
+        if left >= unit:
+            count = left // unit
+            return f"in {count} {name}{'s' if count != 1 else ''}"
+    minutes = max(1, left // timedelta(minutes=1))
+    return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def tell_owner_expiring(token: ApiToken, now: datetime) -> None:
+    """The reminder that a token expires soon, worded from the time left at `now`."""
+    assert token.expires_at is not None  # noqa: S101  (only expiring tokens are reminded)
+    left = time_left(token.expires_at, now)
     body = (
         f'Your API token "{token.name}" (ending in …{token.suffix}) expires {left}, at '
         f"{_when(token.expires_at)}. From then on, requests made with it are refused.\n\n"
         "If a script or an integration still uses it, regenerate it on the API tokens page "
-        f"({page}): the new value has the same name and access, and the old one keeps "
+        f"({_page(token)}): the new value has the same name and access, and the old one keeps "
         "working for the grace period you choose while you put the new one in place. If "
         "nothing uses it any more, let it expire or revoke it.\n"
     )
-    return _letter(token, f'Your API token "{token.name}" expires {left}', body)
+    _queue(token, "reminder", f'Your API token "{token.name}" expires {left}', body)
 
 
 def tell_owner_dormant(token: ApiToken, days: int) -> None:
-    """After commit: the owner learns that their token was retired for disuse."""
+    """The owner learns that their token was retired for disuse."""
     body = (
         f'Your API token "{token.name}" (ending in …{token.suffix}) had not been used for '
-        f"{days} days, so your tenant's token policy retired it at "
+        f"{days} day{'s' if days != 1 else ''}, so your tenant's token policy retired it at "
         f"{_when(token.revoked_at or timezone.now())}. Requests made with it are refused from "
-        "now on.\n\n"
-        "If you still need it, generate a new token on the API tokens page "
-        f"({route_url(token.tenant.custom_url, 'tokens:api-tokens')}).\n"
+        f"now on.\n\nIf you still need it, generate a new token on the API tokens page "
+        f"({_page(token)}).\n"
     )
-    subject = f'Your API token "{token.name}" was retired after {days} days unused'
-    _send_after_commit(token, _letter(token, subject, body), "retired as dormant")
+    subject = (f'Your API token "{token.name}" was retired after {days} '
+               f"day{'s' if days != 1 else ''} unused")  # fmt: skip
+    _queue(token, "dormant", subject, body)
+
+
+def tell_owner_retirement_coming(tokens: list[ApiToken], days: int, start: datetime,
+                                 more: int = 0) -> None:  # fmt: skip
+    """One owner learns, once, that a new retirement rule will revoke these tokens of theirs
+    from `start` unless they are used before then (`more`: how many others, not named)."""
+    first = tokens[0]
+    names = "\n".join(f'- "{token.name}" (ending in …{token.suffix})' for token in tokens)
+    if more:
+        names += f"\n- and {more} more"
+    plural = "s" if len(tokens) + more != 1 else ""
+    body = (
+        f"Your tenant's token policy now retires API tokens that have not been used for {days} "
+        f"day{'s' if days != 1 else ''}. These token{plural} of yours have not been used that "
+        f"long:\n\n{names}\n\nFrom {_when(start)} they are revoked unless they are used before "
+        "then. If a script still needs one, use it (any request counts) or ask an admin; if "
+        f"not, you may revoke it yourself on the API tokens page ({_page(first)}).\n"
+    )
+    notice_queue(
+        tenant_id=first.tenant_id, token=None, to=first.user.email, kind="retirement_notice",
+        subject=f"{len(tokens) + more} API token{plural} of yours will be retired from "
+        f"{start:%Y-%m-%d}",
+        body=f"Hello {first.user.display_name},\n\n{body}",
+    )  # fmt: skip

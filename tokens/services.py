@@ -1,7 +1,8 @@
 """Every change to tokens goes through here: the page, the API, the admin, the
 authentication path (last used, at most once a minute) and management commands call these."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -12,20 +13,21 @@ from django.utils import timezone
 from accounts.roles import SCOPES
 from core.errors import Conflict
 from core.http import SYSTEM, Origin
-from tokens import keys
+from tokens import keys, lifecycle
+from tokens.events import token_event
+from tokens.expiry import DEFAULT_GRACE, GRACE_PERIODS, token_check_expiry
+from tokens.lifecycle import Action, Refusal, Then, then_for
 from tokens.models import (
-    POLICY_EXPIRY_CHOICES,
-    ActorKind,
     ApiToken,
     EventKind,
     EventReason,
     Kind,
     TokenEvent,
-    TokenPolicy,
     validate_token_name,
 )
 from tokens.notifications import tell_owner_exposed
-from tokens.signals import token_exposed, token_reused
+from tokens.policy import policy_check_expiry, policy_default_expiry, policy_of
+from tokens.signals import token_exposed, token_reused, token_used_late
 from tokens.usage import Fold
 
 
@@ -58,64 +60,52 @@ class AlreadySubmitted(Exception):
         self.token = token
 
 
-# --- the event log -------------------------------------------------------------------------------
-
-
-def token_event(
-    *,
-    token: ApiToken,
-    kind: str,
-    origin: Origin = SYSTEM,
-    by=None,
-    reason: str = "",
-    detail: str = "",
-    public: bool = False,
-    count: int = 1,
-    at: datetime | None = None,
-    system: str = "System",
-) -> TokenEvent:
-    """Appends one event to the token's log: `by` (a user) did it, else the system (`system`
-    names which part of it, a policy say) or a public report; from `origin`'s address and
-    user agent."""
-    if public:
-        actor_kind, label = ActorKind.PUBLIC, "Public report"
-    elif by is not None and getattr(by, "pk", None) is not None:
-        actor_kind, label = ActorKind.USER, by.username
-    else:
-        actor_kind, label = ActorKind.SYSTEM, system
-    return _append(
-        tenant_id=token.tenant_id, token=token, owner_id=token.user_id, token_name=token.name,
-        token_kind=token.kind, token_suffix=token.suffix, kind=kind, reason=reason,
-        actor=by if actor_kind == ActorKind.USER else None, actor_kind=actor_kind,
-        label=label, origin=origin, detail=detail, count=count, created=at or timezone.now(),
-    )  # fmt: skip
-
-
-def policy_event(*, tenant_id: int, by, origin: Origin, detail: str) -> TokenEvent:
-    """Appends a change of the tenant's token policy to the log (an event of no token)."""
-    return _append(
-        tenant_id=tenant_id, token=None, owner=None, kind=EventKind.POLICY_CHANGED, actor=by,
-        actor_kind=ActorKind.USER, label=by.username, origin=origin, detail=detail,
-    )  # fmt: skip
-
-
-def _append(*, label: str, origin: Origin, detail: str, **fields) -> TokenEvent:
-    """The one writer of the log: what comes from outside is cut to its column's length."""
-    return TokenEvent.objects.create(
-        actor_label=label[:200], source_ip=origin.ip, user_agent=origin.user_agent[:300],
-        detail=detail[:300], **fields,
-    )  # fmt: skip
-
-
 REFUSAL_WINDOW = 60  # seconds: at most one refused-use event per token in this long
+LATE_USE_ALERT_WINDOW = 3600  # seconds: at most one late-use alert per token in this long
+
+REFUSAL_DETAILS: dict[str, str] = {
+    EventReason.REVOKED: "Refused: the token is revoked.",
+    EventReason.OWNER_DEPROVISIONED: "Refused: its owner is deprovisioned.",
+    EventReason.OTHER_TENANT: "Refused: used on another tenant's address.",
+    EventReason.EXPIRED: "Refused: the token has expired.",
+    EventReason.ROTATED_OUT: "Refused: a rotated-out value, used after its grace period; its "
+    "successor still works.",
+    EventReason.REUSED: "Refused: a rotated-out value, used to mint a new one; its rotation "
+    "chain is revoked.",
+}
+STRICT_DETAIL = ("Refused: a rotated-out value, used after its grace period; the tenant's "
+                 "strict rotation policy revokes its rotation chain.")  # fmt: skip
 
 
-def token_refused(*, token: ApiToken, reason: str, origin: Origin) -> TokenEvent | None:
-    """A request with `token` was refused. The first refusal of a minute is written as an
-    event carrying how many refusals it stands for (those counted in the shared cache since
-    the last event, itself included); the rest of the minute only count, so a client
-    hammering with a revoked token cannot flood the log. Returns the event, if one was
-    written."""
+def token_refused(*, token: ApiToken, refused: Refusal, origin: Origin) -> TokenEvent | None:
+    """A request with `token` was refused (tokens/lifecycle.py says why, and what follows).
+    The first refusal of a minute is written as an event carrying how many refusals it
+    stands for (those counted in the shared cache since the last event, itself included);
+    the rest of the minute only count, so a client hammering with a revoked token cannot
+    flood the log. Then what the lifecycle says follows: for a late use of a rotated-out
+    value an alert (at most once an hour per token; under a strict policy the chain's
+    revocation instead), for a rotated-out value minting a new one the chain's revocation
+    and a high-severity alert. Returns the event, if one was written."""
+    then = refused.then
+    if then == Then.ALERT:
+        then = then_for(refused, strict=policy_of(token.tenant_id).strict_rotation)
+    detail = STRICT_DETAIL if then != refused.then else REFUSAL_DETAILS.get(refused.reason, "")
+    event = _refusal_event(token, refused.reason, detail or "Refused.", origin)
+    if then == Then.REVOKE_CHAIN:
+        how = ("used to mint a new one" if refused.reason == EventReason.REUSED
+               else "used after its grace period")  # fmt: skip
+        token_theft_detected(token=token, origin=origin, how=how)
+    elif then == Then.ALERT and cache.add(
+        f"token-late-use:{token.pk}:alert", 1, timeout=LATE_USE_ALERT_WINDOW
+    ):
+        at = timezone.now()
+        transaction.on_commit(lambda: token_used_late.send(
+            sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
+        ))  # fmt: skip
+    return event
+
+
+def _refusal_event(token: ApiToken, reason: str, detail: str, origin: Origin):
     pending, gate = f"token-refused:{token.pk}:count", f"token-refused:{token.pk}:gate"
     cache.add(pending, 0, timeout=None)
     try:
@@ -125,15 +115,6 @@ def token_refused(*, token: ApiToken, reason: str, origin: Origin) -> TokenEvent
     if not cache.add(gate, 1, timeout=REFUSAL_WINDOW):
         return None
     cache.delete(pending)
-    details: dict[str, str] = {
-        EventReason.REVOKED: "Refused: the token is revoked.",
-        EventReason.OWNER_DEPROVISIONED: "Refused: its owner is deprovisioned.",
-        EventReason.OTHER_TENANT: "Refused: used on another tenant's address.",
-        EventReason.EXPIRED: "Refused: the token has expired.",
-        EventReason.REUSED: "Refused: a rotated-out value, used after its grace period; its "
-        "rotation chain is revoked.",
-    }
-    detail = details.get(reason, "Refused.")
     if count > 1:
         detail += f" {count} requests since the last such event."
     return token_event(
@@ -207,59 +188,6 @@ def token_generate(
     return token, value
 
 
-# What a token's expiry may be, as the generation dialog offers it: days from now, or never.
-EXPIRY_DAYS = {"7": 7, "30": 30, "90": 90, "365": 365}
-DEFAULT_EXPIRY = "90"
-EXPIRY_CHOICES = [
-    ("7", "7 days"),
-    ("30", "30 days"),
-    ("90", "90 days"),
-    ("365", "1 year"),
-    ("date", "On a date…"),
-    ("never", "Never"),
-]
-
-MAX_EXPIRY_DAYS = 3650  # ten years: the furthest date the API and the dialog take
-
-
-def expiry_in_days(days: int, now: datetime | None = None) -> datetime:
-    """The moment `days` days from now (to the second)."""
-    return (now or timezone.now()).replace(microsecond=0) + timedelta(days=days)
-
-
-def expiry_on(day) -> datetime:
-    """A token that expires "on" a date works through that day (UTC): it is refused from
-    the next day's midnight."""
-    return datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
-
-
-def expiry_of(choice: str, on=None) -> datetime | None:
-    """The moment an expiry choice of the forms means: "date" through the day `on`,
-    "never" None, otherwise that many days (EXPIRY_DAYS) from now."""
-    if choice == "date":
-        return expiry_on(on)
-    if choice == "never":
-        return None
-    return expiry_in_days(EXPIRY_DAYS[choice])
-
-
-def token_check_expiry(expires_at: datetime | None, *, now: datetime) -> datetime | None:
-    """The expiry a new token may have: None (never), or a moment after now and at most
-    MAX_EXPIRY_DAYS away. Raises ValidationError (on `expires_at`) saying what is wrong."""
-    if expires_at is None:
-        return None
-    problem = None
-    if timezone.is_naive(expires_at):  # the API reads a time without a zone as UTC
-        problem = "Give the expiry with its time zone (ISO 8601, e.g. 2027-01-31T00:00:00Z)."
-    elif expires_at <= now:
-        problem = "The expiry must be in the future."
-    elif expires_at > now + timedelta(days=MAX_EXPIRY_DAYS):
-        problem = f"The expiry can be at most {MAX_EXPIRY_DAYS} days away."
-    if problem:
-        raise ValidationError({"expires_at": [problem]})
-    return expires_at
-
-
 def token_check_scopes(user, scopes) -> list[str] | None:
     """The scopes a new token of `user` may have: None (the same as the role), or a list of
     known scopes (accounts.roles.SCOPES) that the role has, sorted and without repeats.
@@ -282,111 +210,6 @@ def token_check_scopes(user, scopes) -> list[str] | None:
             f"Your role ({user.role_label}) does not have {', '.join(lacking)}."
         ]})  # fmt: skip
     return sorted(set(scopes))
-
-
-def policy_of(tenant_id) -> TokenPolicy:
-    """The tenant's token policy: its row, or the defaults (unsaved) if it has none."""
-    return TokenPolicy.objects.filter(tenant_id=tenant_id).first() or TokenPolicy(
-        tenant_id=tenant_id
-    )
-
-
-def policy_default_expiry(policy: TokenPolicy, now: datetime | None = None) -> datetime | None:
-    """What an API token gets when its maker names no expiry: the policy's default."""
-    if policy.default_expiry == "never":
-        return None
-    return expiry_in_days(int(policy.default_expiry), now)
-
-
-def policy_check_expiry(policy: TokenPolicy, expires_at: datetime | None, *, now: datetime) -> None:
-    """Raises ValidationError (on `expires_at`) if the tenant's policy forbids this expiry
-    for a new API token: never where never is not allowed, or past the maximum lifetime."""
-    problem = None
-    if expires_at is None and (not policy.allow_never or policy.max_lifetime_days):
-        problem = "This tenant's token policy requires an expiry."
-        if policy.max_lifetime_days:
-            problem = (f"This tenant's token policy requires an expiry within "
-                       f"{policy.max_lifetime_days} days.")  # fmt: skip
-    elif expires_at is not None and policy.max_lifetime_days:
-        # Up to the end of the day (UTC) that many days away: "a date" means through it.
-        latest = expiry_on((now + timedelta(days=policy.max_lifetime_days)).date())
-        if expires_at > latest:
-            problem = (f"This tenant's token policy allows at most {policy.max_lifetime_days} "
-                       "days.")  # fmt: skip
-    if problem:
-        raise ValidationError({"expires_at": [problem]})
-
-
-POLICY_FIELDS = ("max_lifetime_days", "allow_never", "default_expiry", "dormant_days")
-
-
-def _policy_text(name: str, value) -> str:
-    if name in ("max_lifetime_days", "dormant_days"):
-        return "off" if value is None and name == "dormant_days" else (
-            "unlimited" if value is None else f"{value} days"
-        )  # fmt: skip
-    if name == "allow_never":
-        return "yes" if value else "no"
-    return dict(POLICY_EXPIRY_CHOICES)[value]
-
-
-POLICY_LABELS = {
-    "max_lifetime_days": "Maximum lifetime",
-    "allow_never": "Never allowed",
-    "default_expiry": "Default expiry",
-    "dormant_days": "Retire unused after",
-}
-
-
-@transaction.atomic
-def token_policy_save(*, tenant_id: int, by, origin: Origin = SYSTEM, **fields) -> TokenPolicy:
-    """Sets the tenant's token policy (the fields given), checked as a whole, and logs what
-    changed as one event (nothing changed: no event). Lifetime rules apply to tokens
-    generated afterwards; the dormancy rule to every token."""
-    policy = TokenPolicy.objects.select_for_update().filter(tenant_id=tenant_id).first()
-    if policy is None:
-        policy = TokenPolicy(tenant_id=tenant_id)
-    before = {name: getattr(policy, name) for name in POLICY_FIELDS}
-    for name, value in fields.items():
-        if name not in POLICY_FIELDS:
-            raise TypeError(name)
-        setattr(policy, name, value)
-    errors: dict[str, list[str]] = {}
-    for name in ("max_lifetime_days", "dormant_days"):
-        value = getattr(policy, name)
-        if value is not None and not 1 <= value <= MAX_EXPIRY_DAYS:
-            errors[name] = [
-                f"Give a number of days from 1 to {MAX_EXPIRY_DAYS}, or leave it blank."
-            ]
-    if policy.default_expiry not in dict(POLICY_EXPIRY_CHOICES):
-        errors["default_expiry"] = ["Choose one of the offered expiries."]
-    elif policy.default_expiry == "never" and (not policy.allow_never or policy.max_lifetime_days):
-        errors["default_expiry"] = ["The default cannot be never when never is not allowed."]
-    elif (
-        policy.default_expiry != "never"
-        and policy.max_lifetime_days
-        and "max_lifetime_days" not in errors
-        and int(policy.default_expiry) > policy.max_lifetime_days
-    ):
-        errors["default_expiry"] = [
-            f"The default ({_policy_text('default_expiry', policy.default_expiry)}) is longer "
-            f"than the maximum lifetime ({policy.max_lifetime_days} days)."
-        ]
-    if errors:
-        raise ValidationError(errors)
-    changes = [
-        f"{POLICY_LABELS[name]}: {_policy_text(name, before[name])} → "
-        f"{_policy_text(name, getattr(policy, name))}"
-        for name in POLICY_FIELDS
-        if before[name] != getattr(policy, name)
-    ]
-    if not changes and policy.pk is not None:
-        return policy
-    policy.updated_at, policy.updated_by = timezone.now(), by
-    policy.save()
-    if changes:
-        policy_event(tenant_id=tenant_id, by=by, origin=origin, detail="; ".join(changes) + ".")
-    return policy
 
 
 LAST_USED_PRECISION = timedelta(seconds=60)
@@ -437,7 +260,6 @@ def token_rename(*, token: ApiToken, name: str) -> ApiToken:
     return token
 
 
-@transaction.atomic
 def token_revoke(
     *,
     token: ApiToken,
@@ -448,51 +270,56 @@ def token_revoke(
     detail: str = "",
     system: str = "System",
 ) -> bool:
-    """Revokes a token at once: the next request made with it is refused. The row stays, with
-    who revoked it and when, and the log gets a `revoked` event with the reason (by its
-    owner or by an admin unless the caller says otherwise). Returns False if it was already
-    revoked (and writes nothing): of two revocations at once, one wins."""
+    """Revokes a token at once, and with it every live value of its rotation chain: to the
+    person in charge a rotated token is one token, and whoever revokes any value of it
+    means all of it. The next request made with any of them is refused. The rows stay, with
+    who revoked them, when and why (`revoked_reason`), and the log gets a `revoked` event
+    per value with the reason (by its owner or by an admin unless the caller says
+    otherwise). Under the chain's row lock, so that a rotation at the same moment either
+    comes first (and its new value is revoked too) or finds the chain revoked. Returns
+    False if nothing was live (and writes nothing): of two revocations at once, one wins."""
+    return bool(_revoke_chain(token=token, by=by, reason=reason, origin=origin, public=public,
+                              detail=detail, system=system))  # fmt: skip
+
+
+@transaction.atomic
+def _revoke_chain(
+    *, token: ApiToken, by, reason: str, origin: Origin, public: bool, detail: str, system: str
+) -> list[ApiToken]:
     now = timezone.now()
     user = by if getattr(by, "pk", None) is not None else None
-    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_by=user
-    )
-    if revoked:
-        token.revoked_at, token.revoked_by = now, user
-        if not reason:
-            reason = (
-                EventReason.BY_OWNER if user and user.pk == token.user_id else EventReason.BY_ADMIN
-            )
-        token_event(token=token, kind=EventKind.REVOKED, by=user, origin=origin, reason=reason,
-                    detail=detail or f"Revoked: {EventReason(reason).label.lower()}.",
-                    public=public, at=now, system=system)  # fmt: skip
-    return bool(revoked)
+    if not reason:
+        reason = EventReason.BY_OWNER if user and user.pk == token.user_id else EventReason.BY_ADMIN
+    note = detail or f"Revoked: {EventReason(reason).label.lower()}."
+    revoked = []
+    for member in ApiToken.objects.lock_chain(token):
+        # Conditional: a value revoked a moment ago (on SQLite, which takes no row lock,
+        # by a transaction that committed first) is left as it is.
+        if not ApiToken.objects.filter(pk=member.pk, revoked_at__isnull=True).update(
+            revoked_at=now, revoked_by=user, revoked_reason=reason
+        ):
+            continue
+        member.revoked_at, member.revoked_by, member.revoked_reason = now, user, reason
+        said = note
+        if member.pk != token.pk:
+            said = f"{note[:-1]}, with the value …{token.suffix} of its rotation chain."
+        token_event(token=member, kind=EventKind.REVOKED, by=user, origin=origin, reason=reason,
+                    detail=said, public=public, at=now, system=system)  # fmt: skip
+        revoked.append(member)
+    if any(member.pk == token.pk for member in revoked):
+        token.revoked_at, token.revoked_by, token.revoked_reason = now, user, reason
+    return revoked
 
 
-# How long a rotated-out value keeps working (the rotation's choice; 24 hours unless told).
-GRACE_PERIODS = {
-    "none": timedelta(0),
-    "1h": timedelta(hours=1),
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-}
-DEFAULT_GRACE = "24h"
-
-
-class RotationRefused(Exception):
-    """A token that cannot be rotated (revoked, expired, or already rotated out): the
-    message says why."""
+class RotationRefused(Conflict):
+    """A token that cannot be rotated in its state (tokens/lifecycle.py: revoked, or already
+    rotated out): the message says why; a 409 on the API."""
 
 
 def rotation_refusal(token: ApiToken, now: datetime) -> str:
-    """Why the token cannot be regenerated ("" if it can)."""
-    if token.revoked_at is not None:
-        return "A revoked token cannot be rotated."
-    if token.replaced_at is not None:
-        return "This token was already rotated: rotate its successor."
-    if token.is_expired(now):
-        return "An expired token cannot be rotated: generate a new one."
-    return ""
+    """Why the token cannot be regenerated ("" if it can): the lifecycle's answer."""
+    refused = lifecycle.refusal(token, Action.ROTATE, now)
+    return refused.message if refused is not None else ""
 
 
 class NotTheOwner(PermissionDenied):
@@ -509,15 +336,67 @@ def refuse_unless_owner(token: ApiToken, by) -> None:
         )
 
 
+class _Keep:
+    """token_rotate's default expiry: the same lifetime as the token it replaces."""
+
+    def __repr__(self) -> str:
+        return "KEEP_LIFETIME"
+
+
+KEEP_LIFETIME: Any = _Keep()
+
+
+def kept_lifetime(token: ApiToken, now: datetime) -> datetime | None:
+    """The expiry of a token made `now` that lives as long as `token` did (never: None)."""
+    if token.expires_at is None:
+        return None
+    return now.replace(microsecond=0) + (token.expires_at - token.created_at)
+
+
+def lifetime_label(token: ApiToken) -> str:
+    """How long `token` was made to live, as people say it: "90 days", "1 year", "never"."""
+    if token.expires_at is None:
+        return "never"
+    lifetime = token.expires_at - token.created_at
+    days = round(lifetime / timedelta(days=1))
+    about = "" if lifetime == timedelta(days=days) else "about "
+    if days in (365, 366):
+        return f"{about}1 year"
+    return f"{about}{days} day{'s' if days != 1 else ''}"
+
+
+def rotation_expiry(token: ApiToken, now: datetime) -> datetime | None:
+    """The expiry a regenerated token gets unless its owner chooses one: the lifetime of the
+    token it replaces (never stays never), if the tenant's policy allows it for a new
+    token; the policy's default otherwise."""
+    policy = policy_of(token.tenant_id)
+    now = now.replace(microsecond=0)
+    keep = kept_lifetime(token, now)
+    try:
+        token_check_expiry(keep, now=now)
+        policy_check_expiry(policy, keep, now=now)
+    except ValidationError:
+        return policy_default_expiry(policy, now)
+    return keep
+
+
 def token_rotate(
-    *, token: ApiToken, by, grace: str = DEFAULT_GRACE, origin: Origin = SYSTEM
+    *,
+    token: ApiToken,
+    by,
+    grace: str = DEFAULT_GRACE,
+    expires_at: datetime | None = KEEP_LIFETIME,
+    origin: Origin = SYSTEM,
 ) -> tuple[ApiToken, str]:
-    """Regenerates an API token: a new value with the same name, scopes, owner and kind, a
-    fresh expiry per the tenant's policy (its default), shown once; the old value keeps
-    working for the grace period chosen and is refused after it. Raises RotationRefused for
-    a revoked, expired or already rotated-out token, ValidationError for a grace period not
-    offered, NotTheOwner when `by` is someone else. Both tokens join one chain (chain_id).
-    A lost race is a Conflict."""
+    """Regenerates an API token: a new value with the same name, scopes, owner and kind,
+    shown once, expiring at `expires_at` (None: never; by default the same lifetime as
+    before, rotation_expiry), checked against the tenant's policy as a new token's. The old
+    value keeps working for the grace period chosen and is refused after it; an expired
+    token is regenerated too, its old value staying refused. Raises RotationRefused where
+    the lifecycle refuses (revoked, already rotated), ValidationError for a grace period
+    not offered or an expiry not allowed, NotTheOwner when `by` is someone else. Both
+    tokens join one chain (chain_id), under its row lock: a revocation at the same moment
+    comes first (and this is refused) or after (and revokes the new value too)."""
     refuse_unless_owner(token, by)
     if grace not in GRACE_PERIODS:
         raise ValidationError({"grace": [
@@ -525,45 +404,44 @@ def token_rotate(
         ]})  # fmt: skip
     now = timezone.now()
     with transaction.atomic():
-        current = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+        current = next((m for m in ApiToken.objects.lock_chain(token) if m.pk == token.pk), None)
         if current is None:
             raise RotationRefused("That token does not exist.")
         if why := rotation_refusal(current, now):
             raise RotationRefused(why)
+        if expires_at is KEEP_LIFETIME:
+            expires_at = rotation_expiry(current, now)
         chain = current.chain_id or current.pk
         new, value = token_generate(
             user=current.user, name=current.name, kind=current.kind, scopes=current.scopes,
-            expires_at=policy_default_expiry(policy_of(current.tenant_id), now),
-            by=by, origin=origin, chain_id=chain,
+            expires_at=expires_at, by=by, origin=origin, chain_id=chain,
         )  # fmt: skip
-        until = now + GRACE_PERIODS[grace]
-        moved = ApiToken.objects.filter(pk=current.pk, replaced_at__isnull=True).update(
+        # An expired value stays refused: a rotation gives it no grace.
+        until = now if current.is_expired(now) else now + GRACE_PERIODS[grace]
+        ApiToken.objects.filter(pk=current.pk).update(
             chain_id=chain, replaced_at=now, grace_until=until
         )
-        if not moved:  # pragma: no cover - the row lock above makes this the loser's path
-            raise Conflict("This token was rotated at the same moment; reload and try again.")
         for copy in (current, token):
             copy.replaced_at, copy.grace_until, copy.chain_id = now, until, chain
         detail = (f"Rotated: the old value works until {until:%Y-%m-%d %H:%M} UTC."
-                  if grace != "none" else "Rotated: the old value stopped at once.")  # fmt: skip
+                  if until > now else "Rotated: the old value stopped at once.")  # fmt: skip
         token_event(token=current, kind=EventKind.ROTATED, by=by, origin=origin,
                     detail=detail, at=now)  # fmt: skip
     return new, value
 
 
-def token_reuse_detected(*, token: ApiToken, origin: Origin, how: str) -> int:
-    """A rotated-out value was used after its grace period, or used to rotate again: a sign
-    that someone else holds it. Every token of its rotation chain is revoked (reason
-    "reused"), and its tenant gets a high-severity alert (tokens.signals.token_reused), once:
-    a second detection that finds the chain revoked raises none. Returns how many were
-    revoked."""
+def token_theft_detected(*, token: ApiToken, origin: Origin, how: str) -> int:
+    """A rotated-out value was used to mint a new one (or, under a strict policy, used after
+    its grace period): a sign that someone else holds it. Every value of its rotation chain
+    is revoked (reason "reused"), and its tenant gets a high-severity alert
+    (tokens.signals.token_reused), once: a second detection that finds the chain revoked
+    raises none. Returns how many were revoked."""
     now = timezone.now()
-    revoked = 0
     with transaction.atomic():
-        chain = token.chain_id or token.pk
-        for member in ApiToken.objects.filter(chain_id=chain, revoked_at__isnull=True):
-            revoked += token_revoke(token=member, by=None, reason=EventReason.REUSED,
-                                    origin=origin)  # fmt: skip
+        revoked = len(_revoke_chain(
+            token=token, by=None, reason=EventReason.REUSED, origin=origin, public=False,
+            detail="", system="System",
+        ))  # fmt: skip
         if revoked:  # of two requests at once with the old value, the one that revoked
             transaction.on_commit(lambda: token_reused.send(
                 sender=ApiToken, token=token, at=now, how=how, revoked=revoked

@@ -4,6 +4,7 @@ back only the piece of the page it replaces (a template partial)."""
 
 import csv
 import io
+import json
 
 from django import forms
 from django.contrib import messages
@@ -21,38 +22,46 @@ from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
 from accounts.roles import READ_ONLY, SCOPES, Capability
+from core.errors import Conflict
 from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect, origin_of
+from tokens import lifecycle
 from tokens.api import visible_tokens
 from tokens.charts import bars
-from tokens.filters import TokenEventFilter, TokenFilter, TokenOrdering
-from tokens.jobs import dormant_count
-from tokens.models import (
-    NAME_MAX_LENGTH,
+from tokens.expiry import (
+    DEFAULT_EXPIRY,
+    DEFAULT_GRACE,
+    EXPIRY_CHOICES,
+    EXPIRY_DAYS,
+    GRACE_CHOICES,
+    MAX_EXPIRY_DAYS,
     POLICY_EXPIRY_CHOICES,
+    expiry_of,
+)
+from tokens.filters import TokenEventFilter, TokenFilter, TokenOrdering
+from tokens.lifecycle import Action
+from tokens.models import (
+    DEFAULT_NOTICE_DAYS,
+    MAX_NOTICE_DAYS,
+    NAME_MAX_LENGTH,
     ApiToken,
     EventKind,
     Kind,
     Status,
     TokenEvent,
 )
+from tokens.policy import COUNT_BOUND as POLICY_COUNT_BOUND
+from tokens.policy import POLICY_FIELDS, policy_of, token_policy_plan, token_policy_save
 from tokens.services import (
-    DEFAULT_EXPIRY,
-    DEFAULT_GRACE,
-    EXPIRY_CHOICES,
-    EXPIRY_DAYS,
-    GRACE_PERIODS,
-    MAX_EXPIRY_DAYS,
-    POLICY_FIELDS,
     AlreadySubmitted,
     NotTheOwner,
     RotationRefused,
-    expiry_of,
-    policy_of,
+    kept_lifetime,
+    lifetime_label,
     refuse_unless_owner,
+    rotation_expiry,
     rotation_refusal,
     token_generate,
-    token_policy_save,
     token_revoke,
     token_rotate,
 )
@@ -94,35 +103,18 @@ class BoundedPaginator(Paginator):
 TEMPLATE = "tokens/api_tokens.html"
 
 
-class GenerateForm(SubmitOnceForm):
-    # Validation is the service's (the same rules as the API); the form only carries the name,
-    # the expiry chosen and its one-time key.
-    name = forms.CharField(
-        label="Token name", required=False, strip=False, max_length=NAME_MAX_LENGTH * 4
-    )
+class ExpiryForm(forms.Form):
+    """The expiry choice of the Generate and Regenerate dialogs: 7, 30, 90 days, 1 year, a
+    date, never; with the tenant's `policy`, only what it allows, its default first. The
+    rules are the service's (the same as the API's); the form carries the choice."""
+
     expires = forms.ChoiceField(
         label="Expires", choices=EXPIRY_CHOICES, initial=DEFAULT_EXPIRY, required=False
     )
     expires_on = forms.DateField(label="Expires on", required=False)
-    access = forms.ChoiceField(
-        label="Access", required=False, initial="role",
-        choices=[("role", "Same as my role"), ("read_only", "Read-only"),
-                 ("custom", "Only these capabilities")],
-    )  # fmt: skip
-    scopes = forms.MultipleChoiceField(
-        label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
-    )
 
-    def __init__(self, *args, policy=None, user=None, **kwargs):
-        """With the tenant's `policy`: only the expiries it allows, its default first; with
-        the `user`: only the capabilities their role has to narrow the token to."""
+    def __init__(self, *args, policy=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user_capabilities = user.capabilities if user is not None else frozenset()
-        if user is not None:
-            mine = user.capabilities
-            self.fields["scopes"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
-                (scope.value, scope.value) for scope in SCOPES if scope in mine
-            ]
         self.default_expiry = DEFAULT_EXPIRY
         self.max_days = None
         if policy is not None:
@@ -152,6 +144,44 @@ class GenerateForm(SubmitOnceForm):
             self.add_error("expires_on", "Choose the date it expires on.")
         return data
 
+    def expires_at(self):
+        """The moment the chosen expiry means (None: never)."""
+        return expiry_of(self.cleaned_data["expires"], self.cleaned_data.get("expires_on"))
+
+    def add_expiry_error(self, error: ValidationError) -> None:
+        """The service's refusal of the expiry, beside the field that chose it."""
+        field = "expires_on" if self.cleaned_data.get("expires") == "date" else "expires"
+        self.add_error(field, error.error_dict["expires_at"])
+
+
+class GenerateForm(SubmitOnceForm, ExpiryForm):
+    # Validation is the service's (the same rules as the API); the form only carries the name,
+    # the expiry chosen, the access and its one-time key.
+    name = forms.CharField(
+        label="Token name", required=False, strip=False, max_length=NAME_MAX_LENGTH * 4
+    )
+    access = forms.ChoiceField(
+        label="Access", required=False, initial="role",
+        choices=[("role", "Same as my role"), ("read_only", "Read-only"),
+                 ("custom", "Only these capabilities")],
+    )  # fmt: skip
+    scopes = forms.MultipleChoiceField(
+        label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
+    )
+
+    field_order = ["submission", "name", "expires", "expires_on", "access", "scopes"]
+
+    def __init__(self, *args, policy=None, user=None, **kwargs):
+        """With the tenant's `policy`: only the expiries it allows, its default first; with
+        the `user`: only the capabilities their role has to narrow the token to."""
+        super().__init__(*args, policy=policy, **kwargs)
+        self.user_capabilities = user.capabilities if user is not None else frozenset()
+        if user is not None:
+            mine = user.capabilities
+            self.fields["scopes"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+                (scope.value, scope.value) for scope in SCOPES if scope in mine
+            ]
+
     def chosen_scopes(self) -> list[str] | None:
         """None (the same as the role), the role's read capabilities, or those ticked."""
         access = self.cleaned_data.get("access") or "role"
@@ -160,10 +190,6 @@ class GenerateForm(SubmitOnceForm):
         if access == "custom":
             return list(self.cleaned_data.get("scopes") or [])
         return None
-
-    def expires_at(self):
-        """The moment the chosen expiry means (None: never)."""
-        return expiry_of(self.cleaned_data["expires"], self.cleaned_data.get("expires_on"))
 
 
 def render_no_store(request, template: str, context: dict, status: int = 200):
@@ -194,11 +220,11 @@ def table_context(request) -> dict:
         rows = filterset.qs
     else:
         filter_errors = filterset.errors
-        rows = filterset.queryset.order_by(*TokenOrdering.DEFAULT)
+        rows = filterset.queryset.current().order_by(*TokenOrdering.DEFAULT)
     ordering = request.GET.get("ordering", "") if not filter_errors.get("ordering") else ""
     over = getattr(filterset, "search_over_bound", False) and not filter_errors
     page = BoundedPaginator(rows, PAGE_SIZE, over_bound=over).get_page(request.GET.get("page"))
-    page.object_list = with_grace_notes(list(page.object_list))
+    page.object_list = with_actions(with_grace_notes(list(page.object_list)), request.user)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = query.copy()
@@ -219,7 +245,7 @@ def table_context(request) -> dict:
         ).count(),
         "any_tokens": page.paginator.count > 0 or tokens.exists(),
         "columns": COLUMNS,
-        "status_choices": [("", "All"), *Status.choices],
+        "status_choices": [("", "All"), *PAGE_STATUSES],
     }
 
 
@@ -238,6 +264,23 @@ def with_grace_notes(tokens: list[ApiToken]) -> list[ApiToken]:
         )
     for token in tokens:
         token.old_value_until = graces.get(token.chain_id) if token.replaced_at is None else None
+    return tokens
+
+
+# The table's status filter: every state but "rotated" (a value in its grace period shows on
+# its successor's row). Without one, the current tokens.
+PAGE_STATUSES = [(value, label) for value, label in Status.choices if value != Status.ROTATED]
+
+
+def with_actions(tokens: list[ApiToken], user) -> list[ApiToken]:
+    """Marks each token with what the person may do to it now, as the lifecycle says
+    (tokens/lifecycle.py): `can_rotate` (its owner only), `can_revoke`."""
+    now = timezone.now()
+    for token in tokens:
+        token.can_rotate = token.user_id == user.pk and not lifecycle.refusal(
+            token, Action.ROTATE, now
+        )
+        token.can_revoke = not lifecycle.refusal(token, Action.REVOKE, now)
     return tokens
 
 
@@ -279,8 +322,7 @@ def generate(request):
             )
         except ValidationError as error:
             if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
-                field = "expires_on" if form.cleaned_data["expires"] == "date" else "expires"
-                form.add_error(field, error.error_dict["expires_at"])
+                form.add_expiry_error(error)
             elif hasattr(error, "error_dict") and "scopes" in error.error_dict:
                 form.add_error("scopes", error.error_dict["scopes"])
             else:
@@ -303,21 +345,35 @@ def generate(request):
     return render_no_store(request, template, {"form": form}, status=status)
 
 
-GRACE_CHOICES = [
-    ("none", "None: the old value stops now"),
-    ("1h", "1 hour"),
-    ("24h", "24 hours"),
-    ("7d", "7 days"),
-]
-assert [value for value, _ in GRACE_CHOICES] == list(GRACE_PERIODS)  # noqa: S101
+KEEP = "keep"  # the Regenerate dialog's first expiry: the same lifetime as before
 
 
-class RotateForm(forms.Form):
+class RotateForm(ExpiryForm):
     grace = forms.ChoiceField(
-        label="The old value keeps working for", choices=GRACE_CHOICES, initial=DEFAULT_GRACE,
+        label="The old value keeps working for", initial=DEFAULT_GRACE,
+        choices=[(value, label) for value, label, _ in GRACE_CHOICES],
         error_messages={"invalid_choice": "Choose how long the old value keeps working: "
                         "none, 1 hour, 24 hours or 7 days."},
     )  # fmt: skip
+
+    field_order = ["grace", "expires", "expires_on"]
+
+    def __init__(self, *args, token: ApiToken, policy=None, **kwargs):
+        """The expiries that Generate offers within the tenant's `policy`, and first, when
+        the policy allows it, the same lifetime as the `token` being regenerated."""
+        super().__init__(*args, policy=policy, **kwargs)
+        now = timezone.now()
+        self.keep_until = rotation_expiry(token, now)
+        if self.keep_until == kept_lifetime(token, now):
+            label = f"{lifetime_label(token).capitalize()}, as before"
+            field = self.fields["expires"]
+            field.choices = [(KEEP, label), *field.choices]  # type: ignore[attr-defined]
+            field.initial = self.default_expiry = KEEP
+
+    def expires_at(self):
+        if self.cleaned_data["expires"] == KEEP:
+            return self.keep_until
+        return super().expires_at()
 
 
 def _rotate_page(request, context: dict, status: int = 200):
@@ -342,8 +398,10 @@ def rotate(request, token_id: int):
         messages.error(request, "That token does not exist.")
         return redirect("tokens:api-tokens")
     refuse_unless_owner(token, request.user)  # a 403 page saying why
-    form = RotateForm(request.POST if request.method == "POST" else None)
-    context = {"token": token, "form": form}
+    policy = policy_of(request.user.tenant_id)
+    form = RotateForm(request.POST if request.method == "POST" else None, token=token,
+                      policy=policy)  # fmt: skip
+    context = {"token": token, "form": form, "strict": policy.strict_rotation}
     if request.method == "GET":
         # Why it cannot be regenerated, said before the form is sent (and again if it is).
         context["refusal"] = rotation_refusal(token, timezone.now())
@@ -353,14 +411,17 @@ def rotate(request, token_id: int):
     try:
         new, value = token_rotate(
             token=token, by=request.user, grace=form.cleaned_data["grace"],
-            origin=origin_of(request),
+            expires_at=form.expires_at(), origin=origin_of(request),
         )  # fmt: skip
     except (RotationRefused, NotTheOwner) as refused:
         form.add_error(None, str(refused))
-        return _rotate_page(request, context, status=400)
-    except ValidationError as error:  # a rule the old token predates (its name, say)
-        for message in error.messages:
-            form.add_error(None, message)
+        return _rotate_page(request, context, status=409 if isinstance(refused, Conflict) else 400)
+    except ValidationError as error:
+        if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
+            form.add_expiry_error(error)
+        else:  # a rule the old token predates (its name, say)
+            for message in error.messages:
+                form.add_error(None, message)
         return _rotate_page(request, context, status=400)
     context = {"token": new, "value": value, "tenant": request.user.tenant, "replaced": token}
     template = f"{TEMPLATE}#generated" if is_fetch(request) else "tokens/api_token_generated.html"
@@ -379,10 +440,10 @@ def detail(request, token_id: int):
     own)."""
     capabilities = request_capabilities(request)
     tokens = ApiToken.objects.reachable_by(request.user, capabilities, kind=None)
-    token = tokens.filter(pk=token_id).select_related("user").with_status().first()
+    token = tokens.filter(pk=token_id).select_related("user", "revoked_by").with_status().first()
     if token is None:
         raise Http404("No token of yours has that id.")
-    with_grace_notes([token])
+    with_actions(with_grace_notes([token]), request.user)
     now = timezone.now()
     usage = usage_of(token, now)
     chart, peak = bars(usage["requests_per_day"])
@@ -396,9 +457,9 @@ def detail(request, token_id: int):
         "events": events,
         "all_events": Capability.TOKENS_MANAGE_ALL in capabilities,
         "now": now,
-        "can_rotate": token.kind == Kind.API
-        and token.user_id == request.user.pk
-        and not rotation_refusal(token, now),
+        "can_rotate": token.kind == Kind.API and token.can_rotate,
+        # Other kinds are revoked on their own pages (SIEM agents, log collectors, SCIM).
+        "can_revoke": token.kind == Kind.API and token.can_revoke,
     }
     return render_no_store(request, "tokens/api_token_detail.html", context)
 
@@ -406,19 +467,32 @@ def detail(request, token_id: int):
 @tenant_user_required
 @require_http_methods(["GET", "POST"])
 def revoke(request, token_id: int):
-    """Asks for confirmation naming the token (GET), then revokes it (POST)."""
+    """Asks for confirmation naming the token and every value of it that still works (GET),
+    then revokes it, its whole rotation chain with it (POST). A token already revoked is
+    said to be, and nothing changes."""
     token = (
-        ApiToken.objects.visible_to(request.user, request_capabilities(request), replaced=True)
+        ApiToken.objects.visible_with(request.user, request_capabilities(request), None)
         .filter(pk=token_id)
+        .select_related("user")
         .first()
     )
-    if token is None:
+    refused = token is not None and lifecycle.refusal(token, Action.REVOKE, timezone.now())
+    if token is None or refused:
+        message = refused.message if refused else "That token no longer exists."
         if is_fetch(request):
-            return JsonResponse({"message": "That token no longer exists."}, status=404)
-        messages.error(request, "That token no longer exists; it may have been revoked already.")
+            return JsonResponse({"message": message}, status=409 if refused else 404)
+        messages.error(request, message)
         return redirect("tokens:api-tokens")
     if request.method == "GET":
-        return render(request, "tokens/api_token_revoke.html", {"token": token})
+        others = [
+            other
+            for other in ApiToken.objects.chain(token).live().exclude(pk=token.pk)
+            if other.state() in lifecycle.WORKING
+        ]
+        back = request.GET.get("next", "")
+        back = back if is_safe_redirect(request, back) else reverse("tokens:api-tokens")
+        context = {"token": token, "others": others, "back": back}
+        return render(request, "tokens/api_token_revoke.html", context)
     token_revoke(token=token, by=request.user, origin=origin_of(request))
     message = f"The token “{token.name}” was revoked. Requests made with it now fail."
     if is_fetch(request):
@@ -512,8 +586,8 @@ def activity_csv(request):
 
 
 class TokenPolicyForm(forms.Form):
-    """What a full admin sets; the rules are the service's (tokens.services.token_policy_save),
-    whose errors come back beside their fields."""
+    """What a full admin sets; the rules are the model's (TokenPolicy.clean, through
+    tokens.policy), whose errors come back beside their fields."""
 
     max_lifetime_days = forms.IntegerField(
         label="Maximum lifetime (days)", required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
@@ -532,37 +606,66 @@ class TokenPolicyForm(forms.Form):
         label="Retire tokens unused for (days)", required=False, min_value=1,
         max_value=MAX_EXPIRY_DAYS, help_text="Blank: never retired for disuse.",
     )  # fmt: skip
+    notice_days = forms.IntegerField(
+        label="Notice before a new retirement rule (days)", min_value=0,
+        max_value=MAX_NOTICE_DAYS, required=False,
+        help_text="A new or shortened retirement rule retires nothing for this long; each "
+        "owner of a token it would retire is e-mailed once when it is saved. Blank: 7.",
+    )  # fmt: skip
+    strict_rotation = forms.BooleanField(
+        label="Strict rotation", required=False,
+        help_text="Off: an old value used after its grace period is refused and raises an "
+        "alert, and the new value keeps working. On: that use revokes the whole token, new "
+        "value included (no forgotten script goes unnoticed, but one can take it down).",
+    )  # fmt: skip
+    # The values the preview showed, sent back by its "Confirm and save".
+    confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def clean_notice_days(self) -> int:
+        notice = self.cleaned_data.get("notice_days")
+        return DEFAULT_NOTICE_DAYS if notice is None else notice  # blank: the default
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in POLICY_FIELDS}
+
+    def fingerprint(self) -> str:
+        return json.dumps(self.values(), sort_keys=True)
 
 
 @tenant_user_required
 @require_http_methods(["GET", "POST"])
 def token_policy(request):
-    """Settings > System > Token policy, for full admins."""
+    """Settings > System > Token policy, for full admins. A change that would retire tokens
+    (a new or shortened retirement rule) is shown first, with how many and which, and
+    saved only once confirmed; its first retirement waits the notice period."""
     if Capability.SETTINGS_MANAGE not in request_capabilities(request):
         raise PermissionDenied("Only administrators who manage settings can set the policy.")
-    policy = policy_of(request.user.tenant_id)
+    tenant_id = request.user.tenant_id
+    policy = policy_of(tenant_id)
     initial = {name: getattr(policy, name) for name in POLICY_FIELDS}
     form = TokenPolicyForm(request.POST or None, initial=initial)
     status = 200
+    context: dict = {"form": form, "policy": policy}
     if request.method == "POST":
+        status = 400
         if form.is_valid():
             try:
-                token_policy_save(
-                    tenant_id=request.user.tenant_id, by=request.user,
-                    origin=origin_of(request), **form.cleaned_data,
-                )  # fmt: skip
+                plan = token_policy_plan(tenant_id=tenant_id, **form.values())
             except ValidationError as error:
                 for field, messages_ in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, messages_)
             else:
-                messages.success(request, "The token policy is saved.")
-                return redirect("token-policy")
-        status = 400
-    context = {"form": form, "policy": policy}
+                confirmed = form.cleaned_data["confirmed"] == form.fingerprint()
+                if plan.notice_starts and plan.retiring_count and not confirmed:
+                    context.update(preview=plan, fingerprint=form.fingerprint())
+                    status = 200
+                else:
+                    token_policy_save(tenant_id=tenant_id, by=request.user,
+                                      origin=origin_of(request), **form.values())  # fmt: skip
+                    messages.success(request, "The token policy is saved.")
+                    return redirect("token-policy")
     if policy.dormant_days:
-        # What the next run of the token jobs will retire, so that nobody is surprised.
-        context["dormant"] = dormant_count(
-            request.user.tenant_id, policy.dormant_days, bound=COUNT_BOUND
-        )
-        context["dormant_bound"] = COUNT_BOUND
-    return render(request, "tokens/token_policy.html", context, status=status)
+        # What the current rule retires, and from when, so that nobody is surprised.
+        context["current"] = token_policy_plan(tenant_id=tenant_id)
+    context.update(bound=POLICY_COUNT_BOUND, now=timezone.now())
+    return render_no_store(request, "tokens/token_policy.html", context, status=status)

@@ -14,6 +14,7 @@ from security.models import Alert
 from tests.factories import make_tenant, make_token, make_user
 from tokens import keys
 from tokens.models import ApiToken, EventReason, TokenEvent
+from tokens.outbox import notices_deliver
 
 URL = "/api/v1/credentials/revoke/"
 THANKS = {"detail": "Thank you. Any of these that is a live token has been revoked."}
@@ -48,6 +49,7 @@ def test_a_leaked_token_is_revoked_logged_alerted_and_its_owner_told(client, smt
     assert alert.severity == 2
     assert alert.title.startswith("API token “CI deploy” of pat@contoso.com exposed publicly at ")
     assert value not in alert.title + alert.description + json.dumps(alert.entities)
+    assert notices_deliver() == 1  # what the worker does with the outbox
     assert smtp.arrived.wait(5)
     sender, recipients, text = smtp.messages[0]
     assert (sender, recipients) == ("portal@contoso.test", ["pat@contoso.com"])

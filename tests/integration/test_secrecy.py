@@ -56,6 +56,8 @@ def test_a_tokens_whole_life_leaves_its_value_nowhere(
     from django.core import mail
     from django.core.cache import cache
 
+    from tokens.outbox import notices_deliver
+
     caplog.set_level(logging.DEBUG)
     settings.SIEM_FEED_LAG_SECONDS = 0
     admin = make_user(tenant, Role.GLOBAL_ADMIN, email="admin@contoso.com")
@@ -74,13 +76,14 @@ def test_a_tokens_whole_life_leaves_its_value_nowhere(
     token_id = ApiToken.objects.get(name="life").pk
     assert api_client.delete(f"/api/v1/tokens/{token_id}/", **me).status_code == 204
     assert api_client.get("/api/v1/me/", **me).status_code == 401  # refused, and logged
-    with django_capture_on_commit_callbacks(execute=True):  # the e-mail goes after commit
+    with django_capture_on_commit_callbacks(execute=True):  # the alert goes after commit
         reported = client.post(
             "/api/v1/credentials/revoke/",
             json.dumps({"credentials": [leaked, "mdaapi-nonsense"]}),
             content_type="application/json",
         )
     assert reported.status_code == 202
+    assert notices_deliver() == 1  # the owner's e-mail, from the outbox
     feed = api_client.get(
         "/api/v1/siem/events/", {"limit": 100}, HTTP_AUTHORIZATION=f"Token {siem_value}"
     )

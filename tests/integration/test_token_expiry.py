@@ -8,8 +8,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import make_token
+from tokens.expiry import expiry_on
 from tokens.models import ApiToken, EventKind, EventReason, Status, TokenEvent
-from tokens.services import expiry_on
 
 TOKENS = "/api/v1/tokens/"
 

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from tests.factories import make_token
 from tests.pages import once
+from tokens.expiry import expiry_on
 from tokens.models import ApiToken
-from tokens.services import expiry_on
 
 PAGE = "/settings/security-extensions/api-tokens/"
 NEW = PAGE + "new/"

@@ -1,8 +1,10 @@
-"""The token jobs (issue 14, part 5): expiry reminders 7 days and 1 day before, once each;
-dormant tokens retired by the tenant's policy, once, with an event and an e-mail; both as
-Django tasks on the database backend, run by db_worker and enqueued by token_jobs; two
-workers at once on PostgreSQL still send each reminder and revoke each token once. Every
-e-mail goes through a real SMTP server on loopback."""
+"""The token jobs (issue 14, part 5; issue 20): expiry reminders 7 days and 1 day before, once
+each, worded from the time really left; dormant tokens retired by the tenant's policy, once,
+with an event and an e-mail; both as Django tasks on the database backend, run by db_worker
+and enqueued by token_jobs, their e-mails written to the outbox and delivered by the worker
+(tests/integration/test_notices.py); two workers at once on PostgreSQL still send each
+reminder and revoke each token once. Every e-mail goes through a real SMTP server on
+loopback."""
 
 import os
 import subprocess
@@ -26,9 +28,11 @@ from tokens.models import (
     EventKind,
     EventReason,
     ExpiryReminder,
+    Notice,
     TokenEvent,
     TokenPolicy,
 )
+from tokens.outbox import notices_deliver
 from tokens.services import token_generate, token_mark_used, token_revoke, token_rotate
 from tokens.tasks import retire_dormant_tokens, send_expiry_reminders
 
@@ -54,18 +58,20 @@ def test_each_reminder_once_with_what_the_owner_needs_and_never_the_value(smtp, 
 
     sent = jobs.expiry_reminders_send()
     again = jobs.expiry_reminders_send()
+    delivered = notices_deliver()
 
-    assert (sent, again) == (2, 0)
+    assert (sent, again, delivered) == (2, 0, 2)
+    # Whole units of what is left, never rounded up: 6 days 23 hours is "in 6 days".
     assert sorted(smtp.subjects()) == [
-        'Your API token "Nightly export" expires tomorrow',
-        'Your API token "Sentinel connector" expires in 7 days',
+        'Your API token "Nightly export" expires in 19 hours',
+        'Your API token "Sentinel connector" expires in 6 days',
     ]
     reminders = set(ExpiryReminder.objects.values_list("token_id", "days_before"))
     assert reminders == {(week.pk, 7), (day.pk, 1)}
     assert [m[1] for m in smtp.messages] == [["megan@contoso.com"]] * 2
-    body = dict(smtp.letters())['Your API token "Sentinel connector" expires in 7 days']
+    body = dict(smtp.letters())['Your API token "Sentinel connector" expires in 6 days']
     assert (
-        f'Your API token "Sentinel connector" (ending in …{week.suffix}) expires in 7 days, '
+        f'Your API token "Sentinel connector" (ending in …{week.suffix}) expires in 6 days, '
         f"at {week.expires_at:%Y-%m-%d %H:%M} UTC." in " ".join(body.split())
     )
     page = f"{owner.tenant.custom_url}/settings/security-extensions/api-tokens/"
@@ -74,22 +80,26 @@ def test_each_reminder_once_with_what_the_owner_needs_and_never_the_value(smtp, 
     assert all(week_value not in text for _, _, text in smtp.messages)
     events = TokenEvent.objects.filter(kind=EventKind.REMINDED).order_by("token_id")
     assert [(e.token_id, e.actor_label, e.detail) for e in events] == [
-        (week.pk, "System (expiry reminder)", "Told its owner it expires in 7 days."),
-        (day.pk, "System (expiry reminder)", "Told its owner it expires in 1 day."),
-    ]
+        (week.pk, "System (expiry reminder)",
+         f"Told its owner it expires in 6 days ({week.expires_at:%Y-%m-%d %H:%M} UTC)."),
+        (day.pk, "System (expiry reminder)",
+         f"Told its owner it expires in 19 hours ({day.expires_at:%Y-%m-%d %H:%M} UTC)."),
+    ]  # fmt: skip
 
 
 def test_the_week_reminder_then_the_day_reminder_as_the_expiry_nears(smtp, owner):
     token, _ = expiring(owner, "Script", timedelta(days=6))
     assert jobs.expiry_reminders_send() == 1
+    assert notices_deliver() == 1
 
     later = timezone.now() + timedelta(days=5, hours=12)  # half a day left
     assert jobs.expiry_reminders_send(now=later) == 1
     assert jobs.expiry_reminders_send(now=later) == 0
+    assert notices_deliver(now=later) == 1
 
     assert smtp.subjects() == [
-        'Your API token "Script" expires in 7 days',
-        'Your API token "Script" expires tomorrow',
+        'Your API token "Script" expires in 5 days',
+        'Your API token "Script" expires in 11 hours',
     ]
     assert sorted(token.reminders.values_list("days_before", flat=True)) == [1, 7]
 
@@ -128,21 +138,30 @@ def test_no_reminder_for_tokens_that_no_longer_work_or_have_nowhere_to_go(smtp, 
     assert ExpiryReminder.objects.count() == 0
 
 
-def test_a_mail_server_that_fails_leaves_the_reminder_for_the_next_run(settings, owner, caplog):
+def test_a_mail_server_that_fails_keeps_the_reminder_until_it_is_back(settings, owner, caplog):
     token, _ = expiring(owner, "Script", timedelta(days=2))
     with smtp_server() as (_, port):
         pass  # a port where nothing listens any more
     settings.MAILERS = smtp_mailers(port)
 
-    assert jobs.expiry_reminders_send() == 0
-    assert ExpiryReminder.objects.count() == 0
-    assert TokenEvent.objects.filter(kind=EventKind.REMINDED).count() == 0
-    assert f"Reminder for token {token.pk} left for the next run" in caplog.text
+    assert jobs.expiry_reminders_send() == 1  # recorded, with its notice
+    assert notices_deliver() == 0
+    notice = Notice.objects.get()
+    assert (notice.token_id, notice.kind, notice.attempts, notice.sent_at) == (
+        token.pk,
+        "reminder",
+        1,
+        None,
+    )
+    assert notice.last_error.startswith("ConnectionRefusedError")
+    assert f"Notice {notice.pk} not sent (attempt 1)" in caplog.text
 
     with smtp_server() as (inbox, port):
         settings.MAILERS = smtp_mailers(port)
-        assert jobs.expiry_reminders_send() == 1
-    assert inbox.subjects() == ['Your API token "Script" expires in 7 days']
+        assert notices_deliver() == 0  # its next attempt has not come (a minute later)
+        assert notices_deliver(now=timezone.now() + timedelta(minutes=1)) == 1
+    assert inbox.subjects() == ['Your API token "Script" expires in 1 day']
+    assert jobs.expiry_reminders_send() == 0  # reminded once
 
 
 @pytest.fixture
@@ -151,7 +170,7 @@ def dormancy(tenant):
 
 
 def test_dormant_tokens_are_retired_once_with_an_event_and_an_e_mail(
-    smtp, owner, dormancy, other_tenant, django_capture_on_commit_callbacks
+    smtp, owner, dormancy, other_tenant
 ):
     now = timezone.now()
     old = now - timedelta(days=31)
@@ -163,12 +182,11 @@ def test_dormant_tokens_are_retired_once_with_an_event_and_an_e_mail(
     young, _ = token_generate(user=owner, name="Young", created_at=now - timedelta(days=29))
     elsewhere, _ = token_generate(user=make_user(other_tenant), name="No policy", created_at=old)
 
-    with django_capture_on_commit_callbacks(execute=True):
-        retired = jobs.dormant_tokens_retire()
-    with django_capture_on_commit_callbacks(execute=True):
-        again = jobs.dormant_tokens_retire()
+    retired = jobs.dormant_tokens_retire()
+    again = jobs.dormant_tokens_retire()
+    delivered = notices_deliver()
 
-    assert (retired, again) == (2, 0)
+    assert (retired, again, delivered) == (2, 0, 2)
     revoked = set(ApiToken.objects.filter(revoked_at__isnull=False).values_list("pk", flat=True))
     assert revoked == {unused.pk, stale.pk}
     events = TokenEvent.objects.filter(kind=EventKind.REVOKED).order_by("token_id")
@@ -215,25 +233,27 @@ def test_the_trigger_enqueues_and_the_worker_runs_them(smtp, owner, dormancy):
 
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "send_expiry_reminders", "retire_dormant_tokens",
-        "send_expiry_reminders", "retire_dormant_tokens",
+        "send_expiry_reminders", "retire_dormant_tokens", "deliver_notices",
+        "send_expiry_reminders", "retire_dormant_tokens", "deliver_notices",
     ]  # fmt: skip
-    assert lines[2:] == [
+    assert lines[3:] == [
         "send_expiry_reminders: already waiting in the queue",
         "retire_dormant_tokens: already waiting in the queue",
+        "deliver_notices: already waiting in the queue",
     ]
-    assert DBTaskResult.objects.ready().count() == 2
+    assert DBTaskResult.objects.ready().count() == 3
 
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     results = DBTaskResult.objects.order_by("task_path")
     assert [(r.task_path, r.status, r.return_value) for r in results] == [
+        ("tokens.outbox.deliver_notices", "SUCCESSFUL", 3),
         ("tokens.tasks.retire_dormant_tokens", "SUCCESSFUL", 2),
         ("tokens.tasks.send_expiry_reminders", "SUCCESSFUL", 1),
     ]
     assert sorted(smtp.subjects()) == [
         'Your API token "Dormant" was retired after 30 days unused',
-        'Your API token "Expiring" expires in 7 days',
+        'Your API token "Expiring" expires in 2 days',
         'Your API token "Expiring" was retired after 30 days unused',
     ]
 
@@ -270,9 +290,11 @@ def test_two_workers_at_once_send_each_reminder_and_retire_each_token_once(tenan
         logs = [worker.communicate(timeout=120)[0].decode() for worker in workers]
 
     assert [worker.returncode for worker in workers] == [0, 0], logs
-    results = DBTaskResult.objects.all()
+    results = DBTaskResult.objects.exclude(task_path="tokens.outbox.deliver_notices")
     assert sorted(r.status for r in results) == ["SUCCESSFUL"] * 4
     assert {tuple(r.worker_ids) for r in results} == {("w0",), ("w1",)}  # both took part
+    deliveries = DBTaskResult.objects.filter(task_path="tokens.outbox.deliver_notices")
+    assert sum(r.return_value for r in deliveries) == 80  # each notice sent by one of them
     ran = {}
     for result in results:
         ran.setdefault(result.task_path, []).append(result.return_value)
@@ -280,7 +302,7 @@ def test_two_workers_at_once_send_each_reminder_and_retire_each_token_once(tenan
     assert sum(ran["tokens.tasks.retire_dormant_tokens"]) == 40
     subjects = inbox.subjects()
     for token in reminded:
-        assert subjects.count(f'Your API token "{token.name}" expires in 7 days') == 1
+        assert subjects.count(f'Your API token "{token.name}" expires in 4 days') == 1
     for token in dormant:
         assert (
             subjects.count(f'Your API token "{token.name}" was retired after 30 days unused') == 1

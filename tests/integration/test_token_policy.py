@@ -33,7 +33,8 @@ def test_a_tenant_without_a_policy_has_the_defaults(admin_api):
     assert response.status_code == 200
     assert response.json() == {
         "max_lifetime_days": None, "allow_never": True, "default_expiry": "90",
-        "dormant_days": None, "updated_at": None, "updated_by": None,
+        "dormant_days": None, "notice_days": 7, "strict_rotation": False, "dormant_from": None,
+        "updated_at": None, "updated_by": None,
     }  # fmt: skip
 
 
@@ -50,10 +51,13 @@ def test_a_change_is_saved_and_logged_once(admin_api, admin_user):
         admin_user,
         admin_user.tenant_id,
     )
+    policy = TokenPolicy.objects.get()
     assert event.detail == (
         "Maximum lifetime: unlimited → 30 days; Never allowed: yes → no; "
-        "Default expiry: 90 days → 30 days; Retire unused after: off → 60 days."
+        "Default expiry: 90 days → 30 days; Retire unused after: off → 60 days. Nothing is "
+        f"retired under the new rule before {policy.dormant_from:%Y-%m-%d %H:%M} UTC."
     )
+    assert policy.dormant_from - policy.updated_at == timedelta(days=7)  # the notice period
 
 
 @pytest.mark.parametrize("role", [Role.SECURITY_OPERATOR, Role.SECURITY_READER])
@@ -144,7 +148,9 @@ def test_the_page_sets_it_and_says_what_applies_to_which_tokens(client, admin_us
     assert TokenPolicy.objects.get().max_lifetime_days == 90  # unchanged
 
 
-def test_the_page_says_how_many_tokens_the_next_run_retires(client, admin_user, tenant):
+def test_the_page_shows_what_a_new_rule_retires_and_saves_it_only_once_confirmed(
+    client, admin_user, tenant
+):
     client.force_login(admin_user)
     host = {"HTTP_HOST": "contoso.us2.portal.test"}
     now = timezone.now()
@@ -152,20 +158,39 @@ def test_the_page_says_how_many_tokens_the_next_run_retires(client, admin_user, 
         token_generate(user=admin_user, name=f"Old {n}", created_at=now - timedelta(days=40))
     used, _ = token_generate(user=admin_user, name="Used", created_at=now - timedelta(days=40))
     token_mark_used(token=used, at=now - timedelta(days=2))
+    asked = {"allow_never": "on", "default_expiry": "90", "dormant_days": "30", "notice_days": "7"}
 
     before = client.get(PAGE, **host).content.decode()
-    client.post(PAGE, {"allow_never": "on", "default_expiry": "90", "dormant_days": "30"}, **host)
+    preview = client.post(PAGE, asked, **host)
+    unsaved = TokenPolicy.objects.filter(tenant=tenant).first()
+    fingerprint = preview.context["fingerprint"]
+    changed = client.post(PAGE, {**asked, "dormant_days": "20", "confirmed": fingerprint}, **host)
+    confirmed = client.post(PAGE, {**asked, "confirmed": fingerprint}, **host)
+    policy = TokenPolicy.objects.get()
     at_30 = client.get(PAGE, **host).content.decode()
-    client.post(PAGE, {"allow_never": "on", "default_expiry": "90", "dormant_days": "60"}, **host)
+    client.post(PAGE, {**asked, "dormant_days": "60"}, **host)  # longer: retires less, at once
     at_60 = client.get(PAGE, **host).content.decode()
 
     assert 'data-testid="dormant-preview"' not in before  # retirement is off
-    assert (
-        "3 API tokens have not been used for 30 days: the next run of the token jobs revokes "
-        "them and tells their owners by e-mail." in at_30
+    assert preview.status_code == 200
+    html = preview.content.decode()
+    assert 'data-testid="policy-preview"' in html
+    assert "This change retires 3 API tokens not used for 30 days, from " in html
+    assert "(after a notice of 7 days), unless they are used before then." in html
+    assert [t.name for t in preview.context["preview"].retiring] == ["Old 0", "Old 1", "Old 2"]
+    assert "Confirm and save" in html
+    assert unsaved is None  # nothing saved before the confirmation
+    assert changed.status_code == 200  # other values than those previewed: previewed again
+    assert "This change retires 3 API tokens not used for 20 days" in changed.content.decode()
+    assert confirmed.status_code == 302
+    assert policy.dormant_days == 30
+    assert "3 API tokens have not been used for 30 days: from " in at_30
+    assert f"{policy.dormant_from:%b %-d, %Y, %H:%M} UTC</time> (the end of the rule's notice" in (
+        at_30
     )
     assert "0 API tokens have not been used for 60 days." in at_60
     assert ApiToken.objects.live().count() == 4  # saying so retires nothing
+    assert TokenPolicy.objects.get().dormant_days == 60
 
 
 def test_the_page_is_for_full_admins(client, tenant):

@@ -1,7 +1,8 @@
-"""Rotation with a grace period (issue 14, part 4): a new value with the same name, scopes
-and owner, shown once; the old value works through the grace period and no longer; a
-rotated-out value used after it, or used to rotate again, revokes the whole rotation chain
-and raises a high-severity alert; bad requests change nothing."""
+"""Rotation with a grace period (issue 14, part 4; issue 20): a new value with the same name,
+scopes and owner, shown once; the old value works through the grace period and no longer:
+used after it, it is refused with an alert and the new value stays live (unless the tenant
+chose the strict answer); a rotated-out value used to rotate again revokes the whole
+rotation chain and raises a high-severity alert; bad requests change nothing."""
 
 from datetime import datetime, timedelta
 
@@ -13,13 +14,14 @@ from core.http import SYSTEM
 from security.models import Alert
 from tests.factories import make_token, make_user
 from tokens.models import ApiToken, EventKind, EventReason, TokenEvent
-from tokens.services import token_generate, token_reuse_detected, token_revoke
+from tokens.policy import token_policy_save
+from tokens.services import token_generate, token_revoke, token_theft_detected
 
 TOKENS = "/api/v1/tokens/"
 
 
-def me(api_client, value):
-    return api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}")
+def me(api_client, value, **headers):
+    return api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}", **headers)
 
 
 def rotate(api_client, user, token, **body):
@@ -36,7 +38,8 @@ def end_grace(token):
 def test_a_rotation_keeps_name_scopes_and_owner_and_the_old_value_for_its_grace(
     api_client, admin_user
 ):
-    old, old_value = token_generate(user=admin_user, name="Sentinel", scopes=["Investigation.read"])
+    old, old_value = token_generate(user=admin_user, name="Sentinel", scopes=["Investigation.read"],
+                                    expires_at=timezone.now() + timedelta(days=30))  # fmt: skip
     before = timezone.now()
 
     response = rotate(api_client, admin_user, old, grace="1h")
@@ -54,7 +57,8 @@ def test_a_rotation_keeps_name_scopes_and_owner_and_the_old_value_for_its_grace(
     valid_until = datetime.fromisoformat(body["replaces"]["valid_until"])
     assert body["replaces"]["id"] == old.pk
     assert before + timedelta(hours=1) <= valid_until <= timezone.now() + timedelta(hours=1)
-    assert timedelta(days=89) < new.expires_at - timezone.now() <= timedelta(days=90)
+    # Asked for no expiry: the same lifetime as the token it replaces (30 days).
+    assert timedelta(days=29, hours=23) < new.expires_at - timezone.now() <= timedelta(days=30)
     assert me(api_client, old_value).status_code == 200  # in its grace period
     assert me(api_client, body["token"]).status_code == 200
     api_client.force_login(admin_user)
@@ -65,7 +69,7 @@ def test_a_rotation_keeps_name_scopes_and_owner_and_the_old_value_for_its_grace(
     assert rotated.detail.startswith("Rotated: the old value works until ")
 
 
-def test_the_old_value_after_its_grace_revokes_the_chain_and_raises_an_alert(
+def test_the_old_value_after_its_grace_is_refused_with_an_alert_and_the_new_one_stays_live(
     api_client, admin_user, django_capture_on_commit_callbacks
 ):
     old, old_value = make_token(admin_user, name="Sentinel")
@@ -73,6 +77,41 @@ def test_the_old_value_after_its_grace_revokes_the_chain_and_raises_an_alert(
     end_grace(old)
 
     with django_capture_on_commit_callbacks(execute=True):  # the alert follows the commit
+        refused = me(api_client, old_value, REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="cron")
+    with django_capture_on_commit_callbacks(execute=True):
+        again = me(api_client, old_value)  # within the hour: no second alert
+
+    assert (refused.status_code, refused.json()) == (401, {"detail": "Invalid token"})
+    assert again.status_code == 401
+    assert me(api_client, new_value).status_code == 200  # a forgotten script takes nothing down
+    assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 2
+    event = TokenEvent.objects.get(kind=EventKind.REFUSED)
+    assert (event.token_id, event.reason, event.source_ip) == (
+        old.pk,
+        EventReason.ROTATED_OUT,
+        "198.51.100.7",
+    )
+    assert event.detail == ("Refused: a rotated-out value, used after its grace period; its "
+                            "successor still works.")  # fmt: skip
+    alert = Alert.objects.get()
+    assert alert.severity == 1  # medium: most often a forgotten script
+    assert alert.title.startswith(
+        f"Rotated-out value of API token \u201cSentinel\u201d of {admin_user.username} used "
+        "after its grace period at "
+    )
+    assert "from 198.51.100.7 (cron)" in alert.description
+    assert "The new value keeps working." in alert.description
+
+
+def test_under_a_strict_policy_the_old_value_after_its_grace_revokes_the_chain(
+    api_client, admin_user, django_capture_on_commit_callbacks
+):
+    token_policy_save(tenant_id=admin_user.tenant_id, by=admin_user, strict_rotation=True)
+    old, old_value = make_token(admin_user, name="Sentinel")
+    new_value = rotate(api_client, admin_user, old).json()["token"]
+    end_grace(old)
+
+    with django_capture_on_commit_callbacks(execute=True):
         refused = me(api_client, old_value)
 
     assert refused.status_code == 401
@@ -102,7 +141,7 @@ def test_self_rotation_and_a_rotated_out_value_rotating_again(
     assert again.status_code == 401  # a stolen old value must not mint a fresh one
     assert me(api_client, first.json()["token"]).status_code == 401
     assert ApiToken.objects.filter(revoked_at__isnull=True).count() == 0
-    assert "used to rotate again" in Alert.objects.get().description
+    assert "used to mint a new one" in Alert.objects.get().description
 
 
 def test_no_grace_stops_the_old_value_at_once(api_client, admin_user):
@@ -119,19 +158,16 @@ def test_no_grace_stops_the_old_value_at_once(api_client, admin_user):
         ("live", {"grace": 24}, 400, "grace: Choose one of: none, 1h, 24h, 7d."),
         ("live", {"grace": "x" * 100_000}, 400, "grace: Choose one of: none, 1h, 24h, 7d."),
         ("live", {"grace": None}, 400, "grace: This field may not be null."),
-        ("revoked", {}, 400, "A revoked token cannot be rotated."),
-        ("expired", {}, 400, "An expired token cannot be rotated: generate a new one."),
-        ("rotated", {}, 400, "This token was already rotated: rotate its successor."),
+        ("revoked", {}, 409, "A revoked token cannot be rotated."),
+        ("rotated", {}, 409, "This token was already rotated: rotate its successor."),
     ],
 )
-def test_what_cannot_be_rotated_is_a_400_and_nothing_changes(
+def test_what_cannot_be_rotated_is_refused_and_nothing_changes(
     api_client, admin_user, setup, body, status, detail
 ):
     token, _ = make_token(admin_user)
     if setup == "revoked":
         token_revoke(token=token, by=admin_user)
-    elif setup == "expired":
-        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now())
     elif setup == "rotated":
         rotate(api_client, admin_user, token)
     tokens_before = ApiToken.objects.count()
@@ -221,9 +257,9 @@ def test_two_detections_at_once_raise_one_alert(
     old.refresh_from_db()
 
     with django_capture_on_commit_callbacks(execute=True):
-        first = token_reuse_detected(token=old, origin=SYSTEM, how="used after its grace period")
+        first = token_theft_detected(token=old, origin=SYSTEM, how="used to mint a new one")
     with django_capture_on_commit_callbacks(execute=True):
-        second = token_reuse_detected(token=old, origin=SYSTEM, how="used after its grace period")
+        second = token_theft_detected(token=old, origin=SYSTEM, how="used to mint a new one")
 
     assert (first, second) == (2, 0)
     assert Alert.objects.filter(tenant=admin_user.tenant).count() == 1

@@ -41,6 +41,9 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
         "owner_deprovisioned": False,
         "rotated_at": None,
         "valid_until": None,
+        "revoked_at": None,
+        "revoked_by": None,
+        "revoked_reason": "",
         "portal_url": "https://contoso.us2.portal.test",
     }
     later = [api_client.get("/api/v1/tokens/"), api_client.get(f"/api/v1/tokens/{token.pk}/")]
@@ -126,6 +129,8 @@ def test_a_token_can_revoke_itself(api_client, reader):
 
 @pytest.mark.parametrize("method", ["post-revoke", "delete"])
 def test_revoked_tokens_leave_the_list_and_cannot_be_revoked_twice(api_client, reader, method):
+    """Revoked, a token leaves the default list; revoking it again is a 409 that says so,
+    and the Revoked filter lists it with when, by whom and why."""
     make_token(reader, name="kept")
     gone, _ = make_token(reader, name="gone")
     api_client.force_authenticate(reader)
@@ -137,11 +142,17 @@ def test_revoked_tokens_leave_the_list_and_cannot_be_revoked_twice(api_client, r
 
     first, second = revoke(), revoke()
 
-    assert [first.status_code, second.status_code] == [204, 404]
+    assert [first.status_code, second.status_code] == [204, 409]
+    assert second.json() == {"detail": "This token is already revoked."}
     listed = [t["name"] for t in api_client.get("/api/v1/tokens/").json()["results"]]
     assert listed == ["kept"]
     gone.refresh_from_db()
     assert gone.revoked_by == reader
+    revoked = api_client.get("/api/v1/tokens/?status=revoked").json()["results"]
+    assert [
+        (t["name"], t["status"], t["revoked_by"]["id"], t["revoked_reason"]) for t in revoked
+    ] == [("gone", "revoked", reader.pk, "by_owner")]
+    assert revoked[0]["revoked_at"] == gone.revoked_at.isoformat().replace("+00:00", "Z")
 
 
 @pytest.mark.parametrize(

@@ -1,21 +1,24 @@
-"""Enqueues the token jobs (expiry reminders, dormant tokens retired) for `db_worker` to run:
-the periodic trigger, from cron or a systemd timer (README: the jobs), say every 15 minutes.
-A job still waiting in the queue is not enqueued again, so a stopped worker does not come
-back to a pile of them; two triggers at once may enqueue it twice, which the jobs take in
-their stride (tokens/jobs.py)."""
+"""Enqueues the token jobs (expiry reminders, dormant tokens retired, the notices that wait)
+for `db_worker` to run: the periodic trigger, from cron or a systemd timer (README: the
+jobs), say every minute. First it puts back in the queue the tasks of a worker that died
+(tokens.jobs.tasks_reclaim). A job still waiting in the queue is not enqueued again, so a
+stopped worker does not come back to a pile of them; two triggers at once may enqueue it
+twice, which the jobs take in their stride (tokens/jobs.py, tokens/outbox.py)."""
 
 import time
 
 from django.core.management.base import BaseCommand, CommandParser
 from django_tasks_db.models import DBTaskResult
 
+from tokens.jobs import tasks_reclaim
+from tokens.outbox import deliver_notices
 from tokens.tasks import retire_dormant_tokens, send_expiry_reminders
 
-JOBS = (send_expiry_reminders, retire_dormant_tokens)
+JOBS = (send_expiry_reminders, retire_dormant_tokens, deliver_notices)
 
 
 class Command(BaseCommand):
-    help = "Enqueue the token jobs: expiry reminders and dormant-token retirement."
+    help = "Enqueue the token jobs: expiry reminders, dormant-token retirement, notices."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -25,6 +28,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, every: int = 0, **options) -> None:
         while True:
+            if reclaimed := tasks_reclaim():
+                self.stdout.write(f"{reclaimed} task(s) of a worker that died: back in the queue")
             for job in JOBS:
                 waiting = DBTaskResult.objects.ready().filter(task_path=job.module_path)
                 if waiting.exists():
