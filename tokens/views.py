@@ -47,6 +47,7 @@ from tokens.models import (
     ApiToken,
     EventKind,
     Kind,
+    Notice,
     Status,
     TokenEvent,
 )
@@ -507,6 +508,7 @@ def revoke(request, token_id: int):
 # --- the tenant's token activity -------------------------------------------------------------
 
 ACTIVITY_PAGE_SIZE = 50
+WAITING_SHOWN = 20  # e-mails waiting for the mail server, on the activity page
 CSV_LIMIT = 100_000  # rows in one export: a month of a busy tenant's events
 
 
@@ -538,6 +540,10 @@ def activity(request):
         "page_obj": page,
         "query_without_page": query.urlencode(),
         "kinds": EventKind.choices,
+        # E-mails to owners that the mail server has not taken yet (tokens/outbox.py).
+        "waiting": Notice.objects.for_tenant(request.user.tenant_id)
+        .waiting()
+        .order_by("created", "id")[:WAITING_SHOWN],
     }
     return render_no_store(request, "tokens/token_activity.html", context)
 

@@ -340,6 +340,32 @@ def test_the_provisioning_page_shows_the_url_and_a_new_token_once(client, admin_
     assert Client(HTTP_AUTHORIZATION=f"Bearer {value}").get("/scim/v2/Users").status_code == 200
 
 
+def test_replacing_the_live_secret_is_confirmed_first_and_says_provisioning_stops(
+    client, admin_user
+):
+    client.force_login(admin_user)
+    live, live_value = scim_token_rotate(user=admin_user)
+    page = "/settings/system/provisioning/"
+
+    asked = client.post(page, HTTP_HOST=HOST)
+    stale = client.post(page, {"replaces": str(live.pk + 1000)}, HTTP_HOST=HOST)
+    still = Client(HTTP_AUTHORIZATION=f"Bearer {live_value}").get("/scim/v2/Users").status_code
+    confirmed = client.post(page, {"replaces": str(live.pk)}, HTTP_HOST=HOST)
+
+    html = asked.content.decode()
+    assert 'data-testid="scim-confirm"' in html
+    assert f"The current secret token (ending in …{live.suffix}" in html
+    assert "<strong>Entra's provisioning stops</strong>" in html
+    assert asked.context["value"] is None
+    assert stale.context["value"] is None
+    assert still == 200  # asking replaced nothing
+    assert confirmed.context["value"].startswith("mdascm")
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {live_value}").get("/scim/v2/Users").status_code == (
+        401
+    )
+    assert ApiToken.objects.filter(kind=Kind.SCIM, revoked_at__isnull=True).count() == 1
+
+
 def test_only_full_admins_have_the_provisioning_page(client, tenant):
     operator = make_user(tenant, Role.SECURITY_OPERATOR, password=None)
     client.force_login(operator)

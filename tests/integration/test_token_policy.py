@@ -224,3 +224,61 @@ def test_policy_changes_show_in_the_activity_log(client, admin_user, admin_api):
 
     assert "The tenant's token policy" in page.content.decode()
     assert [(e["kind"], e["token"]["id"]) for e in listed["results"]] == [("policy_changed", None)]
+
+
+def test_patch_changes_only_what_it_names_and_a_dry_run_changes_nothing(
+    admin_api, admin_user, tenant
+):
+    now = timezone.now()
+    for n in range(2):
+        token_generate(user=admin_user, name=f"Old {n}", created_at=now - timedelta(days=40))
+    admin_api.put(POLICY, STRICT, format="json")  # dormant 60: nothing that old
+    events_before = TokenEvent.objects.filter(kind=EventKind.POLICY_CHANGED).count()
+
+    dry = admin_api.patch(POLICY, {"dormant_days": 30, "dry_run": True}, format="json")
+    unchanged = TokenPolicy.objects.get()
+    done = admin_api.patch(POLICY, {"dormant_days": 30}, format="json")
+
+    assert dry.status_code == 200
+    body = dry.json()
+    assert (body["dry_run"], body["dormant_days"], body["max_lifetime_days"]) == (True, 30, 30)
+    assert body["changes"] == ["Retire unused after: 60 days → 30 days"]
+    assert body["retiring_count"] == 2
+    assert [t["name"] for t in body["retiring"]] == ["Old 0", "Old 1"]
+    assert body["retire_from"] == body["dormant_from"]  # after the notice period
+    assert unchanged.dormant_days == 60
+    assert done.status_code == 200
+    assert (done.json()["dry_run"], done.json()["dormant_days"]) == (False, 30)
+    policy = TokenPolicy.objects.get()
+    assert (policy.dormant_days, policy.max_lifetime_days, policy.default_expiry) == (30, 30, "30")
+    assert TokenEvent.objects.filter(kind=EventKind.POLICY_CHANGED).count() == events_before + 1
+
+
+def test_a_shortened_rule_retires_nothing_in_its_notice_and_tells_each_owner_once(
+    admin_api, admin_user, tenant, smtp
+):
+    from tokens.jobs import dormant_tokens_retire
+    from tokens.outbox import notices_deliver
+
+    owner = make_user(tenant, Role.SECURITY_READER, email="pat@contoso.com")
+    now = timezone.now()
+    for n in range(2):
+        token_generate(user=owner, name=f"Pat's {n}", created_at=now - timedelta(days=40))
+    admin_api.patch(POLICY, {"dormant_days": 90, "notice_days": 3}, format="json")
+    admin_api.patch(POLICY, {"dormant_days": 30}, format="json")  # shorter: a notice starts
+    start = TokenPolicy.objects.get().dormant_from
+
+    during = dormant_tokens_retire(now=start - timedelta(seconds=1))
+    after = dormant_tokens_retire(now=start)
+    sent = notices_deliver()
+
+    assert start - now >= timedelta(days=3)
+    assert (during, after) == (0, 2)
+    letters = dict(smtp.letters())
+    told = letters[f"2 API tokens of yours will be retired from {start:%Y-%m-%d}"]
+    assert '"Pat\'s 0"' in told
+    assert '"Pat\'s 1"' in told
+    assert f"From {start:%Y-%m-%d %H:%M} UTC they are revoked unless they are used" in " ".join(
+        told.split()
+    )
+    assert sent == 3  # the coming retirement once, then each token's retirement

@@ -4,7 +4,7 @@ import pytest
 
 from tests.factories import make_token
 from tokens import keys
-from tokens.models import ApiToken
+from tokens.models import ApiToken, TokenPolicy
 
 
 def generate(api_client, user, name):
@@ -223,3 +223,47 @@ def test_anonymous_calls_are_refused(api_client, reader):
 
     assert [r.status_code for r in responses] == [401, 401, 401]
     assert ApiToken.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "detail"),
+    [
+        (
+            "/api/v1/tokens/",
+            {"name": "Nightly", "expires_in_day": 7},
+            "expires_in_day: Unknown field: this endpoint takes expires_at, expires_in_days, "
+            "name, scopes.",
+        ),
+        (
+            "/api/v1/tokens/",
+            {"name": "Nightly", "allowed_ips": ["10.0.0.0/8"]},
+            "allowed_ips: Unknown field: this endpoint takes expires_at, expires_in_days, "
+            "name, scopes.",
+        ),
+        (
+            "ROTATE",
+            {"grace": "1h", "expires_in": 30},
+            "expires_in: Unknown field: this endpoint takes expires_at, expires_in_days, grace.",
+        ),
+        (
+            "/api/v1/token-policy/",
+            {"dormant_day": 30},
+            "dormant_day: Unknown field: this endpoint takes allow_never, default_expiry, "
+            "dormant_days, dry_run, max_lifetime_days, notice_days, strict_rotation.",
+        ),
+    ],
+)
+def test_a_write_body_with_a_field_the_endpoint_does_not_know_is_refused(
+    api_client, admin_user, path, body, detail
+):
+    """A client that believes it restricted a token must not get an unrestricted one."""
+    token, _ = make_token(admin_user, name="Existing")
+    api_client.force_login(admin_user)
+    url = f"/api/v1/tokens/{token.pk}/rotate/" if path == "ROTATE" else path
+    send = api_client.patch if "policy" in url else api_client.post
+
+    response = send(url, body, format="json")
+
+    assert (response.status_code, response.json()["detail"]) == (400, detail)
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [token.pk]  # nothing made
+    assert not TokenPolicy.objects.exists()
