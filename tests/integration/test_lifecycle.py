@@ -118,6 +118,12 @@ def test_the_lifecycle_table_is_this_specification():
     }
 
 
+def test_every_action_may_use_a_working_current_token():
+    """lifecycle.refusal answers these three states without telling them apart."""
+    for state in (Status.GENERATED, Status.ACTIVE, Status.INACTIVE):
+        assert [TRANSITIONS[action][state] for action in Action.values] == [None] * 4
+
+
 def act(action, api_client, owner, token, value):
     """Does `action` to `token` as a client would."""
     if action == Action.USE:
