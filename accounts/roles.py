@@ -53,3 +53,20 @@ SCOPES: tuple[Capability, ...] = (
     _C.SETTINGS_READ, _C.SETTINGS_MANAGE,
 )  # fmt: skip
 READ_ONLY: frozenset[Capability] = _READ_ALL
+
+# What each capability lets a token or an Entra token do, in the words the pages use (the
+# data API's routes, security/api/, ask for these).
+DESCRIPTIONS: dict[Capability, str] = {
+    _C.INVESTIGATION_READ: "Read alerts, activities, files, entities and IP ranges",
+    _C.INVESTIGATION_MANAGE: "Close and mark alerts, and send feedback on activities",
+    _C.DISCOVERY_READ: "Read Cloud Discovery data (streams, categories, uploads) and alerts",
+    _C.DISCOVERY_MANAGE: "Upload Cloud Discovery logs, get block scripts, and close alerts",
+    _C.SETTINGS_READ: "Read IP ranges and the tenant's settings",
+    _C.SETTINGS_MANAGE: "Change IP ranges, users and the token policy",
+    _C.TOKENS_MANAGE_ALL: "See and revoke every API token of the tenant",
+}
+
+
+def described(capabilities) -> list[tuple[str, str]]:
+    """(name, description) of each capability, in the table's order."""
+    return [(c.value, DESCRIPTIONS[c]) for c in Capability if c in capabilities]

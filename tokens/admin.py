@@ -9,6 +9,7 @@ from tokens.expiry import DEFAULT_EXPIRY, EXPIRY_CHOICES, expiry_of, token_check
 from tokens.models import ApiToken, Kind, TokenEvent
 from tokens.services import (
     scim_token_rotate,
+    token_check_description,
     token_check_name,
     token_check_new,
     token_generate,
@@ -35,6 +36,8 @@ SHOWN = [
     "kind",
     "tenant",
     "user",
+    "created_by",
+    "description",
     "suffix",
     "created_at",
     "last_used_at",
@@ -62,10 +65,15 @@ class TokenAddForm(forms.ModelForm):
     expires_on = forms.DateField(
         label="Expires on", required=False, help_text="Through that day (UTC)."
     )
+    # Not "description": that model field is not editable, and a ModelForm refuses it.
+    about = forms.CharField(
+        label="Description", required=False,
+        help_text="What it is for (shown on the token's page).",
+    )  # fmt: skip
 
     class Meta:
         model = ApiToken
-        fields = ["user", "kind", "name", "expires_in", "expires_on"]
+        fields = ["user", "kind", "name", "about", "expires_in", "expires_on"]
 
     def clean(self):
         cleaned = super().clean() or {}
@@ -74,6 +82,10 @@ class TokenAddForm(forms.ModelForm):
                 cleaned["name"] = token_check_new(user=cleaned["user"], name=cleaned["name"])
             except ValidationError as error:
                 self.add_error(None, error)
+        try:
+            cleaned["about"] = token_check_description(cleaned.get("about", ""))
+        except ValidationError as error:
+            self.add_error("about", error.error_dict["description"])
         on = cleaned.get("expires_on")  # a date given wins over the choice
         choice = "date" if on else cleaned.get("expires_in") or DEFAULT_EXPIRY
         cleaned["expires_at"] = expiry_of(choice, on)
@@ -152,6 +164,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token, value = token_generate(
                 user=user, name=name, by=request.user, origin=origin_of(request),
                 expires_at=form.cleaned_data["expires_at"],
+                description=form.cleaned_data["about"],
             )  # fmt: skip
         obj.pk, obj.tenant_id, obj.suffix, obj.digest = (
             token.pk,

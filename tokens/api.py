@@ -86,7 +86,14 @@ class TokenOutputSerializer(serializers.Serializer):
     kind = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
     suffix = serializers.CharField(help_text="The token's last 4 characters.")
-    generated_by = UserSerializer(source="user")
+    description = serializers.CharField(help_text="What it is for; blank: not said.")
+    generated_by = UserSerializer(
+        source="user", help_text="Its owner: it acts with this person's privileges."
+    )
+    made_by = UserSerializer(
+        help_text="Who generated it: its owner, or someone who did it for them (a platform "
+        "administrator)."
+    )
     generated_on = serializers.DateTimeField(source="created_at")
     last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never.")
@@ -180,7 +187,7 @@ def visible_tokens(request):
             request.user, request_capabilities(request), getattr(request, "auth", None)
         )
         .with_status()
-        .select_related("user", "revoked_by")
+        .select_related("user", "revoked_by", "created_by")
     )
 
 
@@ -231,6 +238,10 @@ class TokenListApi(APIView):
 
     class InputSerializer(StrictFields, ExpiryInput):
         name = JsonString(allow_blank=True, trim_whitespace=False)
+        description = JsonString(
+            required=False, allow_blank=True, trim_whitespace=False,
+            help_text="What it is for (at most 300 characters); optional.",
+        )  # fmt: skip
         scopes = serializers.ListField(
             child=JsonString(), required=False, allow_null=True, max_length=20,
             help_text="Capabilities of your role to narrow it to (Investigation.read, "
@@ -241,7 +252,11 @@ class TokenListApi(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=list(Status.values)),
-            OpenApiParameter("search", str, description="In names and their issuers' names."),
+            OpenApiParameter(
+                "search",
+                str,
+                description="In names and their owners' names, or a token's last 4 characters.",
+            ),
             OpenApiParameter(
                 "ordering",
                 str,
@@ -280,6 +295,7 @@ class TokenListApi(APIView):
         token, value = token_generate(
             user=request.user, name=data["name"], expires_at=expires_at,
             scopes=data.get("scopes"), origin=origin_of(request),
+            description=data.get("description", ""),
         )  # fmt: skip
         return Response(
             shown_once(request, token, value), status=status.HTTP_201_CREATED, headers=NO_STORE
@@ -290,7 +306,12 @@ def shown_once(request, token: ApiToken, value: str) -> dict:
     """A token just made, as the tokens API shows tokens, with its value (this once) and the
     tenant's URL. Read back by id, not through what the caller may list: a narrowed token
     rotating itself sees only itself, the old one."""
-    shown = ApiToken.objects.filter(pk=token.pk).with_status().select_related("user").get()
+    shown = (
+        ApiToken.objects.filter(pk=token.pk)
+        .with_status()
+        .select_related("user", "created_by")
+        .get()
+    )
     return {
         **TokenOutputSerializer(shown).data,
         "token": value,

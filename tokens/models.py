@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -8,7 +9,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.models import Tenant
-from accounts.roles import Capability
+from accounts.roles import SCOPES, Capability, described
 from core.names import is_clean_name
 from core.tenancy import TenantQuerySet
 from tokens.expiry import MAX_EXPIRY_DAYS, POLICY_EXPIRY_CHOICES
@@ -18,6 +19,7 @@ EXPIRY_WARNING = timedelta(days=7)  # the table warns of an expiry this close
 MAX_NOTICE_DAYS = 90  # the longest notice a new retirement rule may give
 DEFAULT_NOTICE_DAYS = 7
 NAME_MAX_LENGTH = 100
+DESCRIPTION_MAX_LENGTH = 300
 
 
 class Kind(models.TextChoices):
@@ -39,6 +41,28 @@ def validate_token_name(name: str) -> None:
     if not is_clean_name(name):  # core/names.py: no control or invisible characters
         raise ValidationError(
             "Token names cannot contain control or invisible characters.", code="invalid"
+        )
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a token may do, described (ApiToken.access)."""
+
+    narrowed: bool
+    can: list[tuple[str, str]]
+    cannot: list[tuple[str, str]]
+
+
+def validate_token_description(description: str) -> None:
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        raise ValidationError(
+            "Descriptions are at most %(limit)d characters; this one has %(length)d.",
+            code="max_length",
+            params={"limit": DESCRIPTION_MAX_LENGTH, "length": len(description)},
+        )
+    if not is_clean_name(description):
+        raise ValidationError(
+            "Descriptions cannot contain control or invisible characters.", code="invalid"
         )
 
 
@@ -123,6 +147,17 @@ class ApiToken(models.Model):
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.API)
     name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_token_name])
+    # What it is for, in a sentence (optional, as GitHub's and GitLab's token notes).
+    description = models.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, blank=True, editable=False,
+        validators=[validate_token_description],
+    )  # fmt: skip
+    # Who generated it for its owner, when that is someone else (a platform administrator in
+    # the Django admin); None: its owner did.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", editable=False,
+    )  # fmt: skip
     digest = models.CharField(max_length=64, unique=True, editable=False)
     suffix = models.CharField("last 4 characters", max_length=4, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -201,6 +236,18 @@ class ApiToken(models.Model):
                 condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_user_created",
             ),
+            # The table's search by the last 4 characters people copy from it.
+            models.Index(
+                fields=["tenant", "kind", "suffix"],
+                condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
+                name="token_live_tenant_suffix",
+            ),
+            # Sorted by expiry (never-expiring last when soonest first).
+            models.Index(
+                fields=["tenant", "kind", "expires_at", "created_at", "id"],
+                condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
+                name="token_live_tenant_expires",
+            ),
             # The Revoked filter of the table (revoked tokens are a few of the table, then
             # many more over the years): newest first, without reading the live ones.
             models.Index(
@@ -249,6 +296,30 @@ class ApiToken(models.Model):
         """Within EXPIRY_WARNING (7 days) of its expiry, and not yet expired: the table warns."""
         now = now or timezone.now()
         return self.expires_at is not None and now < self.expires_at <= now + EXPIRY_WARNING
+
+    @property
+    def made_by(self):
+        """Who generated it: its owner, or whoever did it for them."""
+        return self.created_by or self.user
+
+    @property
+    def access_label(self) -> str:
+        """Its access in a word or two, for the table: "Full role", "Read-only", "3 of 6"."""
+        if self.scopes is None:
+            return "Full role"
+        if self.scopes and all(scope.endswith(".read") for scope in self.scopes):
+            return "Read-only"
+        return f"{len(self.scopes)} of {len(SCOPES)}"
+
+    def access(self) -> "Access":
+        """What it may do now (its scopes within its issuer's role as it is now), and what its
+        issuer's role could but it may not, each described."""
+        role = self.user.capabilities
+        return Access(
+            narrowed=self.scopes is not None,
+            can=described(self.capabilities),
+            cannot=described(role - self.capabilities),
+        )
 
     @property
     def capabilities(self):

@@ -23,6 +23,7 @@ from tokens.models import (
     EventReason,
     Kind,
     TokenEvent,
+    validate_token_description,
     validate_token_name,
 )
 from tokens.notifications import tell_owner_exposed
@@ -49,6 +50,17 @@ def token_check_name(name: str) -> str:
     except ValidationError as error:
         raise ValidationError({"name": error.error_list}) from None
     return name
+
+
+def token_check_description(description: str) -> str:
+    """A token's description as it will be stored (trimmed; may be blank), or a
+    ValidationError on `description`."""
+    description = (description or "").strip()
+    try:
+        validate_token_description(description)
+    except ValidationError as error:
+        raise ValidationError({"description": error.error_list}) from None
+    return description
 
 
 class AlreadySubmitted(Exception):
@@ -136,6 +148,7 @@ def token_generate(
     by=None,
     origin: Origin = SYSTEM,
     chain_id: int | None = None,
+    description: str = "",
 ) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
     this return value: the caller shows it once and forgets it. With a `submission_key`
@@ -145,6 +158,7 @@ def token_generate(
     token_check_expiry). The log gets a `generated` event: by `by` (an admin generating for
     `user`) or `user`, from `origin`. With a `chain_id` it is a rotation's new token."""
     name = token_check_new(user=user, name=name)
+    description = token_check_description(description)
     created_at = created_at or timezone.now()
     expires_at = token_check_expiry(expires_at, now=created_at)
     if kind == Kind.API:
@@ -167,6 +181,8 @@ def token_generate(
         expires_at=expires_at,
         scopes=scopes,
         chain_id=chain_id,
+        description=description,
+        created_by=by if by is not None and by.pk != user.pk else None,
     )
     token.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -415,6 +431,7 @@ def token_rotate(
         new, value = token_generate(
             user=current.user, name=current.name, kind=current.kind, scopes=current.scopes,
             expires_at=expires_at, by=by, origin=origin, chain_id=chain,
+            description=current.description,
         )  # fmt: skip
         # An expired value stays refused: a rotation gives it no grace.
         until = now if current.is_expired(now) else now + GRACE_PERIODS[grace]

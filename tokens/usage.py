@@ -249,3 +249,22 @@ def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
         "recent_ips": _merged_ips(token.recent_ips, ips),
         "requests_per_day": per_day,
     }
+
+
+def usage_history_add(
+    *, token: ApiToken, per_day: dict[date, int], addresses: list[tuple[str, datetime]],
+    user_agent: str,
+) -> None:  # fmt: skip
+    """Writes usage that happened elsewhere (the demo data's weeks of history) as a fold
+    would have: the days' counts, and the last use (the latest of `addresses`) with its
+    address, `user_agent` and the last RECENT_IPS distinct addresses. Nothing else calls it:
+    real uses come through the tally."""
+    if not addresses:
+        return
+    _add_days(token, per_day)
+    latest_ip, latest = max(addresses, key=lambda entry: entry[1])
+    stamps = {ip: when.timestamp() for ip, when in sorted(addresses, key=lambda e: e[1])}
+    ApiToken.objects.filter(pk=token.pk).update(
+        last_used_at=latest, last_used_ip=latest_ip, last_used_user_agent=user_agent[:300],
+        recent_ips=_merged_ips([], stamps),
+    )  # fmt: skip

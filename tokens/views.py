@@ -42,6 +42,7 @@ from tokens.filters import TokenEventFilter, TokenFilter, TokenOrdering
 from tokens.lifecycle import Action
 from tokens.models import (
     DEFAULT_NOTICE_DAYS,
+    DESCRIPTION_MAX_LENGTH,
     MAX_NOTICE_DAYS,
     NAME_MAX_LENGTH,
     ApiToken,
@@ -157,10 +158,14 @@ class ExpiryForm(forms.Form):
 
 class GenerateForm(SubmitOnceForm, ExpiryForm):
     # Validation is the service's (the same rules as the API); the form only carries the name,
-    # the expiry chosen, the access and its one-time key.
+    # the description, the expiry chosen, the access and its one-time key.
     name = forms.CharField(
         label="Token name", required=False, strip=False, max_length=NAME_MAX_LENGTH * 4
     )
+    description = forms.CharField(
+        label="Description (optional)", required=False, strip=False,
+        max_length=DESCRIPTION_MAX_LENGTH * 4,
+    )  # fmt: skip
     access = forms.ChoiceField(
         label="Access", required=False, initial="role",
         choices=[("role", "Same as my role"), ("read_only", "Read-only"),
@@ -170,7 +175,7 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
         label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
     )
 
-    field_order = ["submission", "name", "expires", "expires_on", "access", "scopes"]
+    field_order = ["submission", "name", "description", "expires", "expires_on", "access", "scopes"]
 
     def __init__(self, *args, policy=None, user=None, **kwargs):
         """With the tenant's `policy`: only the expiries it allows, its default first; with
@@ -292,6 +297,7 @@ COLUMNS = [
     ("generated_on", "Generated on"),
     ("last_used", "Last used"),
     ("status", "Status"),
+    ("expires", "Expires"),
 ]
 
 
@@ -320,12 +326,15 @@ def generate(request):
                 expires_at=form.expires_at(),
                 scopes=form.chosen_scopes(),
                 origin=origin_of(request),
+                description=form.cleaned_data["description"],
             )
         except ValidationError as error:
             if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
                 form.add_expiry_error(error)
             elif hasattr(error, "error_dict") and "scopes" in error.error_dict:
                 form.add_error("scopes", error.error_dict["scopes"])
+            elif hasattr(error, "error_dict") and "description" in error.error_dict:
+                form.add_error("description", error.error_dict["description"])
             else:
                 form.add_error(None, error)
         except AlreadySubmitted as repeat:
@@ -441,7 +450,12 @@ def detail(request, token_id: int):
     own)."""
     capabilities = request_capabilities(request)
     tokens = ApiToken.objects.reachable_by(request.user, capabilities, kind=None)
-    token = tokens.filter(pk=token_id).select_related("user", "revoked_by").with_status().first()
+    token = (
+        tokens.filter(pk=token_id)
+        .select_related("user", "revoked_by", "created_by")
+        .with_status()
+        .first()
+    )
     if token is None:
         raise Http404("No token of yours has that id.")
     with_actions(with_grace_notes([token]), request.user)

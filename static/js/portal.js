@@ -5,15 +5,15 @@
   "use strict";
   document.documentElement.classList.add("js");
   const FETCH = { "X-Requested-With": "fetch" };
-  const PENDING_NAME = "portal.pendingTokenName";
+  const PENDING = "portal.pendingGenerate";
 
   // A request whose session ended gets a 401 naming the sign-in page: go there, and come
   // back to this page (not to the fragment that was asked for). Returns true if it did.
-  async function sessionEnded(response, pendingName) {
+  async function sessionEnded(response, pending) {
     if (response.status !== 401) return false;
     let body = {};
     try { body = await response.json(); } catch { /* not ours: use the default page */ }
-    if (pendingName) sessionStorage.setItem(PENDING_NAME, pendingName);
+    if (pending) sessionStorage.setItem(PENDING, JSON.stringify(pending));
     const next = location.pathname + location.search;
     location.assign(`${body.login_url || "/accounts/login/"}?next=${encodeURIComponent(next)}`);
     return true;
@@ -163,7 +163,8 @@
       if (form.dataset.sending) return; // a double click or Enter again: one request
       form.dataset.sending = "1";
       form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
-      const name = form.querySelector("input[name=name]")?.value || "";
+      // What was chosen, to come back to if the session has ended (never the one-time key).
+      const choices = form.querySelector("input[name=name]") ? formChoices(form) : null;
       let response;
       try {
         response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
@@ -173,7 +174,7 @@
         say("The portal could not be reached; nothing was changed. Try again.", "error");
         return;
       }
-      if (await sessionEnded(response, name)) return;
+      if (await sessionEnded(response, choices)) return;
       body.innerHTML = await response.text();
       enableCopyButtons(body);
       if (response.status === 201) {
@@ -301,20 +302,60 @@
 
   enableCopyButtons(document);
 
-  // Back from signing in after the session ended while a name was being typed: the dialog
-  // opens again with that name, to be generated with one more click.
-  const pending = sessionStorage.getItem(PENDING_NAME);
+  // Back from signing in after the session ended while the Generate dialog was being sent:
+  // it opens again with every choice as it was (name, expiry, access, capabilities), to be
+  // generated with one more click. If any choice cannot be put back as it was, it does not
+  // open at all: a dialog must never come back wider than what was chosen.
+  const pending = sessionStorage.getItem(PENDING);
   if (pending !== null && generateDialog) {
-    sessionStorage.removeItem(PENDING_NAME);
+    sessionStorage.removeItem(PENDING);
     resetGenerate(generateDialog);
-    openDialog(generateDialog);
-    const input = generateBody.querySelector("input[name=name]");
-    input.value = pending;
-    const note = document.createElement("p");
-    note.className = "message warning";
-    note.setAttribute("role", "status");
-    note.textContent = "Your session had ended before this token was generated. Check the name and press Generate.";
-    generateBody.querySelector("form").prepend(note);
-    input.focus();
+    const form = generateBody.querySelector("form");
+    if (restoreChoices(form, pending)) {
+      openDialog(generateDialog);
+      showExpiryDate(form);
+      const note = document.createElement("p");
+      note.className = "message warning";
+      note.setAttribute("role", "status");
+      note.textContent = "Your session had ended before this token was generated. Every choice is as you left it: check them and press Generate.";
+      form.prepend(note);
+      form.querySelector("input[name=name]").focus();
+    } else {
+      say("Your session had ended before your token was generated, and nothing was generated. Generate it again.", "error");
+    }
+  }
+
+  // A form's choices as {name: [values]}, without the CSRF token and the one-time key.
+  function formChoices(form) {
+    const choices = {};
+    for (const [name, value] of new FormData(form)) {
+      if (name === "csrfmiddlewaretoken" || name === "submission") continue;
+      (choices[name] ||= []).push(String(value));
+    }
+    return choices;
+  }
+
+  // Puts `saved` (formChoices, as JSON) back into the form; false if any of it has no place
+  // there (an option that is gone, say), in which case the form is left as it was.
+  function restoreChoices(form, saved) {
+    let choices;
+    try { choices = JSON.parse(saved); } catch { return false; }
+    if (!choices || typeof choices !== "object") return false;
+    const fields = Array.from(form.elements).filter((el) => el.name && el.name in choices);
+    for (const [name, values] of Object.entries(choices)) {
+      const matching = fields.filter((el) => el.name === name);
+      if (!matching.length) return false;
+      for (const value of values) {
+        const fits = matching.some((el) => (el.type === "checkbox" || el.type === "radio")
+          ? el.value === value
+          : el.tagName !== "SELECT" || Array.from(el.options).some((o) => o.value === value));
+        if (!fits) return false;
+      }
+    }
+    form.querySelectorAll("input[type=checkbox], input[type=radio]").forEach((el) => {
+      if (el.name in choices || el.type === "checkbox") el.checked = (choices[el.name] || []).includes(el.value);
+    });
+    fields.filter((el) => el.type !== "checkbox" && el.type !== "radio").forEach((el) => { el.value = choices[el.name][0]; });
+    return true;
   }
 })();

@@ -2,6 +2,8 @@
 three times, a session that ends with a name half typed, a value closed without copying, a
 wide screen; and the browsable API under the CSP."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.sessions.models import Session
 from playwright.sync_api import expect
@@ -69,14 +71,15 @@ def test_without_javascript_enter_three_times_still_makes_one_token(tokens_page)
     assert list(ApiToken.objects.values_list("name", flat=True)) == ["No script"]
 
 
-def test_when_the_session_ends_generate_sends_to_sign_in_and_keeps_the_typed_name(
-    tokens_page, admin
-):
+def test_when_the_session_ends_generate_sends_to_sign_in_and_keeps_every_choice(tokens_page, admin):
     admin.set_password("Megan-Local-2026!")
     admin.save()
     page = tokens_page()
     dialog = open_generate(page)
     dialog.get_by_label("Token name").fill("Typed before expiry")
+    dialog.get_by_label("Expires").select_option("7")
+    dialog.get_by_label("Only these capabilities").check()
+    dialog.get_by_label("Investigation.read").check()
     Session.objects.all().delete()  # the session ends while the dialog is open
 
     dialog.get_by_role("button", name="Generate").click()
@@ -94,6 +97,17 @@ def test_when_the_session_ends_generate_sends_to_sign_in_and_keeps_the_typed_nam
     expect(
         dialog.get_by_text("Your session had ended before this token was generated")
     ).to_be_visible()
+    # Never wider than what was chosen: the access, its capability and the expiry came back.
+    expect(dialog.get_by_label("Expires")).to_have_value("7")
+    expect(dialog.get_by_label("Only these capabilities")).to_be_checked()
+    expect(dialog.get_by_label("Same as my role")).not_to_be_checked()
+    expect(dialog.get_by_label("Investigation.read")).to_be_checked()
+    expect(dialog.get_by_label("Investigation.manage")).not_to_be_checked()
+    dialog.get_by_role("button", name="Generate").click()
+    expect(dialog.get_by_text("API token was successfully generated")).to_be_visible()
+    token = ApiToken.objects.get()
+    assert (token.name, token.scopes) == ("Typed before expiry", ["Investigation.read"])
+    assert timedelta(days=6, hours=23) < token.expires_at - token.created_at <= timedelta(days=7)
 
 
 @pytest.mark.parametrize("action", ["revoke", "filter"])

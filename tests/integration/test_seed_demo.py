@@ -20,7 +20,7 @@ def test_seed_demo_is_idempotent_and_covers_every_role_and_status(db, capsys):
     assert (contoso.name, contoso.region) == ("Contoso", "us2")
     assert set(User.objects.filter(tenant=contoso).values_list("role", flat=True)) == set(Role)
     statuses = set(ApiToken.objects.with_status().values_list("status", flat=True))
-    assert statuses == {"generated", "active", "inactive"}
+    assert statuses == {"generated", "active", "inactive", "expired"}
     owners = ApiToken.objects.values("user").distinct().count()
     assert owners >= 4
     assert User.objects.filter(deprovisioned_at__isnull=False).count() == 1
@@ -72,3 +72,30 @@ def test_seed_demo_fills_contoso_with_varied_security_data(db):
     assert LogCollector.objects.get().data_sources.count() == 2
     # Demo users have Entra object ids that the fake Entra's accounts use.
     assert not User.objects.filter(tenant__slug="contoso", entra_object_id__isnull=True).exists()
+
+
+def test_the_demo_tokens_usage_agrees_with_their_last_use(db):
+    """Each used demo token shows requests up to its last use, none after, and the address
+    it was last used from; a never-used one shows nothing."""
+    from tokens.usage import usage_of
+
+    call_command("seed_demo", force=True)
+
+    for token in ApiToken.objects.filter(kind="api").select_related("user"):
+        usage = usage_of(token)
+        days = {day["day"]: day["count"] for day in usage["requests_per_day"]}
+        if token.last_used_at is None:
+            assert (sum(days.values()), usage["recent_ips"]) == (0, []), token.name
+            continue
+        last_day = token.last_used_at.date().isoformat()
+        assert all(count == 0 for day, count in days.items() if day > last_day), token.name
+        if last_day in days:  # used within the chart's 30 days
+            assert days[last_day] > 0, token.name
+        assert usage["last_used_ip"] == usage["recent_ips"][0]["ip"], token.name
+    sentinel = ApiToken.objects.get(name="Sentinel connector")
+    assert sum(d["count"] for d in usage_of(sentinel)["requests_per_day"]) >= 29 * 1440
+    board = ApiToken.objects.get(name="Board dashboard")
+    assert (board.created_by.username, board.user.username) == (
+        "platform-admin",
+        "globalreader@contoso.com",
+    )

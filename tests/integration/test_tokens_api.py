@@ -28,7 +28,13 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
         "kind": "api",
         "status": "generated",
         "suffix": value[-4:],
+        "description": "",
         "generated_by": {
+            "id": reader.pk,
+            "username": "reader@contoso.com",
+            "name": reader.get_full_name(),
+        },
+        "made_by": {
             "id": reader.pk,
             "username": "reader@contoso.com",
             "name": reader.get_full_name(),
@@ -231,14 +237,14 @@ def test_anonymous_calls_are_refused(api_client, reader):
         (
             "/api/v1/tokens/",
             {"name": "Nightly", "expires_in_day": 7},
-            "expires_in_day: Unknown field: this endpoint takes expires_at, expires_in_days, "
-            "name, scopes.",
+            "expires_in_day: Unknown field: this endpoint takes description, expires_at, "
+            "expires_in_days, name, scopes.",
         ),
         (
             "/api/v1/tokens/",
             {"name": "Nightly", "allowed_ips": ["10.0.0.0/8"]},
-            "allowed_ips: Unknown field: this endpoint takes expires_at, expires_in_days, "
-            "name, scopes.",
+            "allowed_ips: Unknown field: this endpoint takes description, expires_at, "
+            "expires_in_days, name, scopes.",
         ),
         (
             "ROTATE",

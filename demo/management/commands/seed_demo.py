@@ -15,7 +15,8 @@ from extensions.models import LogCollector, SiemAgent
 from extensions.services import log_collector_create, siem_agent_create
 from security.models import Alert, DataSource
 from tokens.models import ApiToken, Kind
-from tokens.services import token_generate, token_mark_used
+from tokens.services import token_generate
+from tokens.usage import usage_history_add
 
 # username, first name, last name, role, demo password
 DEMO_USERS = [
@@ -39,20 +40,32 @@ def demo_object_id(username: str) -> uuid.UUID:
 
 
 # owner, token name, generated this long ago, last used this long ago (None: never used),
-# expires in (None: never). Two expire soon: make run's worker e-mails their owners a
-# reminder (7 days, 1 day before) on the console within a minute of starting.
+# expires in (None: never; negative: expired), requests a day while in use, description.
+# Two expire soon: make run's worker e-mails their owners a reminder (7 days, 1 day
+# before) on the console within a minute of starting. One of each status: Active (used in
+# the past week), Inactive, Generated (never used), Expired; a deprovisioned owner's.
 DEMO_TOKENS = [
-    ("admin@contoso.com", "Sentinel connector", timedelta(days=120), timedelta(hours=2), None),
+    ("admin@contoso.com", "Sentinel connector", timedelta(days=120), timedelta(hours=2), None,
+     1440, "Microsoft Sentinel's data connector pulls alerts and activities every minute."),
     ("admin@contoso.com", "Quarterly audit export", timedelta(days=200), timedelta(days=45),
-     timedelta(days=165)),
-    ("operator@contoso.com", "SOAR playbook", timedelta(days=3), None, timedelta(days=87)),
+     timedelta(days=165), 3, "The audit team's export, run at the end of each quarter."),
+    ("operator@contoso.com", "SOAR playbook", timedelta(days=3), None, timedelta(days=87), 0,
+     ""),
     ("operator@contoso.com", "Incident triage script", timedelta(days=60), timedelta(days=1),
-     timedelta(hours=20)),
+     timedelta(hours=20), 40, "Closes benign alerts after triage."),
     ("reader@contoso.com", "Weekly report", timedelta(days=90), timedelta(days=9),
-     timedelta(days=5)),
-    ("compliance@contoso.com", "DLP review", timedelta(hours=5), None, timedelta(days=30)),
-    ("former@contoso.com", "Legacy SIEM pull", timedelta(days=300), timedelta(days=20), None),
+     timedelta(days=5), 12, ""),
+    ("reader@contoso.com", "Old importer", timedelta(days=400), timedelta(days=40),
+     -timedelta(days=35), 200, "Replaced by the Sentinel connector."),
+    ("compliance@contoso.com", "DLP review", timedelta(hours=5), None, timedelta(days=30), 0,
+     ""),
+    ("former@contoso.com", "Legacy SIEM pull", timedelta(days=300), timedelta(days=20), None,
+     96, ""),
 ]  # fmt: skip
+
+# Where the demo tokens were used from (documentation addresses, RFC 5737), and how.
+DEMO_ADDRESSES = ["203.0.113.10", "203.0.113.24", "198.51.100.7"]
+DEMO_USER_AGENT = "python-requests/2.32"
 
 
 class Command(BaseCommand):
@@ -141,19 +154,43 @@ def _user(tenant: Tenant, username: str, first: str, last: str, role: str, passw
 
 
 def _tokens(users: dict[str, User]) -> None:
-    """The demo tokens, backdated; their values are dropped: nobody needs them, and values
-    are never printed."""
+    """The demo tokens, backdated, with usage consistent with their last use (requests per
+    day up to it, the addresses it came from); their values are dropped: nobody needs them,
+    and values are never printed."""
     now = timezone.now()
-    for username, name, made_ago, used_ago, expires_in in DEMO_TOKENS:
+    for username, name, made_ago, used_ago, expires_in, daily, about in DEMO_TOKENS:
         owner = users[username]
-        if ApiToken.objects.live().filter(user=owner, name=name, kind=Kind.API).exists():
+        if ApiToken.objects.filter(user=owner, name=name, kind=Kind.API).exists():
             continue
-        expires_at = now + expires_in if expires_in is not None else None
+        made = now - made_ago
         token, _ = token_generate(
-            user=owner, name=name, created_at=now - made_ago, expires_at=expires_at
-        )
+            user=owner, name=name, created_at=made, description=about,
+            expires_at=now + expires_in if expires_in is not None else None,
+        )  # fmt: skip
         if used_ago is not None:
-            token_mark_used(token=token, at=now - used_ago)
+            last = now - used_ago
+            _usage(token, made, last, daily)
+    # One that a platform administrator generated for someone in the Django admin.
+    staff = User.objects.filter(tenant=None, username=PLATFORM_ADMIN[0]).first()
+    reader = users["globalreader@contoso.com"]
+    if staff and not ApiToken.objects.filter(user=reader, kind=Kind.API).exists():
+        token_generate(
+            user=reader, name="Board dashboard", by=staff, created_at=now - timedelta(days=10),
+            expires_at=now + timedelta(days=80),
+            description="Generated by the platform team at the board's request.",
+        )  # fmt: skip
+
+
+def _usage(token: ApiToken, made, last, daily: int) -> None:
+    """`daily` requests each day from its making to its last use (the last 30 days are what
+    the chart shows), the last from the first address."""
+    first_day = max(made.date(), (last - timedelta(days=35)).date())
+    days = (last.date() - first_day).days + 1
+    per_day = {first_day + timedelta(days=n): daily for n in range(days)}
+    used_from = DEMO_ADDRESSES[: 2 if daily < 500 else 3]
+    addresses = [(ip, last - timedelta(hours=n * 7)) for n, ip in enumerate(used_from)]
+    usage_history_add(token=token, per_day=per_day, addresses=addresses,
+                      user_agent=DEMO_USER_AGENT)  # fmt: skip
 
 
 def _extensions(tenant: Tenant, admin: User) -> None:
