@@ -332,6 +332,13 @@ class FakeEntra:
             f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
             for name, value in query.items()
         )
+        # prompt=login: Entra asks for the credentials whatever session it has; here, where
+        # picking an account is the credential, it says so.
+        again = (
+            "The application asked you to sign in again to confirm who you are. "
+            if query.get("prompt") == "login"
+            else ""
+        )
         rows = "".join(
             f'<li><form method="post"><input type="hidden" name="oid" value="{a.oid}">'
             f'{carried}<button type="submit">Sign in as {html.escape(a.name)}</button> '
@@ -344,7 +351,7 @@ class FakeEntra:
             200,
             "<!doctype html><html lang=en><head><title>Fake Entra ID: pick an account</title>"
             "</head><body><h1>Fake Entra ID</h1><p>Development stand-in for Microsoft Entra "
-            f"ID. Pick an account of directory {html.escape(directory)}:</p>"
+            f"ID. {again}Pick an account of directory {html.escape(directory)}:</p>"
             f"<ul>{rows or '<li>No accounts.</li>'}</ul></body></html>",
             "text/html; charset=utf-8",
         )

@@ -19,6 +19,7 @@ from social_django.views import complete as social_complete
 
 from accounts import entra
 from accounts.models import Tenant, User
+from accounts.reauthentication import mark_signed_in
 from accounts.services import user_entra_signed_in, user_role_clear
 
 logger = logging.getLogger(__name__)
@@ -138,6 +139,24 @@ def portal_user(backend, uid, details, response, tenant, oid, role, *args, **kwa
     user.email = response.get("email") or user.email or ""
     social = user_entra_signed_in(user=user, provider=backend.name, uid=str(uid))
     return {"user": user, "social": social, "is_new": is_new}
+
+
+def confirmed_identity(backend, user, *args, **kwargs):
+    """Signing in with Microsoft while signed in is confirming who you are (the
+    confirmation page, accounts/reauthentication.py): social-core logs nobody in then, so the
+    moment is noted here, for the same person only. Another person's Entra account cannot
+    vouch for this session: refused, and the session stays as it was."""
+    request = backend.strategy.request
+    current = getattr(request, "user", None)
+    if current is None or not current.is_authenticated:
+        return  # a sign-in: Django's user_logged_in notes the moment
+    if current.pk != user.pk:
+        raise SignInRefused(
+            backend,
+            f"You confirmed as {user.username}, but {current.username} is signed in here: "
+            "nothing was confirmed. To switch accounts, sign out first.",
+        )
+    mark_signed_in(request)
 
 
 @never_cache

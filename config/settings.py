@@ -332,6 +332,13 @@ SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_ENTRA_KEY = ENTRA_CLIENT_ID
 SOCIAL_AUTH_ENTRA_SECRET = ENTRA_CLIENT_SECRET
 SOCIAL_AUTH_ENTRA_USE_PKCE = True
+# Entra asks which account (select_account); the confirmation page (accounts/reauthentication)
+# asks it for the credentials again (prompt=login).
+SOCIAL_AUTH_ENTRA_AUTH_EXTRA_ARGUMENTS = {"prompt": "select_account"}
+SOCIAL_AUTH_ENTRA_AUTH_EXTRA_ARGUMENTS_OVERRIDE_ALLOWLIST = ("prompt",)
+# Generating or regenerating a token, changing the token policy and replacing the SCIM secret
+# need a sign-in within this long (accounts/reauthentication.py).
+REAUTHENTICATION_SECONDS = env_int("REAUTHENTICATION_SECONDS", 600)
 SOCIAL_AUTH_ENTRA_JWT_LEEWAY = ENTRA_LEEWAY_SECONDS
 SOCIAL_AUTH_LOGIN_REDIRECT_URL = "/"
 SOCIAL_AUTH_PIPELINE = (
@@ -339,6 +346,7 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_uid",
     "accounts.sso.portal_identity",
     "accounts.sso.portal_user",
+    "accounts.sso.confirmed_identity",
     "social_core.pipeline.social_auth.load_extra_data",
 )
 

@@ -38,6 +38,7 @@ urlpatterns = [
         "accounts/password/reset/",
         TemplateView.as_view(template_name="account/password_reset.html"),
     ),
+    path("accounts/confirm/", account_views.confirm_identity, name="confirm-identity"),
     path("accounts/", include("allauth.urls")),
     path("sso/", include("accounts.urls")),
     path("scim/v2/", include("provisioning.urls")),

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
 from accounts.permissions import request_can
+from accounts.reauthentication import recent_sign_in_required
 from accounts.roles import Capability
 from core.http import NO_STORE, origin_of
 from tokens.models import ApiToken, Kind
@@ -15,6 +16,7 @@ from tokens.services import scim_token_rotate
 
 @require_http_methods(["GET", "POST"])
 @tenant_user_required
+@recent_sign_in_required(keep=False)
 def provisioning(request):
     """The tenant's SCIM URL and a secret token, shown once. Full admins only."""
     if not request_can(request, Capability.SETTINGS_MANAGE):

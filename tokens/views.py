@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods
 from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
+from accounts.reauthentication import kept_form, recent_sign_in_required
 from accounts.roles import READ_ONLY, SCOPES, Capability
 from core.errors import Conflict
 from core.forms import SubmitOnceForm
@@ -310,13 +311,14 @@ def api_tokens(request):
 
 
 @tenant_user_required
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def generate(request):
     """Step one asks for a name; a valid post creates the token and answers with step two,
     the one response that ever carries the value."""
-    form = GenerateForm(
-        request.POST or None, policy=policy_of(request.user.tenant_id), user=request.user
-    )
+    # A form sent after the sign-in was too old comes back filled (accounts/reauthentication).
+    data = request.POST or kept_form(request, request.path)
+    form = GenerateForm(data, policy=policy_of(request.user.tenant_id), user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             token, value = token_generate(
@@ -393,6 +395,7 @@ def _rotate_page(request, context: dict, status: int = 200):
 
 
 @tenant_user_required
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def rotate(request, token_id: int):
     """Regenerate: the owner chooses how long the old value keeps working (GET), then gets a
@@ -409,8 +412,8 @@ def rotate(request, token_id: int):
         return redirect("tokens:api-tokens")
     refuse_unless_owner(token, request.user)  # a 403 page saying why
     policy = policy_of(request.user.tenant_id)
-    form = RotateForm(request.POST if request.method == "POST" else None, token=token,
-                      policy=policy)  # fmt: skip
+    data = request.POST if request.method == "POST" else kept_form(request, request.path)
+    form = RotateForm(data, token=token, policy=policy)
     context = {"token": token, "form": form, "strict": policy.strict_rotation}
     if request.method == "GET":
         # Why it cannot be regenerated, said before the form is sent (and again if it is).
@@ -653,6 +656,7 @@ class TokenPolicyForm(forms.Form):
 
 
 @tenant_user_required
+@recent_sign_in_required
 @require_http_methods(["GET", "POST"])
 def token_policy(request):
     """Settings > System > Token policy, for full admins. A change that would retire tokens
@@ -663,7 +667,7 @@ def token_policy(request):
     tenant_id = request.user.tenant_id
     policy = policy_of(tenant_id)
     initial = {name: getattr(policy, name) for name in POLICY_FIELDS}
-    form = TokenPolicyForm(request.POST or None, initial=initial)
+    form = TokenPolicyForm(request.POST or kept_form(request, request.path), initial=initial)
     status = 200
     context: dict = {"form": form, "policy": policy}
     if request.method == "POST":

@@ -163,8 +163,9 @@
       if (form.dataset.sending) return; // a double click or Enter again: one request
       form.dataset.sending = "1";
       form.querySelectorAll("button[type=submit]").forEach((b) => { b.disabled = true; });
-      // What was chosen, to come back to if the session has ended (never the one-time key).
-      const choices = form.querySelector("input[name=name]") ? formChoices(form) : null;
+      // What was chosen, to come back to if the session has ended or the sign-in is too old
+      // for minting (never the one-time key).
+      const pending = { dialog: dialog.id, href: form.action, choices: formChoices(form) };
       let response;
       try {
         response = await fetch(form.action, { method: "POST", body: new FormData(form), headers: FETCH, credentials: "same-origin" });
@@ -174,7 +175,7 @@
         say("The portal could not be reached; nothing was changed. Try again.", "error");
         return;
       }
-      if (await sessionEnded(response, choices)) return;
+      if (await sessionEnded(response, pending)) return;
       body.innerHTML = await response.text();
       enableCopyButtons(body);
       if (response.status === 201) {
@@ -212,26 +213,32 @@
     const link = event.target.closest("a[data-rotate]");
     if (!link || !rotateDialog) return;
     event.preventDefault();
+    await openRotate(link.href, link);
+  });
+
+  // Opens the Regenerate dialog with the form at `href`; false if it could not.
+  async function openRotate(href, opener) {
     let response;
     try {
-      response = await fetch(link.href, { headers: FETCH, credentials: "same-origin" });
+      response = await fetch(href, { headers: FETCH, credentials: "same-origin" });
     } catch {
       say("The portal could not be reached; nothing was changed. Try again.", "error");
-      return;
+      return false;
     }
-    if (await sessionEnded(response)) return;
+    if (await sessionEnded(response)) return false;
     if (!response.ok) {
       let message = "That token cannot be regenerated.";
       try { message = (await response.json()).message || message; } catch { /* a page: keep ours */ }
       await refreshTable(location.href, false);
       say(message, "error");
-      return;
+      return false;
     }
     rotateBody.innerHTML = await response.text();
     rotateDialog.dataset.generated = "";
     rotateDialog.removeAttribute("data-copied");
-    openDialog(rotateDialog, link);
-  });
+    openDialog(rotateDialog, opener);
+    return true;
+  }
 
   // ---- Revoke: confirm naming the token, then post ----
   const revokeDialog = document.getElementById("revoke-dialog");
@@ -302,27 +309,47 @@
 
   enableCopyButtons(document);
 
-  // Back from signing in after the session ended while the Generate dialog was being sent:
-  // it opens again with every choice as it was (name, expiry, access, capabilities), to be
-  // generated with one more click. If any choice cannot be put back as it was, it does not
-  // open at all: a dialog must never come back wider than what was chosen.
+  // Back from signing in (the session had ended, or the sign-in was too old to mint) while
+  // Generate or Regenerate was being sent: the dialog opens again with every choice as it
+  // was, to be sent with one more click. If any choice cannot be put back as it was, it does
+  // not open at all: a dialog must never come back wider than what was chosen.
+  // (Only on the page that has the dialogs: the sign-in and confirmation pages leave it.)
   const pending = sessionStorage.getItem(PENDING);
-  if (pending !== null && generateDialog) {
+  if (pending !== null && (generateDialog || rotateDialog)) {
     sessionStorage.removeItem(PENDING);
-    resetGenerate(generateDialog);
-    const form = generateBody.querySelector("form");
-    if (restoreChoices(form, pending)) {
-      openDialog(generateDialog);
-      showExpiryDate(form);
-      const note = document.createElement("p");
-      note.className = "message warning";
-      note.setAttribute("role", "status");
-      note.textContent = "Your session had ended before this token was generated. Every choice is as you left it: check them and press Generate.";
-      form.prepend(note);
-      form.querySelector("input[name=name]").focus();
+    restorePending(pending);
+  }
+
+  async function restorePending(saved) {
+    let state;
+    try { state = JSON.parse(saved); } catch { return; }
+    if (!state || typeof state !== "object") return;
+    let dialog, form;
+    if (state.dialog === "generate-dialog" && generateDialog) {
+      resetGenerate(generateDialog);
+      dialog = generateDialog;
+      form = generateBody.querySelector("form");
+    } else if (state.dialog === "rotate-dialog" && rotateDialog && typeof state.href === "string"
+               && new URL(state.href, location.href).origin === location.origin) {
+      if (!(await openRotate(state.href))) return;
+      dialog = rotateDialog;
+      form = rotateBody.querySelector("form");
     } else {
-      say("Your session had ended before your token was generated, and nothing was generated. Generate it again.", "error");
+      return;
     }
+    if (!form || !restoreChoices(form, state.choices)) {
+      if (dialog.open) dialog.close();
+      say("Nothing was generated: your choices could not be put back. Start again.", "error");
+      return;
+    }
+    if (!dialog.open) openDialog(dialog);
+    showExpiryDate(form);
+    const note = document.createElement("p");
+    note.className = "message warning";
+    note.setAttribute("role", "status");
+    note.textContent = "Nothing was generated yet: you had to sign in again first. Every choice is as you left it: check them and send again.";
+    form.prepend(note);
+    form.querySelector("input:not([type=hidden]), select")?.focus();
   }
 
   // A form's choices as {name: [values]}, without the CSRF token and the one-time key.
@@ -335,14 +362,13 @@
     return choices;
   }
 
-  // Puts `saved` (formChoices, as JSON) back into the form; false if any of it has no place
-  // there (an option that is gone, say), in which case the form is left as it was.
-  function restoreChoices(form, saved) {
-    let choices;
-    try { choices = JSON.parse(saved); } catch { return false; }
+  // Puts `choices` (formChoices) back into the form; false if any of it has no place there
+  // (an option that is gone, say), in which case the form is left as it was.
+  function restoreChoices(form, choices) {
     if (!choices || typeof choices !== "object") return false;
     const fields = Array.from(form.elements).filter((el) => el.name && el.name in choices);
     for (const [name, values] of Object.entries(choices)) {
+      if (!Array.isArray(values)) return false;
       const matching = fields.filter((el) => el.name === name);
       if (!matching.length) return false;
       for (const value of values) {

@@ -95,7 +95,7 @@ def test_when_the_session_ends_generate_sends_to_sign_in_and_keeps_every_choice(
     expect(dialog).to_be_visible()
     expect(dialog.get_by_label("Token name")).to_have_value("Typed before expiry")
     expect(
-        dialog.get_by_text("Your session had ended before this token was generated")
+        dialog.get_by_text("Nothing was generated yet: you had to sign in again first.")
     ).to_be_visible()
     # Never wider than what was chosen: the access, its capability and the expiry came back.
     expect(dialog.get_by_label("Expires")).to_have_value("7")
