@@ -2,7 +2,7 @@
 PostgreSQL too, each in a fresh database of its own. Prints the tables and the targets, and
 writes them to bench/results/latest.md.
 
-`python -m bench auth`, `page`, `activity` or `data` runs one benchmark;
+`python -m bench auth`, `page`, `activity`, `alerts` or `data` runs one benchmark;
 BENCH_ONLY=SQLite or BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
 
 import json
@@ -141,6 +141,7 @@ def views_report(title: str, sizes: tuple[str, str], bound: float):
 
 page_report = views_report("API tokens page", ("100 tokens", "100,000 tokens"), 1.5)
 activity_report = views_report("Token activity page", ("10,000 events", "1,000,000 events"), 2)
+alerts_report = views_report("Alerts page", ("100 alerts", "100,000 alerts"), 1.5)
 
 
 def data_api_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bool]]]:
@@ -173,6 +174,7 @@ BENCHES = {
     "auth": ("bench.auth", auth_report),
     "page": ("bench.page", page_report),
     "activity": ("bench.activity", activity_report),
+    "alerts": ("bench.alerts", alerts_report),
     "data": ("bench.data_api", data_api_report),
 }
 

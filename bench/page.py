@@ -44,11 +44,22 @@ VIEWS = {
 }
 
 
+def tenant_admin(label: str):
+    """A tenant named `label` and its full admin (admin@<label>.com), to measure pages as."""
+    from accounts.models import Tenant, User
+    from accounts.roles import Role
+
+    tenant = Tenant.objects.create(name=label, slug=label, region="us2")
+    return User.objects.create(
+        username=f"admin@{label}.com", tenant=tenant, role=Role.GLOBAL_ADMIN, password="!"
+    )
+
+
 def seed() -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from accounts.models import Tenant, User
+    from accounts.models import User
     from accounts.roles import Role
     from tokens.models import ApiToken
 
@@ -57,10 +68,8 @@ def seed() -> dict:
     admins = {}
     with transaction.atomic():
         for label, count in SIZES.items():
-            tenant = Tenant.objects.create(name=label, slug=label, region="us2")
-            admins[label] = User.objects.create(
-                username=f"admin@{label}.com", tenant=tenant, role=Role.GLOBAL_ADMIN, password="!"
-            )
+            admins[label] = tenant_admin(label)
+            tenant = admins[label].tenant
             owners = User.objects.bulk_create(
                 User(
                     username=f"user{n}@{label}.com",
@@ -144,7 +153,9 @@ def measure_views(admins: dict, page: str, queries: dict[str, dict[str, str]]) -
     return results
 
 
-def main() -> None:
+def views_bench(seed, page: str, views: dict[str, str]) -> None:
+    """A page's benchmark's command line (URL OUT.json): `seed()` the two tenants, bring the
+    planner's statistics up to date, measure `views` of `page` for each tenant's admin."""
     database_url, out = sys.argv[1], Path(sys.argv[2])
     setup_django(database_url)
     admins = seed()
@@ -154,8 +165,12 @@ def main() -> None:
     # count read the index alone), and `PRAGMA optimize` on SQLite: after a bulk load, at once.
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
-    queries = dict.fromkeys(admins, VIEWS)
-    out.write_text(json.dumps(measure_views(admins, PAGE, queries), indent=2))
+    queries = dict.fromkeys(admins, views)
+    out.write_text(json.dumps(measure_views(admins, page, queries), indent=2))
+
+
+def main() -> None:
+    views_bench(seed, PAGE, VIEWS)
 
 
 if __name__ == "__main__":

@@ -146,6 +146,11 @@ class Alert(models.Model):
                 fields=["tenant", "resolution_status", "-timestamp"], name="alert_tenant_resolution"
             ),
             models.Index(fields=["tenant", "created", "id"], name="alert_tenant_created"),
+            # The Alerts page's kind filter, and the navigation's count of open high ones.
+            models.Index(fields=["tenant", "source", "-timestamp"], name="alert_tenant_source"),
+            models.Index(
+                fields=["tenant", "severity", "resolution_status"], name="alert_tenant_open_sev"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,4 +6,8 @@ from security import views
 
 app_name = "security"
 
-urlpatterns = [path("<str:pk>/", views.alert, name="alert")]
+urlpatterns = [
+    path("", views.alerts, name="alerts"),
+    path("<str:pk>/", views.alert, name="alert"),
+    path("<str:pk>/close/", views.alert_close, name="alert-close"),
+]

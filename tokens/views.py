@@ -9,13 +9,11 @@ import json
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import Http404, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import tenant_user_required
@@ -26,6 +24,7 @@ from accounts.roles import READ_ONLY, SCOPES, Capability
 from core.errors import Conflict
 from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect, origin_of
+from core.pagination import BoundedPaginator
 from tokens import lifecycle
 from tokens.api import visible_tokens
 from tokens.charts import bars
@@ -71,36 +70,6 @@ from tokens.services import (
 from tokens.usage import usage_of
 
 PAGE_SIZE = 50
-COUNT_BOUND = 1_000
-
-
-class BoundedPaginator(Paginator):
-    """Counts at most COUNT_BOUND + 1 rows, so the table's first page costs the same with a
-    hundred tokens or a hundred thousand (an exact count reads every matching row). Past the
-    bound the page says "more than 1,000" and offers the first 1,000 (20 pages), in any sort
-    order; a search or a filter narrows it. `over_bound` known beforehand (a search whose
-    index said it matches more) spares the count.
-    The count is taken in no order (how many the first N + 1 are does not depend on it), so
-    the database reads it from whichever index serves the filter best."""
-
-    def __init__(self, *args, over_bound: bool = False, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._known_over = over_bound
-
-    @cached_property
-    def _bounded_count(self) -> int:
-        if self._known_over:
-            return COUNT_BOUND + 1
-        rows = self.object_list.order_by()  # type: ignore[attr-defined]  # a QuerySet
-        return rows[: COUNT_BOUND + 1].count()
-
-    @cached_property
-    def count(self) -> int:
-        return min(self._bounded_count, COUNT_BOUND)
-
-    @property
-    def over_bound(self) -> bool:
-        return self._bounded_count > COUNT_BOUND
 
 
 TEMPLATE = "tokens/api_tokens.html"

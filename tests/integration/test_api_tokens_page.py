@@ -264,7 +264,7 @@ def test_users_outside_a_tenant_have_no_tokens_page(client, db):
 
 
 def test_past_the_count_bound_the_page_says_more_than(client, admin_user, monkeypatch):
-    monkeypatch.setattr("tokens.views.COUNT_BOUND", 60)
+    monkeypatch.setattr("core.pagination.COUNT_BOUND", 60)
     for n in range(61):
         make_token(admin_user, name=f"t{n:03d}")
     client.force_login(admin_user)
@@ -365,7 +365,7 @@ def test_search_by_a_part_of_the_name_through_the_name_index(client, admin_user,
 def test_a_search_matching_more_than_the_bound_says_more_than(client, admin_user, monkeypatch):
     """Past the bound the count says "more than" (on SQLite the name index said so, and the
     table is not counted again); under it, the exact number."""
-    monkeypatch.setattr("tokens.views.COUNT_BOUND", 3)
+    monkeypatch.setattr("core.pagination.COUNT_BOUND", 3)
     monkeypatch.setattr("tokens.filters.SEARCH_BOUND", 3)
     for n in range(5):
         make_token(admin_user, name=f"export {n}")

@@ -1,0 +1,35 @@
+"""Pages of a table whose count stays cheap however long the table grows."""
+
+from django.core.paginator import Paginator
+from django.utils.functional import cached_property
+
+COUNT_BOUND = 1_000
+
+
+class BoundedPaginator(Paginator):
+    """Counts at most COUNT_BOUND + 1 rows, so the table's first page costs the same with a
+    hundred tokens or a hundred thousand (an exact count reads every matching row). Past the
+    bound the page says "more than 1,000" and offers the first 1,000 (20 pages), in any sort
+    order; a search or a filter narrows it. `over_bound` known beforehand (a search whose
+    index said it matches more) spares the count.
+    The count is taken in no order (how many the first N + 1 are does not depend on it), so
+    the database reads it from whichever index serves the filter best."""
+
+    def __init__(self, *args, over_bound: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._known_over = over_bound
+
+    @cached_property
+    def _bounded_count(self) -> int:
+        if self._known_over:
+            return COUNT_BOUND + 1
+        rows = self.object_list.order_by()  # type: ignore[attr-defined]  # a QuerySet
+        return rows[: COUNT_BOUND + 1].count()
+
+    @cached_property
+    def count(self) -> int:
+        return min(self._bounded_count, COUNT_BOUND)
+
+    @property
+    def over_bound(self) -> bool:
+        return self._bounded_count > COUNT_BOUND
