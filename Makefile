@@ -67,8 +67,15 @@ run: $(VENV)/.deps
 	trap "kill $$helpers 2>/dev/null" EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Test tools from the npm registry (package.json, pinned in package-lock.json): axe-core for
+# the accessibility test. Reinstalled when the lock changes; skipped, saying so, without npm.
+node_modules/.installed: package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the accessibility test will be skipped (CI fails it)"; fi
+
 # Browser tests need Debian's Chromium; installed here when we are root and it is missing.
-test: $(VENV)/.deps
+test: $(VENV)/.deps node_modules/.installed
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -q && apt-get install -y -q chromium; fi
 	$(PY) -m pytest -n auto $(PYTEST_ARGS)
@@ -89,4 +96,4 @@ bench: $(VENV)/.deps
 	$(PY) -m bench $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache test-artifacts node_modules

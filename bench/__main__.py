@@ -141,7 +141,7 @@ def views_report(title: str, sizes: tuple[str, str], bound: float):
 
 page_report = views_report("API tokens page", ("100 tokens", "100,000 tokens"), 1.5)
 activity_report = views_report("Token activity page", ("10,000 events", "1,000,000 events"), 2)
-alerts_report = views_report("Alerts page", ("100 alerts", "100,000 alerts"), 1.5)
+alerts_report = views_report("Alerts page", ("1,000 alerts", "100,000 alerts"), 1.5)
 
 
 def data_api_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bool]]]:

@@ -141,15 +141,23 @@ class Alert(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["tenant", "-timestamp", "-id"], name="alert_tenant_date"),
-            models.Index(fields=["tenant", "severity", "-timestamp"], name="alert_tenant_severity"),
-            models.Index(
-                fields=["tenant", "resolution_status", "-timestamp"], name="alert_tenant_resolution"
-            ),
             models.Index(fields=["tenant", "created", "id"], name="alert_tenant_created"),
-            # The Alerts page's kind filter, and the navigation's count of open high ones.
-            models.Index(fields=["tenant", "source", "-timestamp"], name="alert_tenant_source"),
+            # The Alerts page's filters, each in the page's order (newest first, ties by id),
+            # so that a page reads its 50 rows, not every match: by severity, by status, by
+            # kind, and by both severity and status (the navigation's count of open high).
             models.Index(
-                fields=["tenant", "severity", "resolution_status"], name="alert_tenant_open_sev"
+                fields=["tenant", "severity", "-timestamp", "-id"], name="alert_tenant_sev_date"
+            ),
+            models.Index(
+                fields=["tenant", "resolution_status", "-timestamp", "-id"],
+                name="alert_tenant_status_date",
+            ),
+            models.Index(
+                fields=["tenant", "source", "-timestamp", "-id"], name="alert_tenant_source_date"
+            ),
+            models.Index(
+                fields=["tenant", "severity", "resolution_status", "-timestamp", "-id"],
+                name="alert_tenant_sev_status",
             ),
         ]
 

@@ -186,7 +186,7 @@ def test_a_reader_sees_only_own_tokens_and_an_admin_sees_everyones(
 def test_about_dialog_on_the_custom_url_shows_it(open_page, portal, contoso, reader, screenshot):
     page = open_page(reader, portal.tenant_url(contoso), PAGE)
 
-    page.get_by_label("Help and information").click()
+    page.locator("summary", has_text="Help and information").click()
     page.get_by_role("banner").get_by_role("link", name="About").click()
     about = page.get_by_role("dialog", name="About")
 
@@ -206,7 +206,7 @@ def test_the_user_menu_names_the_user_and_role(open_page, portal, contoso, reade
     page = open_page(reader, portal.tenant_url(contoso), PAGE)
 
     expect(page.get_by_test_id("tenant-name")).to_have_text("Contoso")
-    page.get_by_label("Account menu for Lidia Holloway").click()
+    page.locator("summary", has_text="Account menu for Lidia Holloway").click()
 
     expect(page.get_by_text("Security reader", exact=True)).to_be_visible()
     page.get_by_role("button", name="Sign out").click()

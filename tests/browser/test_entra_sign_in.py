@@ -44,7 +44,7 @@ def test_sign_in_with_microsoft_lands_on_the_api_tokens_page_with_the_role_from_
         portal.tenant_url(contoso) + "/settings/security-extensions/api-tokens/"
     )
     expect(page.get_by_role("heading", name="API tokens", exact=True)).to_be_visible()
-    page.get_by_label("Account menu for Lidia Holloway").click()
+    page.locator("summary", has_text="Account menu for Lidia Holloway").click()
     expect(page.locator(".user-panel .badge.role")).to_have_text("Security operator")
     screenshot(page, "signed-in-with-microsoft")
     user = User.objects.get(username="lidia@contoso.com")

@@ -1,0 +1,118 @@
+"""Everyone can use it (issue 21, D): axe-core (from the npm registry, pinned in
+package.json, installed by `make test` and .ci/run) finds no violation on the pages the
+product serves: the portal's pages at 375 and 1280 px with their dialogs open, the sign-in
+and confirmation pages. Injected with the page's CSP bypassed (axe is the test's script, not
+the page's)."""
+
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from playwright.sync_api import expect
+
+from conftest import skip_or_fail
+from tests.factories import make_alert, make_token
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+TOKENS = "/settings/security-extensions/api-tokens/"
+
+
+@pytest.fixture
+def axe_page(browser, portal):
+    """A page with axe-core at hand: signed in as `user` (or not), `width` px wide."""
+    if not AXE.exists():
+        skip_or_fail("axe-core is missing: `npm ci` (make test) installs it from package.json")
+    contexts = []
+
+    def axe_page(user, base: str, path: str, width: int = 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            context.add_cookies(
+                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+            )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(base + path)
+        return page
+
+    yield axe_page
+    for context in contexts:
+        context.close()
+
+
+def violations(page) -> list[str]:
+    """axe's violations of the page as it is now: "rule (impact): how many, first target"."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => `${v.id} (${v.impact}): ${v.nodes.length}, ${v.nodes[0].target.join(' ')}`)"
+    )
+    return list(found)
+
+
+def open_dialog(page, name: str):
+    page.get_by_role("link", name=name).first.click()
+
+
+PORTAL_PAGES = [
+    TOKENS,
+    f"{TOKENS}new/",
+    "DETAIL",
+    "/settings/security-extensions/token-activity/",
+    "/settings/system/token-policy/",
+    "/settings/system/provisioning/",
+    "/settings/system/about/",
+    "/settings/security-extensions/siem-agents/",
+    "/settings/cloud-discovery/log-collectors/",
+    "/alerts/",
+    "ALERT",
+    "/accounts/confirm/?next=/",
+]
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize("path", PORTAL_PAGES)
+def test_no_violation_on_the_portals_pages(axe_page, portal, contoso, admin, path, width):
+    token, _ = make_token(admin, name="Sentinel connector")
+    alert = make_alert(contoso, title="API token exposed publicly", severity=2)
+    path = {"DETAIL": f"{TOKENS}{token.pk}/", "ALERT": f"/alerts/{alert.public_id}/"}.get(
+        path, path
+    )
+    page = axe_page(admin, portal.tenant_url(contoso), path, width)
+
+    assert violations(page) == []
+
+
+@pytest.mark.parametrize("dialog", ["generate", "generated", "regenerate", "revoke", "about"])
+def test_no_violation_with_a_dialog_open(axe_page, portal, contoso, admin, dialog):
+    make_token(admin, name="Sentinel connector")
+    page = axe_page(admin, portal.tenant_url(contoso), TOKENS)
+    if dialog in {"generate", "generated"}:
+        open_dialog(page, "Generate new token")
+        if dialog == "generated":
+            box = page.get_by_role("dialog", name="Generate new token")
+            box.get_by_label("Token name").fill("Checked")
+            box.get_by_role("button", name="Generate").click()
+            expect(box.get_by_text("API token was successfully generated")).to_be_visible()
+    elif dialog == "regenerate":
+        page.get_by_role("link", name="Regenerate Sentinel connector").click()
+        expect(page.get_by_role("dialog", name="Regenerate token")).to_be_visible()
+    elif dialog == "revoke":
+        page.get_by_role("link", name="Revoke Sentinel connector").click()
+        expect(page.get_by_role("dialog", name="Revoke token")).to_be_visible()
+    else:
+        page.locator("summary", has_text="Help and information").click()
+        page.get_by_role("link", name="About").first.click()
+        expect(page.get_by_role("dialog")).to_be_visible()
+
+    assert violations(page) == []
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_no_violation_on_the_sign_in_page(axe_page, portal, contoso, width):
+    page = axe_page(None, portal.tenant_url(contoso), "/accounts/login/", width)
+
+    assert violations(page) == []
