@@ -11,11 +11,14 @@ from django.test import Client
 from playwright.sync_api import expect
 
 from conftest import skip_or_fail
+from extensions.services import data_source_create, log_collector_create, siem_agent_create
+from security.log_formats import LOG_TYPE_IDS
 from tests.factories import make_alert, make_token
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TOKENS = "/settings/security-extensions/api-tokens/"
+FIREWALL = next(iter(LOG_TYPE_IDS))
 
 
 @pytest.fixture
@@ -61,6 +64,7 @@ PORTAL_PAGES = [
     TOKENS,
     f"{TOKENS}new/",
     "DETAIL",
+    "REGENERATE",
     "/settings/security-extensions/token-activity/",
     "/settings/system/token-policy/",
     "/settings/system/provisioning/",
@@ -78,9 +82,16 @@ PORTAL_PAGES = [
 def test_no_violation_on_the_portals_pages(axe_page, portal, contoso, admin, path, width):
     token, _ = make_token(admin, name="Sentinel connector")
     alert = make_alert(contoso, title="API token exposed publicly", severity=2)
-    path = {"DETAIL": f"{TOKENS}{token.pk}/", "ALERT": f"/alerts/{alert.public_id}/"}.get(
-        path, path
-    )
+    siem_agent_create(user=admin, name="Contoso Sentinel", output_format="cef",
+                      send_alerts=True, send_activities=True)  # fmt: skip
+    source = data_source_create(tenant=contoso, name="Firewall", log_format=FIREWALL,
+                                receiver_type="syslog")  # fmt: skip
+    log_collector_create(user=admin, name="Collector", data_sources=[source])
+    path = {
+        "DETAIL": f"{TOKENS}{token.pk}/",
+        "REGENERATE": f"{TOKENS}{token.pk}/regenerate/",
+        "ALERT": f"/alerts/{alert.public_id}/",
+    }.get(path, path)
     page = axe_page(admin, portal.tenant_url(contoso), path, width)
 
     assert violations(page) == []

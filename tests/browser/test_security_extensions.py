@@ -74,7 +74,7 @@ def test_a_siem_agent_from_adding_to_deleting(open_page, portal, contoso, admin,
     expect(page.get_by_role("row", name="Sentinel")).to_contain_text("Connected")
     expect(page.get_by_role("row", name="Sentinel")).to_contain_text("Alerts")
 
-    page.get_by_role("link", name="Regenerate the token of Sentinel").click()
+    page.get_by_role("link", name="Regenerate token of Sentinel").click()
     page.get_by_role("button", name="Regenerate token").click()
     new_value = copy_token(page)
     assert new_value != value
@@ -141,7 +141,7 @@ def test_a_log_collector_from_adding_to_deleting(open_page, portal, contoso, adm
     )
     screenshot(page, "log-collectors")
 
-    page.get_by_role("link", name="Regenerate the token of Branch office").click()
+    page.get_by_role("link", name="Regenerate token of Branch office").click()
     page.get_by_role("button", name="Regenerate token").click()
     new_value = copy_token(page)
     page.get_by_role("link", name="Done").click()
