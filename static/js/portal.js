@@ -58,11 +58,22 @@
   // ---- Messages (announced by the role="status" region) ----
   function say(text, kind = "success") {
     const box = document.getElementById("messages");
-    if (!box) return;
+    if (!box) return null;
     const p = document.createElement("p");
     p.className = `message ${kind}`;
     p.textContent = text;
+    p.tabIndex = -1; // focus can be put on it, so that it is read and seen where it is
     box.replaceChildren(p);
+    return p;
+  }
+
+  // Where focus goes when what had it is gone (a table redrawn, a row revoked): `target`,
+  // else the table's count line, else the main region; never <body>.
+  function keepFocus(target) {
+    const next = target || document.querySelector("#token-table [data-testid=token-count]") || document.getElementById("main");
+    if (!next) return;
+    if (!next.matches("a[href], button, input, select, textarea, [tabindex]")) next.tabIndex = -1;
+    next.focus();
   }
 
   // ---- Copy buttons ----
@@ -92,6 +103,15 @@
     copy(text, button);
   });
 
+  // ---- Menus ("?" and the account): Escape closes the open one, focus back on its button ----
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    const menu = document.querySelector("details.menu[open]");
+    if (!menu || document.querySelector("dialog[open]")) return;
+    menu.removeAttribute("open");
+    menu.querySelector("summary").focus();
+  });
+
   // ---- Dialogs: focus moves in, Escape closes (native), focus returns to the opener ----
   const openers = new WeakMap();
   function openDialog(dialog, opener) {
@@ -103,6 +123,7 @@
     dialog.addEventListener("close", () => {
       const opener = openers.get(dialog);
       if (opener && document.contains(opener)) opener.focus();
+      else keepFocus(); // its row was redrawn (a regenerated token): the table, not <body>
     });
     // Copying the value by hand (select, Ctrl+C) counts as copying it.
     dialog.addEventListener("copy", () => dialog.setAttribute("data-copied", "1"));
@@ -111,10 +132,12 @@
     const trigger = event.target.closest("[data-dialog]");
     if (trigger) {
       event.preventDefault();
-      trigger.closest("details")?.removeAttribute("open");
+      // A trigger in a menu goes with the menu: focus comes back to the menu's button.
+      const menu = trigger.closest("details");
+      menu?.removeAttribute("open");
       const dialog = document.getElementById(trigger.dataset.dialog);
       if (dialog.id === "generate-dialog") resetGenerate(dialog);
-      openDialog(dialog, trigger);
+      openDialog(dialog, menu ? menu.querySelector("summary") : trigger);
       return;
     }
     const closer = event.target.closest("dialog [data-close]");
@@ -190,7 +213,9 @@
       if (dialog.dataset.generated) {
         body.innerHTML = blank(); // the value leaves the page with the dialog
         dialog.dataset.generated = "";
-        refreshTable(location.href, false);
+        refreshTable(location.href, false).then(() => {
+          if (!document.activeElement || document.activeElement === document.body) keepFocus();
+        });
       }
     });
     return body;
@@ -259,7 +284,8 @@
     const body = await response.json();
     revokeDialog.close();
     await refreshTable(location.href, false);
-    say(body.message, response.ok ? "success" : "error");
+    // Said where the person is: focus (and the screen) goes to the message.
+    keepFocus(say(body.message, response.ok ? "success" : "error"));
   });
 
   // ---- Table: filter, search, sort and pages without a reload; the URL keeps the view ----
@@ -291,7 +317,17 @@
     if (!link) return;
     event.preventDefault();
     const url = new URL(link.href);
+    const rel = link.getAttribute("rel");
+    const sortKey = new URL(link.href).searchParams.get("ordering");
     refreshTable(url.href).then(() => {
+      // Focus stays on what was pressed (the same column's sort, the same page link), or
+      // goes to the count; never to <body>.
+      const again = rel ? region.querySelector(`a[rel=${rel}]`) || region.querySelector("a[rel]")
+        : [...region.querySelectorAll("th a.sort")].find((a) => {
+          const key = new URL(a.href).searchParams.get("ordering") || "";
+          return key.replace(/^-/, "") === (sortKey || "").replace(/^-/, "");
+        });
+      keepFocus(again);
       if (!filters) return;
       // Keep the filter form in step with the link, so the next filter keeps this sort.
       let ordering = filters.querySelector("input[name=ordering]");

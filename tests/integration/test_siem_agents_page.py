@@ -190,3 +190,19 @@ def test_the_django_admin_lists_every_kind_with_a_filter_by_kind(admin_user, ten
     assert "Log collector: Branch" in everything
     assert "SIEM agent: Sentinel" in siem_only
     assert "Log collector: Branch" not in siem_only
+
+
+def test_every_form_puts_its_action_before_cancel(admin, admin_user):
+    """One order in every dialog and form of the portal: the action, then Cancel (as the
+    Generate dialog has it)."""
+    import re
+
+    agent, _ = siem_agent_create(user=admin_user, name="Sentinel", output_format="cef",
+                                 send_alerts=True, send_activities=False)  # fmt: skip
+    pages = [f"{PAGE}new/", f"{PAGE}{agent.pk}/edit/", f"{PAGE}{agent.pk}/delete/",
+             "/settings/cloud-discovery/log-collectors/new/"]  # fmt: skip
+
+    for path in pages:
+        html = admin.get(path, HTTP_HOST=HOST).content.decode()
+        actions = re.search(r'<div class="actions">(.*?)</div>', html, re.S).group(1)
+        assert actions.index("<button") < actions.index("Cancel"), path

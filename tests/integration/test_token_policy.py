@@ -282,3 +282,12 @@ def test_a_shortened_rule_retires_nothing_in_its_notice_and_tells_each_owner_onc
         told.split()
     )
     assert sent == 3  # the coming retirement once, then each token's retirement
+
+
+def test_the_saved_message_is_said_once(client, admin_user):
+    client.force_login(admin_user)
+
+    saved = client.post(PAGE, {"default_expiry": "30", "dormant_days": ""}, follow=True,
+                        HTTP_HOST="contoso.us2.portal.test")  # fmt: skip
+
+    assert saved.content.decode().count("The token policy is saved.") == 1
