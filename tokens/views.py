@@ -20,7 +20,7 @@ from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
 from accounts.reauthentication import kept_form, recent_sign_in_required
-from accounts.roles import READ_ONLY, SCOPES, Capability
+from accounts.roles import DESCRIPTIONS, READ_ONLY, SCOPES, Capability
 from core.errors import Conflict
 from core.forms import SubmitOnceForm
 from core.http import NO_STORE, is_safe_redirect, origin_of
@@ -155,7 +155,7 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
         if user is not None:
             mine = user.capabilities
             self.fields["scopes"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
-                (scope.value, scope.value) for scope in SCOPES if scope in mine
+                (scope.value, DESCRIPTIONS[scope]) for scope in SCOPES if scope in mine
             ]
 
     def chosen_scopes(self) -> list[str] | None:

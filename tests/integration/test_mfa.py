@@ -71,3 +71,13 @@ def test_the_sign_in_page_limits_failed_attempts(client, admin_user):
         "Too many failed login attempts. Try again later."
     ]
     assert "_auth_user_id" not in client.session
+
+
+def test_allauths_pages_use_the_portals_buttons(client, admin_user):
+    """The re-authentication and second-factor pages in the portal's style: the main action
+    primary, the way out plain."""
+    sign_in(client, admin_user.username, PASSWORD)
+
+    html = client.get("/accounts/reauthenticate/?next=/").content.decode()
+
+    assert '<button class="button primary" type="submit">' in html
