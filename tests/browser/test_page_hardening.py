@@ -181,7 +181,7 @@ def test_the_whole_value_is_visible_at_every_width(tokens_page, width, screensho
     assert hidden == {"x": 0, "y": 0}
 
 
-def test_the_browsable_api_runs_under_the_csp(open_page, portal, contoso, admin):
+def test_the_browsable_api_runs_under_the_csp(open_page, portal, contoso, admin, screenshot):
     from tests.factories import make_token
 
     make_token(admin, name="Listed")
@@ -190,4 +190,20 @@ def test_the_browsable_api_runs_under_the_csp(open_page, portal, contoso, admin)
 
     expect(page.get_by_text('"name": "Listed"')).to_be_visible()
     page.wait_for_load_state("networkidle")
+    screenshot(page, "browsable-api")
+    assert page.errors == []
+
+
+def test_the_browsable_api_sends_a_request(open_page, portal, contoso, admin):
+    """Its form sends the method and JSON body chosen, with the session, and shows the
+    answer: here a token generated (the value shown once, in that answer)."""
+    from tokens.models import ApiToken
+
+    page = open_page(admin, portal.tenant_url(contoso), "/api/v1/tokens/")
+    page.get_by_label("Method").select_option("POST")
+    page.get_by_label("Body (JSON)").fill('{"name": "From the browsable API"}')
+    page.get_by_role("button", name="Send").click()
+
+    expect(page.locator("[data-api-answer]")).to_contain_text("HTTP 201")
+    assert ApiToken.objects.get().name == "From the browsable API"
     assert page.errors == []
