@@ -94,3 +94,21 @@ def test_about_and_the_menus_close_with_escape_and_give_focus_back(
     page.keyboard.press("Escape")
     expect(page.locator("details.menu[open]")).to_have_count(0)
     expect(account).to_be_focused()
+
+
+def test_the_policy_pages_checkboxes_sit_beside_their_labels(open_page, portal, contoso, admin):
+    """A checkbox on the line of its label, not floating above it; dropdowns and number
+    fields drawn as the text fields are (the same border)."""
+    page = open_page(admin, portal.tenant_url(contoso), "/settings/system/token-policy/")
+
+    box = page.get_by_label("Allow tokens that never expire").bounding_box()
+    label = page.locator("label[for=id_allow_never]").bounding_box()
+    assert box is not None
+    assert label is not None
+    assert abs((box["y"] + box["height"] / 2) - (label["y"] + label["height"] / 2)) < 6
+    assert box["x"] < label["x"]
+    borders = page.evaluate(
+        "() => ['#id_default_expiry', '#id_max_lifetime_days'].map("
+        "s => getComputedStyle(document.querySelector(s)).borderTopLeftRadius)"
+    )
+    assert borders == ["6px", "6px"]
