@@ -102,7 +102,7 @@ def api_client():
 @pytest.fixture(scope="session")
 def fake_entra_server():
     """One local fake Entra ID for the whole run: real HTTP, keys made at start-up."""
-    from accounts.fake_entra import FakeEntra
+    from demo.fake_entra import FakeEntra
 
     server = FakeEntra().start()
     yield server

@@ -170,8 +170,8 @@ def seed() -> dict:
 def cursor_at(label: str, fraction: float, **filters) -> str:
     """A scan cursor this far into the tenant's (filtered) activities, as a scan reaches it."""
     from accounts.models import Tenant
+    from security.cursors import scan_cursor
     from security.models import Activity
-    from security.resources import scan_cursor
 
     activities = Activity.objects.filter(tenant=Tenant.objects.get(slug=label), **filters)
     position = int(activities.count() * fraction)

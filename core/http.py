@@ -15,6 +15,14 @@ API_PREFIXES = ("/api/", "/cas/api/", "/scim/")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
+def no_store(response):
+    """The response, never kept by the browser or a proxy (a token's value, a list of
+    credentials: the back button and caches must not bring them back)."""
+    for header, value in NO_STORE.items():
+        response[header] = value
+    return response
+
+
 @dataclass(frozen=True)
 class Origin:
     """Where a change came from: the client's address and user agent (the token event log

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from core.http import route_url
 from core.keyset import Position
-from security import resources
+from security import records
 from security.models import Activity, Alert
 from tokens.models import TokenEvent
 
@@ -237,9 +237,9 @@ def json_event(event: Event, tenant) -> dict:
     if event.stream == "token_events":
         return {"type": "activity", "stored": stored, **token_event_activity(record)}
     data = (
-        resources.alert_data(record, tenant)
+        records.alert_data(record, tenant)
         if event.stream == "alerts"
-        else resources.activity_data(record, tenant)
+        else records.activity_data(record, tenant)
     )
     kind = "alert" if event.stream == "alerts" else "activity"
     return {"type": kind, "stored": stored, **data}

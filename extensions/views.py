@@ -15,7 +15,7 @@ from accounts.decorators import tenant_user_required
 from accounts.permissions import request_can
 from accounts.roles import Capability
 from core.forms import SubmitOnceForm
-from core.http import NO_STORE, origin_of, route_url
+from core.http import no_store, origin_of, route_url
 from extensions import services
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_FORMATS
@@ -35,12 +35,6 @@ def capability_required(capability: Capability):
         return wrapped
 
     return decorator
-
-
-def no_store(response):
-    for header, value in NO_STORE.items():
-        response[header] = value
-    return response
 
 
 def apply_errors(form: forms.Form, error: ValidationError) -> None:

@@ -9,7 +9,7 @@ from accounts.decorators import tenant_user_required
 from accounts.permissions import request_can
 from accounts.reauthentication import recent_sign_in_required
 from accounts.roles import Capability
-from core.http import NO_STORE, origin_of
+from core.http import no_store, origin_of
 from tokens.models import ApiToken, Kind
 from tokens.services import scim_token_rotate
 
@@ -44,6 +44,4 @@ def provisioning(request):
             "confirming": confirming,
         },
     )
-    for header, header_value in NO_STORE.items():
-        response[header] = header_value
-    return response
+    return no_store(response)

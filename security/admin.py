@@ -3,6 +3,7 @@ API's closes, feedback, IP ranges and uploads), never by editing a row here."""
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from security.models import (
     Activity,
     Alert,
@@ -14,17 +15,6 @@ from security.models import (
     IpTag,
     Subnet,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Alert)

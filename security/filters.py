@@ -39,10 +39,6 @@ def ms_to_datetime(value: Any, where: str) -> datetime:
     return datetime.fromtimestamp(number / 1000, tz=UTC)
 
 
-def datetime_to_ms(value: datetime | None) -> int | None:
-    return None if value is None else int(value.timestamp() * 1000)
-
-
 INT64 = 2**63 - 1
 
 

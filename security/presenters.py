@@ -1,29 +1,9 @@
-"""Records as the API shows them. Alerts, activities, entities, files and IP ranges have
-the shapes real tenants return (security/records.py, re-exported here); Cloud Discovery's
-streams and uploads have the reference's."""
+"""Cloud Discovery's streams and uploads as the API shows them, in the reference's shapes
+(alerts, activities, entities, files and IP ranges have the shapes real tenants return:
+security/records.py)."""
 
-from security.filters import datetime_to_ms
 from security.models import DataSource, DiscoveryUpload
-from security.records import (
-    activity_data,
-    alert_data,
-    entity_data,
-    file_data,
-    subnet_data,
-    subnet_entry,
-)
-
-__all__ = [
-    "activity_data",
-    "alert_data",
-    "entity_data",
-    "file_data",
-    "iso",
-    "stream_data",
-    "subnet_data",
-    "subnet_entry",
-    "upload_data",
-]
+from security.shapes import to_ms
 
 # --- records as the API shows them ---------------------------------------------------------------
 
@@ -55,7 +35,7 @@ def stream_data(source: DataSource) -> dict:
         "validTimeFrames2": [],
         "readTimeFramesFromSecond": True,
         "timeWithoutLogs": 0,
-        "lastAlertProcessingTime": datetime_to_ms(source.last_data_received) or 0,
+        "lastAlertProcessingTime": to_ms(source.last_data_received) or 0,
         "logFilesFailsCount": 0,
         "currentServicesCollectionName": "discovery_services",
         "sourceStreams": [],
@@ -74,7 +54,7 @@ def upload_data(upload: DiscoveryUpload) -> dict:
         "inputStreamName": upload.data_source.name if upload.data_source is not None else None,
         "uploadAsSnapshot": upload.as_snapshot,
         "requestedBy": upload.requested_by.username if upload.requested_by is not None else None,
-        "created": datetime_to_ms(upload.created),
-        "receivedAt": datetime_to_ms(upload.received_at),
-        "doneAt": datetime_to_ms(upload.done_at),
+        "created": to_ms(upload.created),
+        "receivedAt": to_ms(upload.received_at),
+        "doneAt": to_ms(upload.done_at),
     }

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
+from core.admin import ReadOnlyAdmin
 from core.http import NO_STORE, origin_of
 from tokens.expiry import DEFAULT_EXPIRY, EXPIRY_CHOICES, expiry_of, token_check_expiry
 from tokens.models import ApiToken, Kind, TokenEvent
@@ -200,7 +201,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(TokenEvent)
-class TokenEventAdmin(admin.ModelAdmin):
+class TokenEventAdmin(ReadOnlyAdmin):
     """The token event log, to read: events are never added, changed or deleted here (nor
     anywhere: tokens/models.py)."""
 
@@ -209,12 +210,3 @@ class TokenEventAdmin(admin.ModelAdmin):
     list_filter = ["kind", "reason", "token_kind", "tenant"]
     search_fields = ["token_name", "actor_label", "token_suffix"]
     list_select_related = ["tenant"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

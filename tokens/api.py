@@ -33,7 +33,7 @@ from core.bodies import (
 )
 from core.cache import COUNT, run_batch
 from core.errors import Conflict
-from core.http import NO_STORE, origin_of
+from core.http import NO_STORE, no_store, origin_of
 from core.inputs import parse_int
 from core.paths import row_by_path_id
 from core.schema import ErrorSerializer, page_of
@@ -286,9 +286,7 @@ class TokenListApi(APIView):
         paginator = TokenPagination()
         page: list | None = paginator.paginate_queryset(filterset.qs, request, view=self)
         response = paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
-        for header, value in NO_STORE.items():  # a list of credentials, like the page
-            response[header] = value
-        return response
+        return no_store(response)  # a list of credentials, like the page
 
     @extend_schema(responses={201: TokenCreatedSerializer, 401: ReauthenticateSerializer})
     def post(self, request):
@@ -432,9 +430,7 @@ def event_page(view: APIView, request, events) -> Response:
         filterset.qs.order_by("-created", "-id"), request, view=view
     )
     response = paginator.get_paginated_response(TokenEventSerializer(page, many=True).data)
-    for header, value in NO_STORE.items():
-        response[header] = value
-    return response
+    return no_store(response)
 
 
 class TokenEventListApi(APIView):

@@ -23,7 +23,7 @@ from accounts.reauthentication import kept_form, recent_sign_in_required
 from accounts.roles import DESCRIPTIONS, READ_ONLY, SCOPES, Capability
 from core.errors import Conflict
 from core.forms import SubmitOnceForm
-from core.http import NO_STORE, is_safe_redirect, origin_of
+from core.http import is_safe_redirect, no_store, origin_of
 from core.pagination import BoundedPaginator
 from tokens import lifecycle
 from tokens.api import visible_tokens
@@ -172,12 +172,6 @@ def render_no_store(request, template: str, context: dict, status: int = 200):
     """Pages that list or show tokens are never kept by the browser or a proxy: the back button
     and the cache must not bring a token's value, or a revoked row, back."""
     return no_store(render(request, template, context, status=status))
-
-
-def no_store(response):
-    for header, value in NO_STORE.items():
-        response[header] = value
-    return response
 
 
 def is_fetch(request) -> bool:

@@ -1,5 +1,6 @@
 """The Defender for Cloud Apps compatible data API, one module a resource: thin views over
-security/resources.py (fields, sorts, shapes), security/filters.py (the list language) and
+security/listing.py (fields, sorts), security/records.py and security/presenters.py (shapes),
+security/cursors.py (scan cursors, entity keys), security/filters.py (the list language) and
 security/services.py (every change). Each view says which capability each method needs; a
 token carries its issuer's capabilities and an Entra token those it was granted, checked at
 request time."""

@@ -6,7 +6,7 @@ from rest_framework.response import Response
 
 from core.bodies import RequestBody, StrictBool, StrictText
 from core.exceptions import BadRequest
-from security import resources, services
+from security import cursors, listing, records, services
 from security.api.base import (
     INVESTIGATION_READ,
     RECORD,
@@ -35,21 +35,21 @@ class ActivityListApi(ResourceList):
 
     capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
     model, resource = Activity, "activities"
-    fields, sorts = resources.ACTIVITY_FIELDS, resources.ACTIVITY_SORTS
+    fields, sorts = listing.ACTIVITY_FIELDS, listing.ACTIVITY_SORTS
 
     def base_queryset(self):
         # The record is the activity's own: no entity joined, its feedback not read.
         return super().base_queryset().defer("feedback")
 
     def present(self, activity):
-        return resources.activity_data(activity, self.tenant)
+        return records.activity_data(activity, self.tenant)
 
     def get(self, request):
         list_request = parse_list_request(request, scan_allowed=True)
-        cursor = list_request.filters.pop(resources.SCAN_CURSOR, None)
+        cursor = list_request.filters.pop(cursors.SCAN_CURSOR, None)
         if not list_request.is_scan:
             if cursor is not None:
-                raise BadRequest(f"{resources.SCAN_CURSOR} is only for scan mode (isScan).")
+                raise BadRequest(f"{cursors.SCAN_CURSOR} is only for scan mode (isScan).")
             return Response(envelope(self.narrowed(list_request), list_request, self.present))
         return Response(self.scan(list_request, cursor))
 
@@ -65,7 +65,7 @@ class ActivityListApi(ResourceList):
             build_q(self.resource, self.fields, list_request.filters)
         )
         if cursor is not None:
-            queryset = queryset.filter(resources.scan_resume_q(cursor, descending))
+            queryset = queryset.filter(cursors.scan_resume_q(cursor, descending))
         order = ["-timestamp", "-id"] if descending else ["timestamp", "id"]
         rows = list(queryset.order_by(*order)[: list_request.limit + 1])
         has_next = len(rows) > list_request.limit
@@ -74,7 +74,7 @@ class ActivityListApi(ResourceList):
         if has_next:
             data["nextQueryFilters"] = {
                 **list_request.filters,
-                resources.SCAN_CURSOR: {"after": resources.scan_cursor(rows[-1])},
+                cursors.SCAN_CURSOR: {"after": cursors.scan_cursor(rows[-1])},
             }
         return data
 
@@ -87,7 +87,7 @@ class ActivityDetailApi(DataApiView):
         activity = one_or_404(
             Activity.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk)
         )
-        return Response(resources.activity_data(activity, self.tenant))
+        return Response(records.activity_data(activity, self.tenant))
 
 
 @extend_schema_field({"oneOf": [{"type": "string"}, {"type": "integer"}]})
@@ -132,5 +132,5 @@ class ActivityFeedbackApi(DataApiView):
         services.activity_feedback(activity=activity, feedback=feedback, by=self.actor())
         # The reference shows a list envelope as this answer.
         return Response(
-            {"total": 1, "hasNext": False, "data": [resources.activity_data(activity, self.tenant)]}
+            {"total": 1, "hasNext": False, "data": [records.activity_data(activity, self.tenant)]}
         )

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.bodies import JsonTree, RequestBody, StrictBool, StrictInt, StrictText
-from security import resources, services
+from security import listing, records, services
 from security.api.base import (
     ALERTS_MANAGE,
     ALERTS_READ,
@@ -25,10 +25,10 @@ from security.models import Alert
 class AlertListApi(ResourceList):
     capabilities = {"GET": ALERTS_READ, "POST": ALERTS_READ}
     model, resource = Alert, "alerts"
-    fields, sorts = resources.ALERT_FIELDS, resources.ALERT_SORTS
+    fields, sorts = listing.ALERT_FIELDS, listing.ALERT_SORTS
 
     def present(self, alert):
-        return resources.alert_data(alert, self.tenant)
+        return records.alert_data(alert, self.tenant)
 
 
 class AlertDetailApi(DataApiView):
@@ -37,7 +37,7 @@ class AlertDetailApi(DataApiView):
     @extend_schema(responses={200: RECORD})
     def get(self, request, pk: str):
         alert = one_or_404(Alert.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
-        return Response(resources.alert_data(alert, self.tenant))
+        return Response(records.alert_data(alert, self.tenant))
 
 
 class AlertCloseApi(DataApiView):
@@ -99,7 +99,7 @@ class AlertCloseApi(DataApiView):
             alerts = alerts.filter(pk=alert.pk)
         else:
             filters = body["filters"]
-            alerts = alerts.filter(build_q("alerts", resources.ALERT_FIELDS, filters))
+            alerts = alerts.filter(build_q("alerts", listing.ALERT_FIELDS, filters))
             ids = (filters.get("id") or filters.get("ID") or {}).get("eq")
             if ids is not None:
                 asked_ids = [ids] if isinstance(ids, str) else list(ids)
@@ -127,4 +127,4 @@ class AlertMarkApi(DataApiView):
     def post(self, request, pk: str):
         alert = one_or_404(Alert.objects.for_tenant(self.tenant), public_id=object_id_or_404(pk))
         services.alert_mark(alert=alert, read=self.read)
-        return Response(resources.alert_data(alert, self.tenant))
+        return Response(records.alert_data(alert, self.tenant))

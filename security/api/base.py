@@ -14,7 +14,7 @@ from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.schema import ApiAutoSchema
-from security import resources
+from security import listing
 from security.filters import (
     MAX_LIMIT,
     SCAN_LIMITS,
@@ -182,7 +182,7 @@ class ResourceList(DataApiView):
         queryset = self.base_queryset().filter(
             build_q(self.resource, self.fields, list_request.filters)
         )
-        order = resources.ordering(
+        order = listing.ordering(
             self.sorts, list_request.sort_field, list_request.sort_direction, self.default_sort
         )
         return queryset.order_by(*order)

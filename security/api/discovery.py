@@ -16,7 +16,7 @@ from core.http import NO_STORE, route_url
 from core.inputs import parse_int
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.schema import ErrorSerializer
-from security import resources, selectors, services, uploads
+from security import presenters, selectors, services, uploads
 from security.api.base import (
     DISCOVERY_READ,
     RECORD,
@@ -181,7 +181,7 @@ class DiscoveryDoneUploadApi(DataApiView):
         upload = services.discovery_upload_done(
             upload=upload, stream_name=stream_name, as_snapshot=as_snapshot
         )
-        return Response({"success": True, "upload": resources.upload_data(upload)})
+        return Response({"success": True, "upload": presenters.upload_data(upload)})
 
 
 class DiscoveryUploadListApi(ResourceList):
@@ -196,7 +196,7 @@ class DiscoveryUploadListApi(ResourceList):
         return super().base_queryset().select_related("data_source", "requested_by")
 
     def present(self, upload):
-        return resources.upload_data(upload)
+        return presenters.upload_data(upload)
 
 
 class DiscoveryStreamsApi(DataApiView):
@@ -207,7 +207,7 @@ class DiscoveryStreamsApi(DataApiView):
     @extend_schema(responses={200: {"type": "array", "items": RECORD}})
     def get(self, request):
         sources = DataSource.objects.for_tenant(self.tenant).order_by("name")
-        return Response([resources.stream_data(source) for source in sources])
+        return Response([presenters.stream_data(source) for source in sources])
 
 
 class DiscoveryCategoriesApi(DataApiView):

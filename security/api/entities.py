@@ -6,7 +6,7 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 
 from core.inputs import text_problem
-from security import resources
+from security import cursors, listing, records
 from security.api.base import (
     INVESTIGATION_READ,
     RECORD,
@@ -27,7 +27,7 @@ class EntityListApi(ResourceList):
 
     capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
     model, resource = Entity, "entities"
-    fields, sorts = resources.ENTITY_FIELDS, resources.ENTITY_SORTS
+    fields, sorts = listing.ENTITY_FIELDS, listing.ENTITY_SORTS
     default_sort = ("severity", "desc")
 
     def base_queryset(self):
@@ -40,7 +40,7 @@ class EntityListApi(ResourceList):
         return queryset.filter(parent__isnull=True)
 
     def present(self, entity):
-        return resources.entity_data(entity)
+        return records.entity_data(entity)
 
 
 def _entity(tenant, pk: str) -> Entity:
@@ -51,7 +51,7 @@ def _entity(tenant, pk: str) -> Entity:
         found = entities.filter(public_id=pk.lower()).first()
         if found is not None:
             return found
-    key = resources.parse_entity_pk(pk)
+    key = cursors.parse_entity_pk(pk)
     if key is not None:
         lookup = {"entity_id": key["id"], "inst": key["inst"]}
         if key["saas"] is not None:
@@ -67,7 +67,7 @@ class EntityDetailApi(DataApiView):
 
     @extend_schema(request=None, responses={200: RECORD})
     def get(self, request, pk: str):
-        return Response(resources.entity_data(_entity(self.tenant, pk)))
+        return Response(records.entity_data(_entity(self.tenant, pk)))
 
     post = get  # the reference's curl example fetches with POST
 
@@ -95,8 +95,8 @@ class EntityTreeApi(DataApiView):
         accounts = Entity.objects.for_tenant(self.tenant).filter(parent=root).order_by("saas", "id")
         return Response(
             {
-                "entity": resources.entity_data(entity),
-                "parent": resources.entity_data(root) if root.pk != entity.pk else None,
-                "children": [resources.entity_data(a) for a in accounts if a.pk != entity.pk],
+                "entity": records.entity_data(entity),
+                "parent": records.entity_data(root) if root.pk != entity.pk else None,
+                "children": [records.entity_data(a) for a in accounts if a.pk != entity.pk],
             }
         )

@@ -3,7 +3,7 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from security import resources
+from security import listing, records
 from security.api.base import (
     INVESTIGATION_READ,
     RECORD,
@@ -18,7 +18,7 @@ from security.models import File
 class FileListApi(ResourceList):
     capabilities = {"GET": INVESTIGATION_READ, "POST": INVESTIGATION_READ}
     model, resource = File, "files"
-    fields, sorts = resources.FILE_FIELDS, resources.FILE_SORTS
+    fields, sorts = listing.FILE_FIELDS, listing.FILE_SORTS
     default_sort = ("modifiedDate", "desc")
 
     def base_queryset(self):
@@ -30,7 +30,7 @@ class FileListApi(ResourceList):
         return queryset if allow else queryset.filter(deleted=False)
 
     def present(self, file):
-        return resources.file_data(file)
+        return records.file_data(file)
 
 
 class FileDetailApi(DataApiView):
@@ -42,6 +42,6 @@ class FileDetailApi(DataApiView):
             File.objects.for_tenant(self.tenant).select_related("owner"),
             public_id=object_id_or_404(pk),
         )
-        return Response(resources.file_data(file))
+        return Response(records.file_data(file))
 
     post = get

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from core.bodies import JsonValue, RequestBody, StrictBool, StrictText
 from core.inputs import parse_int
 from core.names import is_clean_name
-from security import resources, services
+from security import listing, records, services
 from security.api.base import (
     RECORD,
     SUBNETS_READ,
@@ -28,7 +28,7 @@ from security.models import IpCategory, Subnet
 class SubnetListApi(ResourceList):
     capabilities = {"GET": SUBNETS_READ, "POST": SUBNETS_READ}
     model, resource = Subnet, "subnet"
-    fields, sorts = resources.SUBNET_FIELDS, resources.SUBNET_SORTS
+    fields, sorts = listing.SUBNET_FIELDS, listing.SUBNET_SORTS
     default_sort = ("name", "asc")
 
     def get(self, request):
@@ -38,7 +38,7 @@ class SubnetListApi(ResourceList):
     post = get
 
     def present(self, subnet):
-        return resources.subnet_data(subnet, self.tenant, self.custom_tags)
+        return records.subnet_data(subnet, self.tenant, self.custom_tags)
 
 
 CATEGORIES = ", ".join(f"{value} {label}" for value, label in IpCategory.choices)
@@ -118,7 +118,7 @@ class SubnetBody(RequestBody):
 
 
 def _shown(subnet: Subnet, tenant) -> dict:
-    return resources.subnet_data(subnet, tenant, services.tags_by_id(tenant))
+    return records.subnet_data(subnet, tenant, services.tags_by_id(tenant))
 
 
 def _subnet_fields(request) -> services.SubnetFields:

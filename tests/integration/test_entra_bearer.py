@@ -8,8 +8,8 @@ import uuid
 import jwt
 import pytest
 
-from accounts.fake_entra import SigningKey
 from accounts.roles import Role
+from demo.fake_entra import SigningKey
 from tests.factories import make_token, make_user
 
 APP = "11111111-2222-4333-8444-555555555555"  # the portal's API application id (conftest)

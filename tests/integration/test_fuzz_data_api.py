@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from security import resources
+from security import listing
 from security.filters import OPERATORS
 from tests.factories import make_activity, make_alert, make_entity, make_file, make_subnet
 
@@ -64,20 +64,20 @@ VALUES = st.recursive(
 )
 
 LISTS = {
-    "alerts": resources.ALERT_FIELDS,
-    "activities": resources.ACTIVITY_FIELDS,
-    "entities": resources.ENTITY_FIELDS,
-    "files": resources.FILE_FIELDS,
-    "subnet": resources.SUBNET_FIELDS,
+    "alerts": listing.ALERT_FIELDS,
+    "activities": listing.ACTIVITY_FIELDS,
+    "entities": listing.ENTITY_FIELDS,
+    "files": listing.FILE_FIELDS,
+    "subnet": listing.SUBNET_FIELDS,
     "discovery/uploads": {},
 }
 SORTS = sorted(
     {
-        *resources.ALERT_SORTS,
-        *resources.ACTIVITY_SORTS,
-        *resources.ENTITY_SORTS,
-        *resources.FILE_SORTS,
-        *resources.SUBNET_SORTS,
+        *listing.ALERT_SORTS,
+        *listing.ACTIVITY_SORTS,
+        *listing.ENTITY_SORTS,
+        *listing.FILE_SORTS,
+        *listing.SUBNET_SORTS,
     }
 )
 
@@ -163,9 +163,9 @@ def test_no_list_request_is_answered_with_a_5xx(admin_api, data, resource, body)
 
 
 BODIES = {
-    "alerts/close_benign/": list_body(resources.ALERT_FIELDS),
+    "alerts/close_benign/": list_body(listing.ALERT_FIELDS),
     "alerts/close_true_positive/": st.fixed_dictionaries(
-        {"filters": filters_for(resources.ALERT_FIELDS)},
+        {"filters": filters_for(listing.ALERT_FIELDS)},
         optional={"comment": VALUES, "reasonId": VALUES, "sendFeedback": VALUES},
     ),
     "subnet/create_rule/": st.fixed_dictionaries(

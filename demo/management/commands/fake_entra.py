@@ -1,4 +1,4 @@
-"""Runs the local fake Entra ID (accounts/fake_entra.py) for development: `make run` starts it
+"""Runs the local fake Entra ID (demo/fake_entra.py) for development: `make run` starts it
 beside the portal so that "Sign in with Microsoft" and Entra bearer tokens work on a laptop."""
 
 import contextlib
@@ -6,8 +6,8 @@ import contextlib
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.fake_entra import FakeEntra
 from core.http import route_url
+from demo.fake_entra import FakeEntra
 from demo.management.commands.seed_demo import (
     DEMO_ENTRA_TENANT_ID,
     DEMO_USERS,
