@@ -2,8 +2,11 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connections
 from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
+from rest_framework import exceptions
 
 from accounts.models import Tenant, User
+from accounts.permissions import request_capabilities
+from core.paths import row_by_path_id
 from tokens.models import ApiToken
 
 
@@ -147,3 +150,31 @@ def name_match_ids(tokens, text: str, limit: int) -> list[int] | None:
         return list(tokens.order_by().values_list("pk", flat=True)[:limit])
     except DatabaseError:  # FTS5 could not take it: icontains reads every name instead
         return None
+
+
+# --- what a request may see of the tokens table (the page and the API alike) -------------------
+
+
+def scoped_credential(request) -> ApiToken | None:
+    """The request's API token if it is narrowed by scopes: it reaches itself only here."""
+    auth = getattr(request, "auth", None)
+    return auth if isinstance(auth, ApiToken) and auth.scopes is not None else None
+
+
+def visible_tokens(request):
+    """The tokens the request may see, in every state (the list's status filter shows the
+    current ones unless asked for others; by id, any)."""
+    return (
+        ApiToken.objects.visible_with(
+            request.user, request_capabilities(request), getattr(request, "auth", None)
+        )
+        .with_status()
+        .select_related("user", "revoked_by", "created_by")
+    )
+
+
+def get_visible_token(request, token_id: str) -> ApiToken:
+    token = row_by_path_id(visible_tokens(request), token_id)
+    if token is None:
+        raise exceptions.NotFound("Token not found.")
+    return token

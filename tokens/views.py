@@ -26,7 +26,6 @@ from core.forms import SubmitOnceForm
 from core.http import is_safe_redirect, no_store, origin_of
 from core.pagination import BoundedPaginator
 from tokens import lifecycle
-from tokens.api import visible_tokens
 from tokens.charts import bars
 from tokens.expiry import (
     DEFAULT_EXPIRY,
@@ -54,6 +53,7 @@ from tokens.models import (
 )
 from tokens.policy import COUNT_BOUND as POLICY_COUNT_BOUND
 from tokens.policy import POLICY_FIELDS, policy_of, token_policy_plan, token_policy_save
+from tokens.selectors import visible_tokens
 from tokens.services import (
     AlreadySubmitted,
     NotTheOwner,

@@ -1,0 +1,299 @@
+"""The tokens API: the API tokens a request may see (listed, filtered, one with its usage),
+generated with a signed-in session, and revoked."""
+
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
+from rest_framework import exceptions, serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.permissions import IsPortalUser
+from accounts.reauthentication import refuse_stale_session
+from core.bodies import (
+    JsonString,
+    StrictFields,
+    WholeNumber,
+)
+from core.errors import Conflict
+from core.http import NO_STORE, no_store, origin_of
+from core.schema import ErrorSerializer, page_of
+from tokens.expiry import (
+    MAX_EXPIRY_DAYS,
+    expiry_in_days,
+)
+from tokens.filters import TokenFilter
+from tokens.models import (
+    ApiToken,
+    EventReason,
+    Status,
+)
+from tokens.policy import (
+    policy_default_expiry,
+    policy_of,
+)
+from tokens.selectors import get_visible_token, visible_tokens
+from tokens.services import (
+    token_generate,
+    token_revoke,
+)
+from tokens.usage import usage_of
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    suffix = serializers.CharField(help_text="The token's last 4 characters.")
+    description = serializers.CharField(help_text="What it is for; blank: not said.")
+    generated_by = UserSerializer(
+        source="user", help_text="Its owner: it acts with this person's privileges."
+    )
+    made_by = UserSerializer(
+        help_text="Who generated it: its owner, or someone who did it for them (a platform "
+        "administrator)."
+    )
+    generated_on = serializers.DateTimeField(source="created_at")
+    last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never.")
+    scopes = serializers.ListField(
+        child=serializers.CharField(), allow_null=True,
+        help_text="The capabilities it is narrowed to; null: the same as its issuer's role.",
+    )  # fmt: skip
+    owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
+    rotated_at = serializers.DateTimeField(
+        source="replaced_at", allow_null=True,
+        help_text="When this value was rotated out (regenerated); null: it is current.",
+    )  # fmt: skip
+    valid_until = serializers.DateTimeField(
+        source="grace_until", allow_null=True,
+        help_text="A rotated-out value works until then (its grace period); null: current.",
+    )  # fmt: skip
+    revoked_at = serializers.DateTimeField(allow_null=True, help_text="null: not revoked.")
+    revoked_by = UserSerializer(
+        allow_null=True, help_text="Who revoked it; null: not revoked, or the system did."
+    )
+    revoked_reason = serializers.ChoiceField(
+        choices=EventReason.choices, help_text="Why it was revoked; blank: not revoked."
+    )
+
+
+class RecentIpSerializer(serializers.Serializer):
+    ip = serializers.IPAddressField()
+    last = serializers.DateTimeField()
+
+
+class DayCountSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class TokenUsageSerializer(TokenOutputSerializer):
+    """A token with its usage: where it was last used from, its last 5 addresses, and its
+    requests per day over the last 30 days (oldest first); current (tokens/usage.py)."""
+
+    last_used = serializers.SerializerMethodField()  # type: ignore[assignment]  # current
+    last_used_ip = serializers.SerializerMethodField()
+    last_used_user_agent = serializers.SerializerMethodField()
+    recent_ips = serializers.SerializerMethodField()
+    requests_per_day = serializers.SerializerMethodField()
+
+    def to_representation(self, instance):
+        self._usage = usage_of(instance)
+        return super().to_representation(instance)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_used(self, token):
+        when = self._usage["last_used"]
+        return None if when is None else serializers.DateTimeField().to_representation(when)
+
+    @extend_schema_field(serializers.IPAddressField(allow_null=True))
+    def get_last_used_ip(self, token):
+        return self._usage["last_used_ip"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_last_used_user_agent(self, token):
+        return self._usage["last_used_user_agent"]
+
+    @extend_schema_field(RecentIpSerializer(many=True))
+    def get_recent_ips(self, token):
+        return self._usage["recent_ips"]
+
+    @extend_schema_field(DayCountSerializer(many=True))
+    def get_requests_per_day(self, token):
+        return self._usage["requests_per_day"]
+
+
+class TokenCreatedSerializer(TokenOutputSerializer):
+    token = serializers.CharField(help_text="The value: shown in this answer only.")
+    portal_url = serializers.CharField(help_text="The tenant's custom URL, to call the API at.")
+
+
+ORDERING = list(TokenFilter.base_filters["ordering"].param_map)  # type: ignore[attr-defined]
+
+
+class ReauthenticateSerializer(serializers.Serializer):
+    """A signed-in session whose sign-in is too old for what it asks (minting a token,
+    changing the policy): sign in again at `reauthenticate_url` (accounts/reauthentication)."""
+
+    detail = serializers.CharField()
+    reauthenticate_url = serializers.CharField()
+
+
+class TokenPagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class ExpiryInput(serializers.Serializer):
+    """When a new token (or a regenerated one) stops working: a moment, or days from now."""
+
+    expires_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="When it stops working; null: never."
+    )
+    expires_in_days = WholeNumber(
+        required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        help_text="Or: this many days from now.",
+    )  # fmt: skip
+
+    def validate(self, data):
+        if "expires_at" in data and "expires_in_days" in data:
+            raise serializers.ValidationError("Give expires_at or expires_in_days, not both.")
+        return data
+
+
+def chosen_expiry(data: dict, default):
+    """The expiry an ExpiryInput body chose, or `default` if it named none."""
+    if "expires_in_days" in data:
+        return expiry_in_days(data["expires_in_days"])
+    return data.get("expires_at", default)
+
+
+class TokenListApi(APIView):
+    """API tokens you can see: your own, or every API token of the tenant for a full admin.
+    Without a status, the current ones (live, not rotated out); ?status= any state of the
+    lifecycle (revoked and rotated_out included, with when, by whom and why), ?search=,
+    sort with ?ordering=."""
+
+    permission_classes = [IsPortalUser]
+
+    class InputSerializer(StrictFields, ExpiryInput):
+        name = JsonString(allow_blank=True, trim_whitespace=False)
+        description = JsonString(
+            required=False, allow_blank=True, trim_whitespace=False,
+            help_text="What it is for (at most 300 characters); optional.",
+        )  # fmt: skip
+        scopes = serializers.ListField(
+            child=JsonString(), required=False, allow_null=True, max_length=20,
+            help_text="Capabilities of your role to narrow it to (Investigation.read, "
+            "Investigation.manage, Discovery.read, Discovery.manage, Settings.read, "
+            "Settings.manage); null or absent: the same as your role.",
+        )  # fmt: skip
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str, enum=list(Status.values)),
+            OpenApiParameter(
+                "search",
+                str,
+                description="In names and their owners' names, or a token's last 4 characters.",
+            ),
+            OpenApiParameter(
+                "ordering",
+                str,
+                enum=sorted(ORDERING + [f"-{name}" for name in ORDERING]),
+                description="Comma-separated; a leading - sorts descending.",
+            ),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int, description="1 to 100 (50)."),
+        ],
+        responses={200: page_of("TokenPage", TokenOutputSerializer(many=True))},
+    )
+    def get(self, request):
+        filterset = TokenFilter(
+            request.query_params, queryset=visible_tokens(request), request=request
+        )
+        if not filterset.is_valid():
+            raise exceptions.ValidationError(filterset.errors)
+        paginator = TokenPagination()
+        page: list | None = paginator.paginate_queryset(filterset.qs, request, view=self)
+        response = paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
+        return no_store(response)  # a list of credentials, like the page
+
+    @extend_schema(responses={201: TokenCreatedSerializer, 401: ReauthenticateSerializer})
+    def post(self, request):
+        if request.auth is not None:
+            raise exceptions.PermissionDenied(
+                "Tokens are generated by a signed-in user, not with another token."
+            )
+        refuse_stale_session(request)
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        # Neither expires_at nor expires_in_days: the tenant's default.
+        expires_at = chosen_expiry(data, policy_default_expiry(policy_of(request.user.tenant_id)))
+        token, value = token_generate(
+            user=request.user, name=data["name"], expires_at=expires_at,
+            scopes=data.get("scopes"), origin=origin_of(request),
+            description=data.get("description", ""),
+        )  # fmt: skip
+        return Response(
+            shown_once(request, token, value), status=status.HTTP_201_CREATED, headers=NO_STORE
+        )
+
+
+def shown_once(request, token: ApiToken, value: str) -> dict:
+    """A token just made, as the tokens API shows tokens, with its value (this once) and the
+    tenant's URL. Read back by id, not through what the caller may list: a narrowed token
+    rotating itself sees only itself, the old one."""
+    shown = (
+        ApiToken.objects.filter(pk=token.pk)
+        .with_status()
+        .select_related("user", "created_by")
+        .get()
+    )
+    return {
+        **TokenOutputSerializer(shown).data,
+        "token": value,
+        "portal_url": request.user.tenant.custom_url,
+    }
+
+
+class TokenDetailApi(APIView):
+    permission_classes = [IsPortalUser]
+
+    @extend_schema(responses={200: TokenUsageSerializer})
+    def get(self, request, token_id: str):
+        token = get_visible_token(request, token_id)
+        return Response(TokenUsageSerializer(token).data, headers=NO_STORE)
+
+    @extend_schema(responses={204: None, 409: ErrorSerializer})
+    def delete(self, request, token_id: str):
+        return revoked(request, get_visible_token(request, token_id))
+
+
+class TokenRevokeApi(APIView):
+    permission_classes = [IsPortalUser]
+
+    @extend_schema(request=None, responses={204: None, 409: ErrorSerializer})
+    def post(self, request, token_id: str):
+        return revoked(request, get_visible_token(request, token_id))
+
+
+def revoked(request, token: ApiToken) -> Response:
+    """Revokes the token and every value of its rotation chain (204); one already revoked
+    (also by a request an instant earlier) is a 409 that says so."""
+    if not token_revoke(token=token, by=request.user, origin=origin_of(request)):
+        raise Conflict("This token is already revoked.")
+    return Response(status=status.HTTP_204_NO_CONTENT)
