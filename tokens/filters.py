@@ -13,7 +13,7 @@ from tokens.selectors import name_match_ids
 SUFFIX = re.compile(r"[0-9A-Za-z]{4}")
 
 # How many matching tokens (by name, and by owner) a search looks up by id and sorts; the
-# tokens table's count bound (tokens/views.py) is the same.
+# tokens table's count bound (tokens/views/table.py) is the same.
 SEARCH_BOUND = 1_000
 
 
@@ -98,7 +98,7 @@ class TokenOrdering(django_filters.OrderingFilter):
 class TokenFilter(django_filters.FilterSet):
     """The filters of the tokens table, shared by the page and the API."""
 
-    # Set by a search whose name index found more than the table counts (tokens/views.py).
+    # Set by a search whose name index found more than the table counts (tokens/views/table.py).
     search_over_bound = False
 
     status = django_filters.ChoiceFilter(choices=Status.choices, method="filter_status")

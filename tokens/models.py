@@ -196,10 +196,10 @@ class ApiToken(models.Model):
     submission_key = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = ApiTokenQuerySet.as_manager()
-    # Set by the page (tokens.views.with_grace_notes), not stored: until when the value this
+    # Set by the page (tokens.views.table.with_grace_notes), not stored: until when the value this
     # token replaced still works, while its grace period runs.
     old_value_until: datetime | None = None
-    # Set by the page (tokens.views.with_actions), not stored: what the person looking may
+    # Set by the page (tokens.views.table.with_actions), not stored: what the person looking may
     # do to it now, as the lifecycle says.
     can_rotate: bool = False
     can_revoke: bool = False

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from tokens import views
+from tokens.views import detail, dialogs, table
 
 app_name = "tokens"
 
 urlpatterns = [
-    path("", views.api_tokens, name="api-tokens"),
-    path("new/", views.generate, name="generate"),
-    path("<int:token_id>/", views.detail, name="detail"),
-    path("<int:token_id>/revoke/", views.revoke, name="revoke"),
-    path("<int:token_id>/regenerate/", views.rotate, name="rotate"),
+    path("", table.api_tokens, name="api-tokens"),
+    path("new/", dialogs.generate, name="generate"),
+    path("<int:token_id>/", detail.detail, name="detail"),
+    path("<int:token_id>/revoke/", detail.revoke, name="revoke"),
+    path("<int:token_id>/regenerate/", dialogs.rotate, name="rotate"),
 ]
