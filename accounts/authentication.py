@@ -96,15 +96,7 @@ class EntraBearerAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(str(refusal)) from None
         except entra.KeysUnavailable as error:
             raise KeysUnavailable(error.retry_after) from None
-
-        tenant = Tenant.objects.filter(entra_tenant_id=uuid.UUID(str(claims["tid"]))).first()
-        if tenant is None:
-            raise exceptions.AuthenticationFailed(
-                "Unknown tenant: the token's directory is not connected to this portal"
-            )
-        tenant_host = getattr(request._request, "tenant_host", None)
-        if tenant_host is not None and (tenant.slug, tenant.region) != tenant_host:
-            raise exceptions.AuthenticationFailed("The token is for another tenant's portal")
+        tenant = self._tenant(request, claims)
         # Entra writes `scp` as one space-separated string and `roles` as a list of strings;
         # a token (even a correctly signed one) that says otherwise grants nothing.
         if "scp" in claims:
@@ -120,6 +112,20 @@ class EntraBearerAuthentication(BaseAuthentication):
                 "Malformed token: 'roles' must be a list of permission names"
             )
         return self._application_context(tenant, claims)
+
+    @staticmethod
+    def _tenant(request, claims) -> Tenant:
+        """The tenant the token's directory (`tid`) is connected to, which must be the one
+        whose address was called (if a tenant's address was)."""
+        tenant = Tenant.objects.filter(entra_tenant_id=uuid.UUID(str(claims["tid"]))).first()
+        if tenant is None:
+            raise exceptions.AuthenticationFailed(
+                "Unknown tenant: the token's directory is not connected to this portal"
+            )
+        tenant_host = getattr(request._request, "tenant_host", None)
+        if tenant_host is not None and (tenant.slug, tenant.region) != tenant_host:
+            raise exceptions.AuthenticationFailed("The token is for another tenant's portal")
+        return tenant
 
     def authenticate_header(self, request) -> str:
         return 'Bearer realm="api", error="invalid_token"'

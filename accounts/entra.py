@@ -199,10 +199,8 @@ _REFUSALS = [
 ]
 
 
-def verify_access_token(token: str) -> dict[str, Any]:
-    """The claims of an Entra access token for this API, checked: RS256 signature by a
-    published key, expiry (with a small leeway), audience, issuer (v1 or v2) and tenant id.
-    Raises TokenRefused with a message that says what was wrong."""
+def _key_id(token: str) -> str:
+    """The signing key a token names (`kid`), once its header says RS256."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.PyJWTError:
@@ -212,7 +210,14 @@ def verify_access_token(token: str) -> dict[str, Any]:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid:
         raise TokenRefused("The token names no signing key (kid)")
-    jwk = signing_key(kid, token)
+    return kid
+
+
+def verify_access_token(token: str) -> dict[str, Any]:
+    """The claims of an Entra access token for this API, checked: RS256 signature by a
+    published key, expiry (with a small leeway), audience, issuer (v1 or v2) and tenant id.
+    Raises TokenRefused with a message that says what was wrong."""
+    jwk = signing_key(_key_id(token), token)
     if jwk is None:
         raise TokenRefused("Invalid token signature: unknown signing key")
     try:

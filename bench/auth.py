@@ -147,6 +147,18 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _wait_until_serving(base: str) -> None:
+    """Until our own server on loopback answers (over plain HTTP), for 10 s at most."""
+    for _ in range(100):
+        try:
+            request = urllib.request.Request(f"{base}/api/bench/floor/", headers={"Host": HOST})  # noqa: S310
+            urllib.request.urlopen(request, timeout=2).read()  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
 def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
     wrk = shutil.which("wrk")
     if os.environ.get("BENCH_SKIP_HTTP"):
@@ -173,16 +185,7 @@ def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
     )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                # Our own server on loopback, over plain HTTP.
-                request = urllib.request.Request(f"{base}/api/bench/floor/", headers={"Host": HOST})  # noqa: S310
-                urllib.request.urlopen(request, timeout=2).read()  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit("gunicorn did not start")
+        _wait_until_serving(base)
 
         def run(variant: str, seconds: int) -> float:
             command = [wrk, "-t1", f"-c{HTTP_CONNECTIONS}", f"-d{seconds}s", "-H", f"Host: {HOST}"]

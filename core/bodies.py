@@ -21,7 +21,7 @@ class InvalidBody(exceptions.APIException):
 
     def __init__(self, errors: dict) -> None:
         super().__init__()
-        self.detail = {"detail": _first(errors), "errors": errors}  # type: ignore[assignment, dict-item]
+        self.detail = {"detail": _first(errors), "errors": errors}  # type: ignore[dict-item]
 
 
 def _first(errors: Any) -> str:

@@ -13,6 +13,7 @@ What that means for each use (docs/DECISIONS.md, "When Redis falters"):
 
 import logging
 import time
+from collections.abc import Callable
 
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
@@ -138,41 +139,70 @@ def run_batch(ops: list[tuple]) -> list:
     return [_local_op(cache, op) for op in ops]
 
 
+# Each op in a Redis pipeline: the commands it queues, and how many results they give.
+def _queue_count(pipeline, key, op, serializer) -> int:
+    pipeline.incr(key)
+    pipeline.expire(key, op[2])
+    return 2
+
+
+def _queue_add(pipeline, key, op, serializer) -> int:
+    pipeline.incrby(key, op[2])
+    pipeline.expire(key, op[3])
+    return 2
+
+
+def _queue_put(pipeline, key, op, serializer) -> int:
+    pipeline.set(key, serializer.dumps(op[2]), ex=op[3])
+    return 1
+
+
+def _queue_map_put(pipeline, key, op, serializer) -> int:
+    pipeline.hset(key, op[2], op[3])
+    pipeline.expire(key, op[4])
+    return 2
+
+
+def _queue_get(pipeline, key, op, serializer) -> int:
+    pipeline.get(key)
+    return 1
+
+
+def _queue_map_get(pipeline, key, op, serializer) -> int:
+    pipeline.hgetall(key)
+    return 1
+
+
+def _queue_decrease(pipeline, key, op, serializer) -> int:
+    pipeline.decrby(key, op[2])
+    return 1
+
+
+def _queue_delete(pipeline, key, op, serializer) -> int:
+    pipeline.delete(key)
+    return 1
+
+
+_QUEUE: dict[str, Callable[..., int]] = {
+    COUNT: _queue_count,
+    ADD: _queue_add,
+    PUT: _queue_put,
+    MAP_PUT: _queue_map_put,
+    GET: _queue_get,
+    MAP_GET: _queue_map_get,
+    DECREASE: _queue_decrease,
+    DELETE: _queue_delete,
+}
+
+
 def _redis_batch(cache: ResilientRedisCache, ops: list[tuple]) -> list:
     serializer = cache._cache._serializer  # type: ignore[attr-defined]  # Django's own
     pipeline = cache.pipeline()
     spans = []  # how many pipeline results each op produced
     for op in ops:
-        kind, key = op[0], cache.make_and_validate_key(op[1])
-        if kind == COUNT:
-            pipeline.incr(key)
-            pipeline.expire(key, op[2])
-            spans.append(2)
-        elif kind == ADD:
-            pipeline.incrby(key, op[2])
-            pipeline.expire(key, op[3])
-            spans.append(2)
-        elif kind == PUT:
-            pipeline.set(key, serializer.dumps(op[2]), ex=op[3])
-            spans.append(1)
-        elif kind == MAP_PUT:
-            pipeline.hset(key, op[2], op[3])
-            pipeline.expire(key, op[4])
-            spans.append(2)
-        elif kind == GET:
-            pipeline.get(key)
-            spans.append(1)
-        elif kind == MAP_GET:
-            pipeline.hgetall(key)
-            spans.append(1)
-        elif kind == DECREASE:
-            pipeline.decrby(key, op[2])
-            spans.append(1)
-        elif kind == DELETE:
-            pipeline.delete(key)
-            spans.append(1)
-        else:
-            raise ValueError(kind)
+        if op[0] not in _QUEUE:
+            raise ValueError(op[0])
+        spans.append(_QUEUE[op[0]](pipeline, cache.make_and_validate_key(op[1]), op, serializer))
     raw, results, position = pipeline.execute(), [], 0
     for op, span in zip(ops, spans, strict=True):
         value = raw[position]
@@ -185,32 +215,46 @@ def _redis_batch(cache: ResilientRedisCache, ops: list[tuple]) -> list:
     return results
 
 
+# Each op through Django's cache API (a map is a dict stored under its key).
+def _local_add(cache, key, op):
+    try:
+        return cache.incr(key, op[2])
+    except ValueError:
+        return op[2] if cache.add(key, op[2], op[3]) else cache.incr(key, op[2])
+
+
+def _local_map_put(cache, key, op):
+    mapping = cache.get(key) or {}
+    mapping[op[2]] = str(op[3])
+    return cache.set(key, mapping, op[4])
+
+
+def _local_get(cache, key, op):
+    value = cache.get(key)
+    return int(value) if isinstance(value, int) else value
+
+
+def _local_decrease(cache, key, op):
+    try:
+        return cache.decr(key, op[2])
+    except ValueError:
+        return 0
+
+
+_LOCAL: dict[str, Callable] = {
+    COUNT: lambda cache, key, op: local_count(cache, key, op[2]),
+    ADD: _local_add,
+    PUT: lambda cache, key, op: cache.set(key, op[2], op[3]),
+    MAP_PUT: _local_map_put,
+    GET: _local_get,
+    MAP_GET: lambda cache, key, op: dict(cache.get(key) or {}),
+    DECREASE: _local_decrease,
+    DELETE: lambda cache, key, op: cache.delete(key),
+}
+
+
 def _local_op(cache, op: tuple):
-    """The same op through Django's cache API (a map is a dict stored under its key)."""
-    kind, key = op[0], op[1]
-    if kind == COUNT:
-        return local_count(cache, key, op[2])
-    if kind == ADD:
-        try:
-            return cache.incr(key, op[2])
-        except ValueError:
-            return op[2] if cache.add(key, op[2], op[3]) else cache.incr(key, op[2])
-    if kind == PUT:
-        return cache.set(key, op[2], op[3])
-    if kind == MAP_PUT:
-        mapping = cache.get(key) or {}
-        mapping[op[2]] = str(op[3])
-        return cache.set(key, mapping, op[4])
-    if kind == GET:
-        value = cache.get(key)
-        return int(value) if isinstance(value, int) else value
-    if kind == MAP_GET:
-        return dict(cache.get(key) or {})
-    if kind == DECREASE:
-        try:
-            return cache.decr(key, op[2])
-        except ValueError:
-            return 0
-    if kind == DELETE:
-        return cache.delete(key)
-    raise ValueError(kind)
+    """The same op through Django's cache API."""
+    if op[0] not in _LOCAL:
+        raise ValueError(op[0])
+    return _LOCAL[op[0]](cache, op[1], op)

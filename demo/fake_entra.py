@@ -409,67 +409,76 @@ class FakeEntra:
         ):
             self._error(handler, "invalid_client", "Bad client_id or client_secret", 401)
             return
+        grants = {
+            "password": self._password_grant,
+            "authorization_code": self._code_grant,
+            "client_credentials": self._client_grant,
+        }
         grant = form.get("grant_type")
-        if grant == "password":
-            self._password_grant(handler, directory, client, form)
-            return
-        if grant == "authorization_code":
-            with self._lock:
-                issued = self._codes.pop(form.get("code", ""), None)
-            if issued is None or issued["client_id"] != client.client_id:
-                self._error(handler, "invalid_grant", "Unknown or used code")
-                return
-            if issued["redirect_uri"] != form.get("redirect_uri"):
-                self._error(handler, "invalid_grant", "redirect_uri differs from the authorize one")
-                return
-            if issued["challenge"]:
-                verifier = form.get("code_verifier", "")
-                if _b64url(hashlib.sha256(verifier.encode()).digest()) != issued["challenge"]:
-                    self._error(handler, "invalid_grant", "PKCE code_verifier does not match")
-                    return
-            if client.public and not issued["challenge"]:
-                self._error(handler, "invalid_grant", "A public client must use PKCE")
-                return
-            account = issued["account"]
-            scope = form.get("scope") or issued.get("scope") or "openid profile email"
-            if requested_permissions(scope)[0]:
-                # The scope names an API: a delegated access token for it.
-                access_token = self.delegated_token(client, account, scope)
-                if access_token is None:
-                    self._error(handler, "invalid_grant", AADSTS["no_consent"])
-                    return
-            else:
-                access_token = secrets.token_urlsafe(32)  # opaque: the portal never uses it
-            self._json(
-                handler,
-                200,
-                {
-                    "token_type": "Bearer",
-                    "expires_in": 3599,
-                    "scope": scope,
-                    "id_token": self.id_token(account, client.client_id, issued["nonce"]),
-                    "access_token": access_token,
-                },
-            )
-        elif grant == "client_credentials":
-            resource = form.get("scope", "").removesuffix("/.default")
-            tid = client.tid or directory
-            if not resource:
-                self._error(handler, "invalid_scope", "scope must be <resource>/.default")
-                return
-            token = self.access_token(
-                tid=tid,
-                audience=resource,
-                roles=list(client.roles) or None,
-                client_id=client.client_id,
-                oid=str(uuid.uuid5(uuid.NAMESPACE_URL, client.client_id)),
-                idtyp="app",
-            )
-            self._json(
-                handler, 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
-            )
-        else:
+        if grant not in grants:
             self._error(handler, "unsupported_grant_type", f"grant_type {grant!r}")
+            return
+        grants[grant](handler, directory, client, form)
+
+    def _code_refusal(self, issued: dict, client: Client, form: dict[str, str]) -> str:
+        """Why an authorization code may not be redeemed ("" if it may)."""
+        if issued["client_id"] != client.client_id:
+            return "Unknown or used code"
+        if issued["redirect_uri"] != form.get("redirect_uri"):
+            return "redirect_uri differs from the authorize one"
+        verifier = form.get("code_verifier", "")
+        if issued["challenge"] and (
+            _b64url(hashlib.sha256(verifier.encode()).digest()) != issued["challenge"]
+        ):
+            return "PKCE code_verifier does not match"
+        if client.public and not issued["challenge"]:
+            return "A public client must use PKCE"
+        return ""
+
+    def _code_grant(self, handler, directory: str, client: Client, form: dict[str, str]):
+        with self._lock:
+            issued = self._codes.pop(form.get("code", ""), None)
+        why = "Unknown or used code" if issued is None else self._code_refusal(issued, client, form)
+        if why or issued is None:
+            self._error(handler, "invalid_grant", why)
+            return
+        account = issued["account"]
+        scope = form.get("scope") or issued.get("scope") or "openid profile email"
+        access_token: str | None = secrets.token_urlsafe(32)  # opaque: the portal never uses it
+        if requested_permissions(scope)[0]:
+            # The scope names an API: a delegated access token for it.
+            access_token = self.delegated_token(client, account, scope)
+            if access_token is None:
+                self._error(handler, "invalid_grant", AADSTS["no_consent"])
+                return
+        self._json(
+            handler,
+            200,
+            {
+                "token_type": "Bearer",
+                "expires_in": 3599,
+                "scope": scope,
+                "id_token": self.id_token(account, client.client_id, issued["nonce"]),
+                "access_token": access_token,
+            },
+        )
+
+    def _client_grant(self, handler, directory: str, client: Client, form: dict[str, str]):
+        resource = form.get("scope", "").removesuffix("/.default")
+        if not resource:
+            self._error(handler, "invalid_scope", "scope must be <resource>/.default")
+            return
+        token = self.access_token(
+            tid=client.tid or directory,
+            audience=resource,
+            roles=list(client.roles) or None,
+            client_id=client.client_id,
+            oid=str(uuid.uuid5(uuid.NAMESPACE_URL, client.client_id)),
+            idtyp="app",
+        )
+        self._json(
+            handler, 200, {"token_type": "Bearer", "expires_in": 3599, "access_token": token}
+        )
 
     def _password_grant(self, handler, directory: str, client: Client, form: dict[str, str]):
         """ROPC: a native app sends a person's user name and password for a delegated token

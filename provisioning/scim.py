@@ -227,25 +227,31 @@ def _apply(user: User, attributes: dict) -> bool | None:
     active = None
     for attribute, value in attributes.items():
         key = attribute.lower()
-        if key == "username":
-            user.username = _text(value, "userName", 150)
-            if not user.username:
-                raise ScimError("userName is required", scim_type="invalidValue")
-        elif key == "externalid":
-            user.scim_external_id = _text(value, "externalId", 200)
-        elif key == "name":
-            if not isinstance(value, dict):
-                raise ScimError("name must be an object", scim_type="invalidValue")
-            _apply_name(user, value)
-        elif key in {"name.givenname", "name.familyname"}:
-            _apply_name(user, {key.split(".")[1]: value})
+        if key == "active":
+            active = _boolean(value, "active")
         elif key == "emails" or key.startswith("emails["):
             email = _work_email(value if key == "emails" else [{"value": value, "primary": True}])
             if email is not None:
                 user.email = email
-        elif key == "active":
-            active = _boolean(value, "active")
+        else:
+            _apply_one(user, key, value)
     return active
+
+
+def _apply_one(user: User, key: str, value) -> None:
+    """One of the attributes kept as text (userName, externalId, the name's parts)."""
+    if key == "username":
+        user.username = _text(value, "userName", 150)
+        if not user.username:
+            raise ScimError("userName is required", scim_type="invalidValue")
+    elif key == "externalid":
+        user.scim_external_id = _text(value, "externalId", 200)
+    elif key == "name":
+        if not isinstance(value, dict):
+            raise ScimError("name must be an object", scim_type="invalidValue")
+        _apply_name(user, value)
+    elif key in {"name.givenname", "name.familyname"}:
+        _apply_name(user, {key.split(".")[1]: value})
 
 
 def _apply_name(user: User, name: dict) -> None:

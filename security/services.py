@@ -49,7 +49,7 @@ def records_add(*, tenant, records: Sequence[models.Model]) -> None:
     for record in records:
         if not isinstance(record, RECORD_MODELS):
             raise TypeError(f"{type(record).__name__} is not a record of a tenant's apps")
-        record.tenant = tenant  # type: ignore[attr-defined]
+        record.tenant = tenant
         if hasattr(record, "prepare"):
             record.prepare()  # the columns drawn from others: bulk_create skips save()
         record.full_clean(validate_unique=False, validate_constraints=False)

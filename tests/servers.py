@@ -112,7 +112,7 @@ class Inbox:
         with self._lock:
             texts = [text for _, _, text in self.messages]
         parsed = [email.message_from_string(text, policy=policy.default) for text in texts]
-        return [(str(m["Subject"]), m.get_content()) for m in parsed]  # type: ignore[attr-defined]
+        return [(str(m["Subject"]), m.get_content()) for m in parsed]
 
     def subjects(self) -> list[str]:
         """The messages' Subject lines, in the order they arrived (quoted-printable or not,

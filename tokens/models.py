@@ -481,10 +481,10 @@ class TokenEventQuerySet(TenantQuerySet):
             events = events.filter(owner=user)
         return events
 
-    def update(self, **kwargs):  # type: ignore[override]
+    def update(self, **kwargs):
         raise TypeError("Token events are append-only: they are never updated.")
 
-    def delete(self):  # type: ignore[override]
+    def delete(self):
         raise TypeError("Token events are append-only: they are never deleted.")
 
 

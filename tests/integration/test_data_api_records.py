@@ -87,20 +87,30 @@ def problems_of_shape(ours, theirs, path="$") -> list[str]:
         return []
     if json_type(ours) != json_type(theirs):
         return [f"{path}: {json_type(ours)} where a real record has {json_type(theirs)}"]
-    found = []
     if isinstance(theirs, dict):
-        for key, value in theirs.items():
-            if key not in ours:
-                found.append(f"{path}.{key} is missing")
-            else:
-                found += problems_of_shape(ours[key], value, f"{path}.{key}")
-    elif isinstance(theirs, list) and theirs:
-        if not ours:
-            return [f"{path}: empty where a real record has items"]
-        for item in theirs:
-            matches = [problems_of_shape(mine, item, f"{path}[]") for mine in ours]
-            if all(matches):
-                found.append(f"{path}[]: no item like {json.dumps(item)[:120]}: {matches[0][0]}")
+        return [
+            problem
+            for key, value in theirs.items()
+            for problem in (
+                [f"{path}.{key} is missing"]
+                if key not in ours
+                else problems_of_shape(ours[key], value, f"{path}.{key}")
+            )
+        ]
+    if isinstance(theirs, list) and theirs:
+        return problems_of_items(ours, theirs, path)
+    return []
+
+
+def problems_of_items(ours: list, theirs: list, path: str) -> list[str]:
+    """A list of ours has, for each item of theirs, an item of the same shape."""
+    if not ours:
+        return [f"{path}: empty where a real record has items"]
+    found = []
+    for item in theirs:
+        matches = [problems_of_shape(mine, item, f"{path}[]") for mine in ours]
+        if all(matches):
+            found.append(f"{path}[]: no item like {json.dumps(item)[:120]}: {matches[0][0]}")
     return found
 
 

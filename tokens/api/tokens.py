@@ -139,7 +139,7 @@ class TokenCreatedSerializer(TokenOutputSerializer):
     portal_url = serializers.CharField(help_text="The tenant's custom URL, to call the API at.")
 
 
-ORDERING = list(TokenFilter.base_filters["ordering"].param_map)  # type: ignore[attr-defined]
+ORDERING = list(TokenFilter.base_filters["ordering"].param_map)
 
 
 class ReauthenticateSerializer(serializers.Serializer):
