@@ -26,8 +26,8 @@ REQUESTS_PER_ROUND = 300
 HTTP_ROUNDS = 3
 HTTP_SECONDS = 3
 HTTP_CONNECTIONS = 8
-# What README.md recommends for production: 2 x cores + 1 sync workers, so that one worker's
-# wait on the database overlaps another's work.
+# What docs/operations.md recommends for production: 2 x cores + 1 sync workers, so that one
+# worker's wait on the database overlaps another's work.
 HTTP_WORKERS = 2 * (os.cpu_count() or 1) + 1
 HOST = "contoso.us2.portal.localhost"
 VARIANTS = ["floor", "ours", "ours-uncounted", "drf-authtoken", "knox", "api-key"]

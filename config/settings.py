@@ -189,8 +189,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background tasks ----------------------------------------------------------------------
 # Django's tasks framework on the application's own database (django-tasks-db): a task is a
-# row, run by `manage.py db_worker` (README: the jobs); `manage.py token_jobs`, from cron or a
-# systemd timer, enqueues the token jobs (expiry reminders, dormant tokens retired).
+# row, run by `manage.py db_worker` (docs/operations.md: the jobs); `manage.py token_jobs`,
+# from cron or a systemd timer, enqueues the token jobs (reminders, retirement, notices).
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
@@ -266,8 +266,8 @@ CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 
 # --- Microsoft Entra ID --------------------------------------------------------------------
-# One app registration (README.md says how): its client id and secret sign users in, and its
-# application id (or api:// URI) is the audience of bearer tokens for the API.
+# One app registration (docs/operations.md says how): its client id and secret sign users in,
+# and its application id (or api:// URI) is the audience of bearer tokens for the API.
 ENTRA_CLIENT_ID = os.environ.get("ENTRA_CLIENT_ID", "")
 ENTRA_CLIENT_SECRET = os.environ.get("ENTRA_CLIENT_SECRET", "")
 ENTRA_API_APP_ID = os.environ.get("ENTRA_API_APP_ID", ENTRA_CLIENT_ID)
@@ -326,7 +326,8 @@ if not DEBUG:
     if {ENTRA_CLIENT_ID, ENTRA_API_APP_ID} & FAKE_ENTRA_CLIENT_IDS:
         raise ImproperlyConfigured(
             "ENTRA_CLIENT_ID (or ENTRA_API_APP_ID) is the local fake Entra ID's published client "
-            "id, for development only: register the portal in Entra ID (README) and use its id"
+            "id, for development only: register the portal in Entra ID (docs/operations.md) and "
+            "use its id"
         )
 
 SOCIAL_AUTH_URL_NAMESPACE = "social"
@@ -475,7 +476,7 @@ SIEM_FEED_LAG_SECONDS = env_int("SIEM_FEED_LAG_SECONDS", 5)
 # EMAIL_URL: smtp://user:password@host:port (smtps:// for TLS from the first byte,
 # smtp+tls:// for STARTTLS), or the separate EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
 # EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL. Without either, messages are printed on
-# the console (make run shows them in its terminal); production sets one (README).
+# the console (make run shows them in its terminal); production sets one (docs/operations.md).
 # Django 6.1's MAILERS: one mailer, "default", built from those variables.
 _email_url = os.environ.get("EMAIL_URL", "")
 # seconds: a slow mail server never hangs a worker (or a job holding a reminder's row)

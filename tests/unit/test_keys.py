@@ -62,13 +62,13 @@ def test_digest_is_sha256_hex_and_suffix_is_the_last_four():
 
 
 def test_the_format_readme_gives_secret_scanners_finds_and_verifies_every_kind():
-    """README ("Leaked tokens"): the regular expression, and the checksum recomputed as it is
+    """docs/api.md ("Leaked tokens"): the regular expression, and the checksum recomputed as it is
     described there, without this product's code."""
     import re
     import zlib
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "docs" / "api.md").read_text()
     pattern = re.compile(r"\bmda(api|sie|log|scm)[0-9A-Za-z]{58}\b")
     assert r"`\bmda(api|sie|log|scm)[0-9A-Za-z]{58}\b`" in readme
     alphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"

@@ -1,5 +1,5 @@
 """Enqueues the token jobs (expiry reminders, dormant tokens retired, the notices that wait)
-for `db_worker` to run: the periodic trigger, from cron or a systemd timer (README: the
+for `db_worker` to run: the periodic trigger, from cron or a systemd timer (docs/operations.md: the
 jobs), say every minute. First it puts back in the queue the tasks of a worker that died
 (tokens.jobs.tasks_reclaim). A job still waiting in the queue is not enqueued again, so a
 stopped worker does not come back to a pile of them; two triggers at once may enqueue it
