@@ -2,8 +2,10 @@
 collectors. Plain form pages (no JavaScript needed); the copy buttons come from portal.js.
 A token's value is shown once, on the no-store page that follows adding or regenerating."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
@@ -65,65 +67,10 @@ class SiemAgentNewForm(SubmitOnceForm, SiemAgentForm):
     pass
 
 
-def _agent(request, agent_id: int) -> SiemAgent:
-    return get_object_or_404(SiemAgent.objects.for_tenant(request.user.tenant), pk=agent_id)
-
-
 @siem_required
 def siem_agents(request):
     agents = SiemAgent.objects.for_tenant(request.user.tenant).select_related("token")
     return render(request, "extensions/siem_agents.html", {"agents": agents})
-
-
-@require_http_methods(["GET", "POST"])
-@siem_required
-def siem_agent_new(request):
-    form = SiemAgentNewForm(
-        request.POST or None,
-        initial={"output_format": OutputFormat.CEF, "send_alerts": True, "send_activities": True},
-    )
-    if request.method == "POST" and form.is_valid():
-        fields = dict(form.cleaned_data)
-        key = fields.pop("submission")
-        try:
-            agent, value = services.siem_agent_create(
-                user=request.user, submission_key=key, origin=origin_of(request), **fields
-            )
-        except ValidationError as error:
-            apply_errors(form, error)
-        except AlreadySubmitted as repeat:
-            return _already_submitted(request, repeat, SIEM_FORM)
-        else:
-            return _token_page(request, agent, value, "added")
-    return render(
-        request, "extensions/form.html", {"form": form, **SIEM_FORM, "title": "Add SIEM agent"}
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@siem_required
-def siem_agent_edit(request, agent_id: int):
-    agent = _agent(request, agent_id)
-    form = SiemAgentForm(
-        request.POST or None,
-        initial={
-            "name": agent.name,
-            "output_format": agent.output_format,
-            "send_alerts": agent.send_alerts,
-            "send_activities": agent.send_activities,
-        },
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.siem_agent_update(agent=agent, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"SIEM agent {agent.name} was saved.")
-            return redirect("extensions:siem-agents")
-    return render(
-        request, "extensions/form.html", {"form": form, **SIEM_FORM, "title": f"Edit {agent.name}"}
-    )
 
 
 SIEM_FORM = {
@@ -132,42 +79,6 @@ SIEM_FORM = {
     "back": "extensions:siem-agents",
     "submit": "Save",
 }
-
-
-@require_http_methods(["GET", "POST"])
-@siem_required
-def siem_agent_regenerate(request, agent_id: int):
-    agent = _agent(request, agent_id)
-    if request.method == "POST":
-        value = services.siem_agent_regenerate(
-            agent=agent, by=request.user, origin=origin_of(request)
-        )
-        return _token_page(request, agent, value, "regenerated")
-    return _confirm(
-        request,
-        SIEM_FORM,
-        f"Regenerate the token of {agent.name}?",
-        "The current token stops working at once. Give the new one to the agent.",
-        "Regenerate token",
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@siem_required
-def siem_agent_delete(request, agent_id: int):
-    agent = _agent(request, agent_id)
-    if request.method == "POST":
-        services.siem_agent_delete(agent=agent, by=request.user, origin=origin_of(request))
-        messages.success(request, f"SIEM agent {agent.name} was deleted and its token revoked.")
-        return redirect("extensions:siem-agents")
-    return _confirm(
-        request,
-        SIEM_FORM,
-        f"Delete SIEM agent {agent.name}?",
-        "Its token is revoked at once and it receives no more events.",
-        "Delete",
-        danger=True,
-    )
 
 
 def _token_page(request, thing, value: str, what: str):
@@ -245,10 +156,6 @@ class LogCollectorNewForm(SubmitOnceForm, LogCollectorForm):
     pass
 
 
-def _collector(request, collector_id: int) -> LogCollector:
-    return get_object_or_404(LogCollector.objects.for_tenant(request.user.tenant), pk=collector_id)
-
-
 @collectors_required
 def log_collectors(request):
     tenant = request.user.tenant
@@ -299,89 +206,181 @@ def data_source_delete(request, source_id: int):
     )
 
 
-@require_http_methods(["GET", "POST"])
-@collectors_required
-def log_collector_new(request):
-    form = LogCollectorNewForm(request.POST or None, tenant=request.user.tenant)
+# --- what SIEM agents and log collectors share: each holds a token -------------------------------
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A kind of thing that holds a token of its own (a SIEM agent, a log collector): its
+    forms, its services and its words, for the one flow of adding, editing, regenerating and
+    deleting that both follow."""
+
+    kind: str  # "SIEM agent": how the pages name one
+    model: type[SiemAgent] | type[LogCollector]
+    section: dict
+    new_form: type
+    edit_form: type
+    form_kwargs: Callable[[Any], dict]  # (request) -> what the forms take besides data
+    initial_new: dict
+    initial_edit: Callable[[Any], dict]  # (holder) -> the edit form's values
+    create: Callable[..., tuple[Any, str]]  # (user, submission_key, origin, **fields)
+    update: Callable[..., Any]  # (holder, **fields)
+    regenerate: Callable[..., str]  # (holder, by, origin) -> the new value
+    delete: Callable[..., Any]  # (holder, by, origin)
+    regenerate_note: str
+    delete_note: str
+
+    def one(self, request, pk: int):
+        return get_object_or_404(self.model.objects.for_tenant(request.user.tenant), pk=pk)
+
+
+def holder_new(request, holder: Holder):
+    form = holder.new_form(request.POST or None, initial=holder.initial_new,
+                           **holder.form_kwargs(request))  # fmt: skip
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         key = fields.pop("submission")
         try:
-            collector, value = services.log_collector_create(
-                user=request.user, submission_key=key, origin=origin_of(request), **fields
-            )
+            thing, value = holder.create(user=request.user, submission_key=key,
+                                         origin=origin_of(request), **fields)  # fmt: skip
         except ValidationError as error:
             apply_errors(form, error)
         except AlreadySubmitted as repeat:
-            return _already_submitted(request, repeat, COLLECTOR_FORM)
+            return _already_submitted(request, repeat, holder.section)
         else:
-            return _token_page(request, collector, value, "added")
-    return render(
-        request,
-        "extensions/form.html",
-        {"form": form, **COLLECTOR_FORM, "title": "Add log collector"},
-    )
+            return _token_page(request, thing, value, "added")
+    context = {"form": form, **holder.section, "title": f"Add {holder.kind}"}
+    return render(request, "extensions/form.html", context)
+
+
+def holder_edit(request, holder: Holder, pk: int):
+    thing = holder.one(request, pk)
+    form = holder.edit_form(request.POST or None, initial=holder.initial_edit(thing),
+                            **holder.form_kwargs(request))  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        try:
+            holder.update(thing, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"{holder.kind.capitalize()} {thing.name} was saved.")
+            return redirect(holder.section["back"])
+    context = {"form": form, **holder.section, "title": f"Edit {thing.name}"}
+    return render(request, "extensions/form.html", context)
+
+
+def holder_regenerate(request, holder: Holder, pk: int):
+    thing = holder.one(request, pk)
+    if request.method == "POST":
+        value = holder.regenerate(thing, by=request.user, origin=origin_of(request))
+        return _token_page(request, thing, value, "regenerated")
+    return _confirm(request, holder.section, f"Regenerate the token of {thing.name}?",
+                    holder.regenerate_note, "Regenerate token")  # fmt: skip
+
+
+def holder_delete(request, holder: Holder, pk: int):
+    thing = holder.one(request, pk)
+    if request.method == "POST":
+        holder.delete(thing, by=request.user, origin=origin_of(request))
+        messages.success(
+            request, f"{holder.kind.capitalize()} {thing.name} was deleted and its token revoked."
+        )
+        return redirect(holder.section["back"])
+    return _confirm(request, holder.section, f"Delete {holder.kind} {thing.name}?",
+                    holder.delete_note, "Delete", danger=True)  # fmt: skip
+
+
+SIEM_AGENTS = Holder(
+    kind="SIEM agent",
+    model=SiemAgent,
+    section=SIEM_FORM,
+    new_form=SiemAgentNewForm,
+    edit_form=SiemAgentForm,
+    form_kwargs=lambda request: {},
+    initial_new={"output_format": OutputFormat.CEF, "send_alerts": True, "send_activities": True},
+    initial_edit=lambda agent: {
+        "name": agent.name,
+        "output_format": agent.output_format,
+        "send_alerts": agent.send_alerts,
+        "send_activities": agent.send_activities,
+    },
+    create=services.siem_agent_create,
+    update=lambda agent, **fields: services.siem_agent_update(agent=agent, **fields),
+    regenerate=lambda agent, **who: services.siem_agent_regenerate(agent=agent, **who),
+    delete=lambda agent, **who: services.siem_agent_delete(agent=agent, **who),
+    regenerate_note="The current token stops working at once. Give the new one to the agent.",
+    delete_note="Its token is revoked at once and it receives no more events.",
+)
+
+LOG_COLLECTORS = Holder(
+    kind="log collector",
+    model=LogCollector,
+    section=COLLECTOR_FORM,
+    new_form=LogCollectorNewForm,
+    edit_form=LogCollectorForm,
+    form_kwargs=lambda request: {"tenant": request.user.tenant},
+    initial_new={},
+    initial_edit=lambda collector: {
+        "name": collector.name,
+        "data_sources": list(collector.data_sources.all()),
+    },
+    create=services.log_collector_create,
+    update=lambda collector, **fields: services.log_collector_update(collector=collector, **fields),
+    regenerate=lambda collector, **who: services.log_collector_regenerate(
+        collector=collector, **who
+    ),
+    delete=lambda collector, **who: services.log_collector_delete(collector=collector, **who),
+    regenerate_note=(
+        "The current token stops working at once. Configure the collector with the new one."
+    ),
+    delete_note="Its token is revoked at once; it can upload nothing more.",
+)
+
+
+# The pages, by name (extensions/urls.py), each the shared flow for its kind of holder.
+@require_http_methods(["GET", "POST"])
+@siem_required
+def siem_agent_new(request):
+    return holder_new(request, SIEM_AGENTS)
+
+
+@require_http_methods(["GET", "POST"])
+@siem_required
+def siem_agent_edit(request, agent_id: int):
+    return holder_edit(request, SIEM_AGENTS, agent_id)
+
+
+@require_http_methods(["GET", "POST"])
+@siem_required
+def siem_agent_regenerate(request, agent_id: int):
+    return holder_regenerate(request, SIEM_AGENTS, agent_id)
+
+
+@require_http_methods(["GET", "POST"])
+@siem_required
+def siem_agent_delete(request, agent_id: int):
+    return holder_delete(request, SIEM_AGENTS, agent_id)
+
+
+@require_http_methods(["GET", "POST"])
+@collectors_required
+def log_collector_new(request):
+    return holder_new(request, LOG_COLLECTORS)
 
 
 @require_http_methods(["GET", "POST"])
 @collectors_required
 def log_collector_edit(request, collector_id: int):
-    collector = _collector(request, collector_id)
-    form = LogCollectorForm(
-        request.POST or None,
-        tenant=request.user.tenant,
-        initial={"name": collector.name, "data_sources": list(collector.data_sources.all())},
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.log_collector_update(collector=collector, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"Log collector {collector.name} was saved.")
-            return redirect("extensions:log-collectors")
-    return render(
-        request,
-        "extensions/form.html",
-        {"form": form, **COLLECTOR_FORM, "title": f"Edit {collector.name}"},
-    )
+    return holder_edit(request, LOG_COLLECTORS, collector_id)
 
 
 @require_http_methods(["GET", "POST"])
 @collectors_required
 def log_collector_regenerate(request, collector_id: int):
-    collector = _collector(request, collector_id)
-    if request.method == "POST":
-        value = services.log_collector_regenerate(
-            collector=collector, by=request.user, origin=origin_of(request)
-        )
-        return _token_page(request, collector, value, "regenerated")
-    return _confirm(
-        request,
-        COLLECTOR_FORM,
-        f"Regenerate the token of {collector.name}?",
-        "The current token stops working at once. Configure the collector with the new one.",
-        "Regenerate token",
-    )
+    return holder_regenerate(request, LOG_COLLECTORS, collector_id)
 
 
 @require_http_methods(["GET", "POST"])
 @collectors_required
 def log_collector_delete(request, collector_id: int):
-    collector = _collector(request, collector_id)
-    if request.method == "POST":
-        services.log_collector_delete(
-            collector=collector, by=request.user, origin=origin_of(request)
-        )
-        messages.success(
-            request, f"Log collector {collector.name} was deleted and its token revoked."
-        )
-        return redirect("extensions:log-collectors")
-    return _confirm(
-        request,
-        COLLECTOR_FORM,
-        f"Delete log collector {collector.name}?",
-        "Its token is revoked at once; it can upload nothing more.",
-        "Delete",
-        danger=True,
-    )
+    return holder_delete(request, LOG_COLLECTORS, collector_id)
