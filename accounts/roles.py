@@ -48,10 +48,13 @@ def capabilities_for(role: str) -> frozenset[Capability]:
 # What a token may be narrowed to, per area (read / manage): every capability but the
 # tokens table's own, which a narrowed token never carries (it sees and revokes itself only).
 SCOPES: tuple[Capability, ...] = (
-    _C.INVESTIGATION_READ, _C.INVESTIGATION_MANAGE,
-    _C.DISCOVERY_READ, _C.DISCOVERY_MANAGE,
-    _C.SETTINGS_READ, _C.SETTINGS_MANAGE,
-)  # fmt: skip
+    _C.INVESTIGATION_READ,
+    _C.INVESTIGATION_MANAGE,
+    _C.DISCOVERY_READ,
+    _C.DISCOVERY_MANAGE,
+    _C.SETTINGS_READ,
+    _C.SETTINGS_MANAGE,
+)
 READ_ONLY: frozenset[Capability] = _READ_ALL
 
 # What each capability lets a token or an Entra token do, in the words the pages use (the

@@ -127,12 +127,20 @@ def views_report(title: str, sizes: tuple[str, str], bound: float):
                 f"{large['max_ms']:.1f}) | {ratio:.2f} | {small['queries']} / {large['queries']} |"
             )
             checks.append(
-                (f"{label}: {title}, {view}: with {large_size} {ratio:.2f}x the time with "
-                 f"{small_size} (≤ {bound})", ratio <= bound)
-            )  # fmt: skip
+                (
+                    f"{label}: {title}, {view}: with {large_size} {ratio:.2f}x the time with "
+                    f"{small_size} (≤ {bound})",
+                    ratio <= bound,
+                )
+            )
             if small["queries"] != large["queries"]:
-                checks.append((f"{label}: {title}, {view}: the queries grow with the rows "
-                               f"({small['queries']} / {large['queries']})", False))  # fmt: skip
+                checks.append(
+                    (
+                        f"{label}: {title}, {view}: the queries grow with the rows "
+                        f"({small['queries']} / {large['queries']})",
+                        False,
+                    )
+                )
         lines.append("")
         return lines, checks
 
@@ -163,9 +171,12 @@ def data_api_report(label: str, result: dict) -> tuple[list[str], list[tuple[str
             f"{small['queries']} / {large['queries']} |"
         )
         checks.append(
-            (f"{label}: {name} with 1,000,000 activities {ratio:.2f}x the time with 10,000 (≤ 2)",
-             ratio <= 2)
-        )  # fmt: skip
+            (
+                f"{label}: {name} with 1,000,000 activities {ratio:.2f}x the time with 10,000 "
+                "(≤ 2)",
+                ratio <= 2,
+            )
+        )
     lines.append("")
     return lines, checks
 

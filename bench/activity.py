@@ -40,10 +40,23 @@ KINDS = [
     ("revoked", "by_admin", 3),
 ]
 COLUMNS = [
-    "tenant_id", "token_id", "owner_id", "token_name", "token_kind", "token_suffix", "kind",
-    "reason", "actor_id", "actor_kind", "actor_label", "source_ip", "user_agent", "detail", "count",
+    "tenant_id",
+    "token_id",
+    "owner_id",
+    "token_name",
+    "token_kind",
+    "token_suffix",
+    "kind",
+    "reason",
+    "actor_id",
+    "actor_kind",
+    "actor_label",
+    "source_ip",
+    "user_agent",
+    "detail",
+    "count",
     "created",
-]  # fmt: skip
+]
 
 
 def rows(tenant_id: int, count: int, tokens: list, admin, rng: random.Random):
@@ -55,13 +68,23 @@ def rows(tenant_id: int, count: int, tokens: list, admin, rng: random.Random):
         by_admin = reason == "by_admin"
         actor = admin if by_admin else token.user if kind in {"generated", "revoked"} else None
         yield (
-            tenant_id, token.pk, token.user_id, token.name, "api", token.suffix, kind, reason,
-            actor.pk if actor else None, "user" if actor else "system",
-            actor.username if actor else "system", f"203.0.113.{rng.randrange(1, 255)}",
-            "python-requests/2.32", "Refused: the token is revoked." if kind == "refused" else "",
+            tenant_id,
+            token.pk,
+            token.user_id,
+            token.name,
+            "api",
+            token.suffix,
+            kind,
+            reason,
+            actor.pk if actor else None,
+            "user" if actor else "system",
+            actor.username if actor else "system",
+            f"203.0.113.{rng.randrange(1, 255)}",
+            "python-requests/2.32",
+            "Refused: the token is revoked." if kind == "refused" else "",
             rng.randrange(1, 40) if kind == "refused" else 1,
             NOW - timedelta(seconds=rng.randrange(span), microseconds=rng.randrange(10**6)),
-        )  # fmt: skip
+        )
 
 
 def insert(tenant_id: int, count: int, tokens: list, admin) -> None:
@@ -104,17 +127,26 @@ def seed() -> tuple[dict, dict]:
                 username=f"admin@{label}.com", tenant=tenant, role=Role.GLOBAL_ADMIN, password="!"
             )
             owners = User.objects.bulk_create(
-                User(username=f"user{n}@{label}.com", tenant=tenant, password="!",
-                     role=Role.SECURITY_OPERATOR)
+                User(
+                    username=f"user{n}@{label}.com",
+                    tenant=tenant,
+                    password="!",
+                    role=Role.SECURITY_OPERATOR,
+                )
                 for n in range(OWNERS)
-            )  # fmt: skip
+            )
             tokens = []
             for n in range(TOKENS[label]):
                 value = keys.generate("api")
                 tokens.append(
-                    ApiToken(tenant=tenant, user=owners[n % OWNERS], name=f"token {n}",
-                             digest=keys.digest(value), suffix=keys.suffix(value))
-                )  # fmt: skip
+                    ApiToken(
+                        tenant=tenant,
+                        user=owners[n % OWNERS],
+                        name=f"token {n}",
+                        digest=keys.digest(value),
+                        suffix=keys.suffix(value),
+                    )
+                )
             tokens = ApiToken.objects.bulk_create(tokens, batch_size=2000)
             insert(tenant.pk, count, tokens, admin)
         queries[label] = {

@@ -26,8 +26,13 @@ VIEWS = {
     "high and open": "?severity=2&status=0",
     "page 2": "?page=2",
 }
-TITLES = ["Impossible travel activity", "Mass download by a single user", "Ransomware activity",
-          "Suspicious inbox forwarding", "Activity from anonymous IP addresses"]  # fmt: skip
+TITLES = [
+    "Impossible travel activity",
+    "Mass download by a single user",
+    "Ransomware activity",
+    "Suspicious inbox forwarding",
+    "Activity from anonymous IP addresses",
+]
 
 
 def seed() -> dict:

@@ -80,14 +80,43 @@ QUERIES = {
 }
 
 COLUMNS = [
-    "tenant_id", "public_id", "timestamp", "created", "service", "app_name", "instance",
-    "description", "action_type", "event_action_type", "event_type_name", "is_admin",
-    "impersonated", "taken_action", "device_type", "device_tags_text", "user_agent",
-    "user_agent_tags_text", "ip_address", "ip_category", "ip_tags_text", "country",
-    "organization", "user_name", "user_domain", "user_org_unit", "user_tags_text", "entity_key",
-    "policies_text", "source", "alert_ids_text", "object_ids_text", "file_id", "office365_url",
-    "feedback", "document",
-]  # fmt: skip
+    "tenant_id",
+    "public_id",
+    "timestamp",
+    "created",
+    "service",
+    "app_name",
+    "instance",
+    "description",
+    "action_type",
+    "event_action_type",
+    "event_type_name",
+    "is_admin",
+    "impersonated",
+    "taken_action",
+    "device_type",
+    "device_tags_text",
+    "user_agent",
+    "user_agent_tags_text",
+    "ip_address",
+    "ip_category",
+    "ip_tags_text",
+    "country",
+    "organization",
+    "user_name",
+    "user_domain",
+    "user_org_unit",
+    "user_tags_text",
+    "entity_key",
+    "policies_text",
+    "source",
+    "alert_ids_text",
+    "object_ids_text",
+    "file_id",
+    "office365_url",
+    "feedback",
+    "document",
+]
 JSON_COLUMNS = {"feedback", "document"}
 
 
@@ -134,9 +163,13 @@ def insert(tenant_id: int, count: int) -> None:
         for row in rows(tenant_id, count, rng):
             when, created = row[2], row[3]
             batch.append(
-                (*row[:2], when.replace(tzinfo=None).isoformat(" "),
-                 created.replace(tzinfo=None).isoformat(" "), *row[4:])
-            )  # fmt: skip
+                (
+                    *row[:2],
+                    when.replace(tzinfo=None).isoformat(" "),
+                    created.replace(tzinfo=None).isoformat(" "),
+                    *row[4:],
+                )
+            )
             if len(batch) == 20_000:
                 cursor.executemany(sql, batch)
                 batch.clear()

@@ -83,9 +83,13 @@ def seed() -> dict:
             # The needles a search looks for, the same in both tenants: 20 tokens of one
             # person, and 10 tokens whose names say what they are for.
             priya = User.objects.create(
-                username=f"priya.raman@{label}.com", tenant=tenant, password="!",
-                first_name="Priya", last_name="Raman", role=Role.SECURITY_OPERATOR,
-            )  # fmt: skip
+                username=f"priya.raman@{label}.com",
+                tenant=tenant,
+                password="!",
+                first_name="Priya",
+                last_name="Raman",
+                role=Role.SECURITY_OPERATOR,
+            )
             tokens = []
             for n in range(count):
                 roll = rng.random()

@@ -84,9 +84,9 @@ class StrictFields:
                     for name, field in self.fields.items()  # type: ignore[attr-defined]
                     if not field.read_only
                 )
-                raise serializers.ValidationError({
-                    unknown[0]: [f"Unknown field: this endpoint takes {', '.join(writable)}."]
-                })  # fmt: skip
+                raise serializers.ValidationError(
+                    {unknown[0]: [f"Unknown field: this endpoint takes {', '.join(writable)}."]}
+                )
         return super().to_internal_value(data)  # type: ignore[misc]
 
 

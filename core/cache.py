@@ -115,8 +115,15 @@ for _name in _METHODS:
 # --- batches: several writes (or reads) to the shared cache in one round trip -------------------
 
 COUNT, ADD, PUT, MAP_PUT, GET, MAP_GET, DECREASE, DELETE = (
-    "count", "add", "put", "map_put", "get", "map_get", "decrease", "delete",
-)  # fmt: skip
+    "count",
+    "add",
+    "put",
+    "map_put",
+    "get",
+    "map_get",
+    "decrease",
+    "delete",
+)
 
 
 def run_batch(ops: list[tuple]) -> list:

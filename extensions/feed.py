@@ -133,8 +133,11 @@ def _extension(pairs: list[tuple[str, object]]) -> str:
 
 def _token_event_cef(event: TokenEvent) -> tuple[list, str]:
     when = int(event.created.timestamp() * 1000)
-    head = [f"TOKEN_{event.kind.upper()}", event.detail or event.get_kind_display(),
-            7 if event.kind in ("refused", "revoked") else 2]  # fmt: skip
+    head = [
+        f"TOKEN_{event.kind.upper()}",
+        event.detail or event.get_kind_display(),
+        7 if event.kind in ("refused", "revoked") else 2,
+    ]
     extension = _extension(
         [
             ("externalId", f"token-event-{event.pk}"),
@@ -224,11 +227,15 @@ def token_event_activity(event: TokenEvent) -> dict:
         "description": event.detail,
         "user": {"userName": event.actor_label},
         "device": {"clientIP": event.source_ip, "userAgent": event.user_agent},
-        "token": {"id": event.token_id, "name": event.token_name, "kind": event.token_kind,
-                  "suffix": event.token_suffix},
+        "token": {
+            "id": event.token_id,
+            "name": event.token_name,
+            "kind": event.token_kind,
+            "suffix": event.token_suffix,
+        },
         "reason": event.reason,
         "count": event.count,
-    }  # fmt: skip
+    }
 
 
 def json_event(event: Event, tenant) -> dict:

@@ -235,14 +235,16 @@ class Holder:
 
 
 def holder_new(request, holder: Holder):
-    form = holder.new_form(request.POST or None, initial=holder.initial_new,
-                           **holder.form_kwargs(request))  # fmt: skip
+    form = holder.new_form(
+        request.POST or None, initial=holder.initial_new, **holder.form_kwargs(request)
+    )
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
         key = fields.pop("submission")
         try:
-            thing, value = holder.create(user=request.user, submission_key=key,
-                                         origin=origin_of(request), **fields)  # fmt: skip
+            thing, value = holder.create(
+                user=request.user, submission_key=key, origin=origin_of(request), **fields
+            )
         except ValidationError as error:
             apply_errors(form, error)
         except AlreadySubmitted as repeat:
@@ -255,8 +257,9 @@ def holder_new(request, holder: Holder):
 
 def holder_edit(request, holder: Holder, pk: int):
     thing = holder.one(request, pk)
-    form = holder.edit_form(request.POST or None, initial=holder.initial_edit(thing),
-                            **holder.form_kwargs(request))  # fmt: skip
+    form = holder.edit_form(
+        request.POST or None, initial=holder.initial_edit(thing), **holder.form_kwargs(request)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             holder.update(thing, **form.cleaned_data)
@@ -274,8 +277,13 @@ def holder_regenerate(request, holder: Holder, pk: int):
     if request.method == "POST":
         value = holder.regenerate(thing, by=request.user, origin=origin_of(request))
         return _token_page(request, thing, value, "regenerated")
-    return _confirm(request, holder.section, f"Regenerate the token of {thing.name}?",
-                    holder.regenerate_note, "Regenerate token")  # fmt: skip
+    return _confirm(
+        request,
+        holder.section,
+        f"Regenerate the token of {thing.name}?",
+        holder.regenerate_note,
+        "Regenerate token",
+    )
 
 
 def holder_delete(request, holder: Holder, pk: int):
@@ -286,8 +294,14 @@ def holder_delete(request, holder: Holder, pk: int):
             request, f"{holder.kind.capitalize()} {thing.name} was deleted and its token revoked."
         )
         return redirect(holder.section["back"])
-    return _confirm(request, holder.section, f"Delete {holder.kind} {thing.name}?",
-                    holder.delete_note, "Delete", danger=True)  # fmt: skip
+    return _confirm(
+        request,
+        holder.section,
+        f"Delete {holder.kind} {thing.name}?",
+        holder.delete_note,
+        "Delete",
+        danger=True,
+    )
 
 
 SIEM_AGENTS = Holder(

@@ -32,12 +32,20 @@ def _cisco_asa(domains: list[str]) -> str:
 
 
 def _fortigate(domains: list[str]) -> str:
-    lines = ["config webfilter urlfilter", "    edit 1", f'        set name "{NAME}"',
-             "        config entries"]  # fmt: skip
+    lines = [
+        "config webfilter urlfilter",
+        "    edit 1",
+        f'        set name "{NAME}"',
+        "        config entries",
+    ]
     for index, domain in enumerate(domains, 1):
-        lines += [f"            edit {index}", f'                set url "*.{domain}"',
-                  "                set type wildcard", "                set action block",
-                  "            next"]  # fmt: skip
+        lines += [
+            f"            edit {index}",
+            f'                set url "*.{domain}"',
+            "                set type wildcard",
+            "                set action block",
+            "            next",
+        ]
     lines += ["        end", "    next", "end"]
     return "\n".join(lines)
 

@@ -72,7 +72,9 @@ def alert_token_exposed(*, token, at, **signal) -> Alert:
     owner = token.user
     when = at.strftime("%Y-%m-%d %H:%M UTC")
     return _token_alert(
-        token, at, TOKEN_EXPOSED_ALERT,
+        token,
+        at,
+        TOKEN_EXPOSED_ALERT,
         title=f"API token \u201c{token.name}\u201d of {owner.username} exposed publicly at {when}",
         description=(
             f"The {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
@@ -80,7 +82,7 @@ def alert_token_exposed(*, token, at, **signal) -> Alert:
             f"published where anyone can read it, and was revoked at {when}. Requests made "
             "with it are refused."
         ),
-    )  # fmt: skip
+    )
 
 
 def alert_token_reused(*, token, at, how, revoked, **signal) -> Alert:
@@ -90,16 +92,20 @@ def alert_token_reused(*, token, at, how, revoked, **signal) -> Alert:
     owner = token.user
     when = at.strftime("%Y-%m-%d %H:%M UTC")
     return _token_alert(
-        token, at, TOKEN_REUSED_ALERT,
-        title=(f"Rotated-out value of API token \u201c{token.name}\u201d of {owner.username} "
-               f"reused at {when}"),
+        token,
+        at,
+        TOKEN_REUSED_ALERT,
+        title=(
+            f"Rotated-out value of API token \u201c{token.name}\u201d of {owner.username} "
+            f"reused at {when}"
+        ),
         description=(
             f"A value of the {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
             f"\u2026{token.suffix}) of {owner.display_name} ({owner.username}) that a rotation "
             f"had replaced was {how}. Every token of its rotation chain ({revoked}) was revoked "
             f"at {when}: generate a new one, and find who held the old value."
         ),
-    )  # fmt: skip
+    )
 
 
 def alert_token_used_late(*, token, at, ip, user_agent, **signal) -> Alert:
@@ -111,9 +117,14 @@ def alert_token_used_late(*, token, at, ip, user_agent, **signal) -> Alert:
     when = at.strftime("%Y-%m-%d %H:%M UTC")
     source = f"{ip or 'an unknown address'}" + (f" ({user_agent})" if user_agent else "")
     return _token_alert(
-        token, at, TOKEN_USED_LATE_ALERT, severity=Severity.MEDIUM,
-        title=(f"Rotated-out value of API token \u201c{token.name}\u201d of {owner.username} "
-               f"used after its grace period at {when}"),
+        token,
+        at,
+        TOKEN_USED_LATE_ALERT,
+        severity=Severity.MEDIUM,
+        title=(
+            f"Rotated-out value of API token \u201c{token.name}\u201d of {owner.username} "
+            f"used after its grace period at {when}"
+        ),
         description=(
             f"A value of the {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
             f"\u2026{token.suffix}) of {owner.display_name} ({owner.username}) that a rotation "
@@ -122,7 +133,7 @@ def alert_token_used_late(*, token, at, ip, user_agent, **signal) -> Alert:
             "nothing of yours should hold the old one, revoke the token. (This alert is "
             "raised at most once an hour per token.)"
         ),
-    )  # fmt: skip
+    )
 
 
 def _token_alert(

@@ -58,13 +58,17 @@ class AlertFilterForm(forms.Form):
     page says, and the list shows every alert instead."""
 
     severity = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None,
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", "Any severity"), *Severity.choices],
-    )  # fmt: skip
+    )
     status = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None,
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", "Any status"), *Resolution.choices],
-    )  # fmt: skip
+    )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *KINDS])
     search = forms.CharField(required=False, max_length=100, strip=True)
 
@@ -75,9 +79,11 @@ class AlertFilterForm(forms.Form):
         if data["status"] is not None:
             alerts = alerts.filter(resolution_status=data["status"])
         if data["kind"]:
-            alerts = alerts.filter(source="portal") if data["kind"] == "portal" else (
-                alerts.exclude(source="portal")
-            )  # fmt: skip
+            alerts = (
+                alerts.filter(source="portal")
+                if data["kind"] == "portal"
+                else (alerts.exclude(source="portal"))
+            )
         if data["search"]:
             alerts = alerts.filter(title__icontains=data["search"])
         return alerts
@@ -120,16 +126,26 @@ class CloseForm(forms.Form):
     kind = forms.ChoiceField(
         label="Close as",
         choices=list(CLOSE_LABELS.items()),
-    )  # fmt: skip
+    )
     reason = forms.TypedChoiceField(
-        label="Why", required=False, coerce=int, empty_value=None,
-        choices=[("", "—"), (2, "Benign: actual severity is lower"), (5, "Benign: confirmed "
-                 "with the user"), (6, "Benign: triggered by a test"), (0, "False positive: not "
-                 "of interest"), (1, "False positive: too many similar alerts"), (3, "False "
-                 "positive: the alert is not accurate"), (4, "Other")],
-    )  # fmt: skip
-    comment = forms.CharField(label="Comment", required=False, max_length=10_000,
-                              widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+        label="Why",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[
+            ("", "—"),
+            (2, "Benign: actual severity is lower"),
+            (5, "Benign: confirmed with the user"),
+            (6, "Benign: triggered by a test"),
+            (0, "False positive: not of interest"),
+            (1, "False positive: too many similar alerts"),
+            (3, "False positive: the alert is not accurate"),
+            (4, "Other"),
+        ],
+    )
+    comment = forms.CharField(
+        label="Comment", required=False, max_length=10_000, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 @require_POST
@@ -146,10 +162,12 @@ def alert_close(request, pk: str):
     if form.is_valid():
         try:
             services.alerts_close(
-                alerts=Alert.objects.filter(pk=found.pk), kind=form.cleaned_data["kind"],
-                by=request.user.username, comment=form.cleaned_data["comment"],
+                alerts=Alert.objects.filter(pk=found.pk),
+                kind=form.cleaned_data["kind"],
+                by=request.user.username,
+                comment=form.cleaned_data["comment"],
                 reason_id=form.cleaned_data["reason"],
-            )  # fmt: skip
+            )
         except ValidationError:
             form.add_error("reason", "That reason does not go with this way of closing.")
         else:

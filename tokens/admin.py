@@ -60,17 +60,21 @@ class TokenAddForm(forms.ModelForm):
     )
 
     expires_in = forms.ChoiceField(
-        label="Expires", choices=[(k, v) for k, v in EXPIRY_CHOICES if k != "date"],
-        initial=DEFAULT_EXPIRY, required=False, help_text="Or a date below.",
-    )  # fmt: skip
+        label="Expires",
+        choices=[(k, v) for k, v in EXPIRY_CHOICES if k != "date"],
+        initial=DEFAULT_EXPIRY,
+        required=False,
+        help_text="Or a date below.",
+    )
     expires_on = forms.DateField(
         label="Expires on", required=False, help_text="Through that day (UTC)."
     )
     # Not "description": that model field is not editable, and a ModelForm refuses it.
     about = forms.CharField(
-        label="Description", required=False,
+        label="Description",
+        required=False,
         help_text="What it is for (shown on the token's page).",
-    )  # fmt: skip
+    )
 
     class Meta:
         model = ApiToken
@@ -163,10 +167,13 @@ class ApiTokenAdmin(admin.ModelAdmin):
             token, value = scim_token_rotate(user=user, origin=origin_of(request))
         else:
             token, value = token_generate(
-                user=user, name=name, by=request.user, origin=origin_of(request),
+                user=user,
+                name=name,
+                by=request.user,
+                origin=origin_of(request),
                 expires_at=form.cleaned_data["expires_at"],
                 description=form.cleaned_data["about"],
-            )  # fmt: skip
+            )
         obj.pk, obj.tenant_id, obj.suffix, obj.digest = (
             token.pk,
             token.tenant_id,
@@ -205,8 +212,18 @@ class TokenEventAdmin(ReadOnlyAdmin):
     """The token event log, to read: events are never added, changed or deleted here (nor
     anywhere: tokens/models.py)."""
 
-    list_display = ["created", "kind", "token_name", "token_kind", "token_suffix", "tenant",
-                    "actor_label", "reason", "count", "source_ip"]  # fmt: skip
+    list_display = [
+        "created",
+        "kind",
+        "token_name",
+        "token_kind",
+        "token_suffix",
+        "tenant",
+        "actor_label",
+        "reason",
+        "count",
+        "source_ip",
+    ]
     list_filter = ["kind", "reason", "token_kind", "tenant"]
     search_fields = ["token_name", "actor_label", "token_suffix"]
     list_select_related = ["tenant"]

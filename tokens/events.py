@@ -33,24 +33,45 @@ def token_event(
     else:
         actor_kind, label = ActorKind.SYSTEM, system
     return _append(
-        tenant_id=token.tenant_id, token=token, owner_id=token.user_id, token_name=token.name,
-        token_kind=token.kind, token_suffix=token.suffix, kind=kind, reason=reason,
-        actor=by if actor_kind == ActorKind.USER else None, actor_kind=actor_kind,
-        label=label, origin=origin, detail=detail, count=count, created=at or timezone.now(),
-    )  # fmt: skip
+        tenant_id=token.tenant_id,
+        token=token,
+        owner_id=token.user_id,
+        token_name=token.name,
+        token_kind=token.kind,
+        token_suffix=token.suffix,
+        kind=kind,
+        reason=reason,
+        actor=by if actor_kind == ActorKind.USER else None,
+        actor_kind=actor_kind,
+        label=label,
+        origin=origin,
+        detail=detail,
+        count=count,
+        created=at or timezone.now(),
+    )
 
 
 def policy_event(*, tenant_id: int, by, origin: Origin, detail: str) -> TokenEvent:
     """Appends a change of the tenant's token policy to the log (an event of no token)."""
     return _append(
-        tenant_id=tenant_id, token=None, owner=None, kind=EventKind.POLICY_CHANGED, actor=by,
-        actor_kind=ActorKind.USER, label=by.username, origin=origin, detail=detail,
-    )  # fmt: skip
+        tenant_id=tenant_id,
+        token=None,
+        owner=None,
+        kind=EventKind.POLICY_CHANGED,
+        actor=by,
+        actor_kind=ActorKind.USER,
+        label=by.username,
+        origin=origin,
+        detail=detail,
+    )
 
 
 def _append(*, label: str, origin: Origin, detail: str, **fields) -> TokenEvent:
     """The one writer of the log: what comes from outside is cut to its column's length."""
     return TokenEvent.objects.create(
-        actor_label=label[:200], source_ip=origin.ip, user_agent=origin.user_agent[:300],
-        detail=detail[:300], **fields,
-    )  # fmt: skip
+        actor_label=label[:200],
+        source_ip=origin.ip,
+        user_agent=origin.user_agent[:300],
+        detail=detail[:300],
+        **fields,
+    )

@@ -85,14 +85,21 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
         label="Token name", required=False, strip=False, max_length=NAME_MAX_LENGTH * 4
     )
     description = forms.CharField(
-        label="Description (optional)", required=False, strip=False,
+        label="Description (optional)",
+        required=False,
+        strip=False,
         max_length=DESCRIPTION_MAX_LENGTH * 4,
-    )  # fmt: skip
+    )
     access = forms.ChoiceField(
-        label="Access", required=False, initial="role",
-        choices=[("role", "Same as my role"), ("read_only", "Read-only"),
-                 ("custom", "Only these capabilities")],
-    )  # fmt: skip
+        label="Access",
+        required=False,
+        initial="role",
+        choices=[
+            ("role", "Same as my role"),
+            ("read_only", "Read-only"),
+            ("custom", "Only these capabilities"),
+        ],
+    )
     scopes = forms.MultipleChoiceField(
         label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
     )
@@ -125,11 +132,14 @@ KEEP = "keep"  # the Regenerate dialog's first expiry: the same lifetime as befo
 
 class RotateForm(ExpiryForm):
     grace = forms.ChoiceField(
-        label="The old value keeps working for", initial=DEFAULT_GRACE,
+        label="The old value keeps working for",
+        initial=DEFAULT_GRACE,
         choices=[(value, label) for value, label, _ in GRACE_CHOICES],
-        error_messages={"invalid_choice": "Choose how long the old value keeps working: "
-                        "none, 1 hour, 24 hours or 7 days."},
-    )  # fmt: skip
+        error_messages={
+            "invalid_choice": "Choose how long the old value keeps working: "
+            "none, 1 hour, 24 hours or 7 days."
+        },
+    )
 
     field_order = ["grace", "expires", "expires_on"]
 

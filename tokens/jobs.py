@@ -80,10 +80,13 @@ def _remind(token: ApiToken, days: int, now: datetime) -> int:
                 tenant_id=token.tenant_id, token=token, days_before=days, sent_at=now
             )
             token_event(
-                token=token, kind=EventKind.REMINDED, origin=SYSTEM, at=now,
+                token=token,
+                kind=EventKind.REMINDED,
+                origin=SYSTEM,
+                at=now,
                 system="System (expiry reminder)",
                 detail=f"Told its owner it expires {left} ({token.expires_at:%Y-%m-%d %H:%M} UTC).",
-            )  # fmt: skip
+            )
             tell_owner_expiring(token, now)
     except IntegrityError:
         return 0  # another worker reminded it
@@ -122,10 +125,13 @@ def _retire(token: ApiToken, days: int, cutoff: datetime) -> int:
 
 def _retire_now(token: ApiToken, days: int) -> int:
     if not token_revoke(
-        token=token, by=None, reason=EventReason.DORMANT, origin=SYSTEM,
+        token=token,
+        by=None,
+        reason=EventReason.DORMANT,
+        origin=SYSTEM,
         system=f"System (token policy: unused for {days} days)",
         detail=f"Retired: not used for {days} days.",
-    ):  # fmt: skip
+    ):
         return 0  # another worker, or its owner, revoked it first
     tell_owner_dormant(token, days)  # a notice, in the revocation's transaction
     return 1

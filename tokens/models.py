@@ -149,15 +149,21 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=NAME_MAX_LENGTH, validators=[validate_token_name])
     # What it is for, in a sentence (optional, as GitHub's and GitLab's token notes).
     description = models.CharField(
-        max_length=DESCRIPTION_MAX_LENGTH, blank=True, editable=False,
+        max_length=DESCRIPTION_MAX_LENGTH,
+        blank=True,
+        editable=False,
         validators=[validate_token_description],
-    )  # fmt: skip
+    )
     # Who generated it for its owner, when that is someone else (a platform administrator in
     # the Django admin); None: its owner did.
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", editable=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     digest = models.CharField(max_length=64, unique=True, editable=False)
     suffix = models.CharField("last 4 characters", max_length=4, editable=False)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -361,9 +367,13 @@ class TokenPolicy(models.Model):
     )
     updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
-        related_name="+", editable=False,
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
 
     objects = TenantQuerySet.as_manager()
 
@@ -499,9 +509,12 @@ class TokenEvent(models.Model):
     )
     # Whose token it is (a token never changes owner): the log filters by it.
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
         blank=True,
-    )  # fmt: skip
+    )
     token_name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
     token_kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
     token_suffix = models.CharField(max_length=4, blank=True)

@@ -19,9 +19,13 @@ def _when(moment) -> str:
 def _queue(token: ApiToken, kind: str, subject: str, body: str) -> None:
     """A notice to the token's owner, greeting them by name."""
     notice_queue(
-        tenant_id=token.tenant_id, token=token, to=token.user.email, kind=kind, subject=subject,
+        tenant_id=token.tenant_id,
+        token=token,
+        to=token.user.email,
+        kind=kind,
+        subject=subject,
         body=f"Hello {token.user.display_name},\n\n{body}",
-    )  # fmt: skip
+    )
 
 
 def _page(token: ApiToken) -> str:
@@ -81,13 +85,16 @@ def tell_owner_dormant(token: ApiToken, days: int) -> None:
         f"now on.\n\nIf you still need it, generate a new token on the API tokens page "
         f"({_page(token)}).\n"
     )
-    subject = (f'Your API token "{token.name}" was retired after {days} '
-               f"day{'s' if days != 1 else ''} unused")  # fmt: skip
+    subject = (
+        f'Your API token "{token.name}" was retired after {days} '
+        f"day{'s' if days != 1 else ''} unused"
+    )
     _queue(token, "dormant", subject, body)
 
 
-def tell_owner_retirement_coming(tokens: list[ApiToken], days: int, start: datetime,
-                                 more: int = 0) -> None:  # fmt: skip
+def tell_owner_retirement_coming(
+    tokens: list[ApiToken], days: int, start: datetime, more: int = 0
+) -> None:
     """One owner learns, once, that a new retirement rule will revoke these tokens of theirs
     from `start` unless they are used before then (`more`: how many others, not named)."""
     first = tokens[0]
@@ -103,8 +110,11 @@ def tell_owner_retirement_coming(tokens: list[ApiToken], days: int, start: datet
         f"not, you may revoke it yourself on the API tokens page ({_page(first)}).\n"
     )
     notice_queue(
-        tenant_id=first.tenant_id, token=None, to=first.user.email, kind="retirement_notice",
+        tenant_id=first.tenant_id,
+        token=None,
+        to=first.user.email,
+        kind="retirement_notice",
         subject=f"{len(tokens) + more} API token{plural} of yours will be retired from "
         f"{start:%Y-%m-%d}",
         body=f"Hello {first.user.display_name},\n\n{body}",
-    )  # fmt: skip
+    )

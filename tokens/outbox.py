@@ -35,14 +35,18 @@ MAX_BACKOFF = timedelta(minutes=30)
 BATCH = 200  # notices one delivery run tries
 
 
-def notice_queue(*, tenant_id: int, to: str, kind: str, subject: str, body: str,
-                 token: ApiToken | None = None) -> Notice | None:  # fmt: skip
+def notice_queue(
+    *, tenant_id: int, to: str, kind: str, subject: str, body: str, token: ApiToken | None = None
+) -> Notice | None:
     """Writes a notice to be sent, in the caller's transaction (so it exists exactly when the
     change that causes it does), and has the worker deliver it after the commit. An owner
     with no e-mail address gets none (logged)."""
     if not to:
-        logger.warning("Notice %r about token %s not written: no e-mail address", kind,
-                       getattr(token, "pk", None))  # fmt: skip
+        logger.warning(
+            "Notice %r about token %s not written: no e-mail address",
+            kind,
+            getattr(token, "pk", None),
+        )
         return None
     notice = Notice.objects.create(
         tenant_id=tenant_id, token=token, kind=kind, to=to, subject=subject[:300], body=body
@@ -82,16 +86,21 @@ def notices_deliver(now: datetime | None = None) -> int:
         if not claimed:
             continue  # another worker has it
         notice = Notice.objects.get(pk=notice_id)
-        message = EmailMessage(subject=notice.subject, body=notice.body,
-                               from_email=settings.DEFAULT_FROM_EMAIL, to=[notice.to])  # fmt: skip
+        message = EmailMessage(
+            subject=notice.subject,
+            body=notice.body,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[notice.to],
+        )
         try:
             message.send()
         except (OSError, smtplib.SMTPException) as error:
             wait = min(timedelta(minutes=2 ** (notice.attempts - 1)), MAX_BACKOFF)
             Notice.objects.filter(pk=notice_id).update(
-                claimed_until=None, next_attempt_at=timezone.now() + wait,
+                claimed_until=None,
+                next_attempt_at=timezone.now() + wait,
                 last_error=f"{type(error).__name__}: {error}"[:300],
-            )  # fmt: skip
+            )
             logger.warning("Notice %s not sent (attempt %s): %s", notice_id, notice.attempts, error)
             break
         Notice.objects.filter(pk=notice_id).update(

@@ -39,14 +39,15 @@ def policy_check_expiry(policy: TokenPolicy, expires_at: datetime | None, *, now
     if expires_at is None and (not policy.allow_never or policy.max_lifetime_days):
         problem = "This tenant's token policy requires an expiry."
         if policy.max_lifetime_days:
-            problem = (f"This tenant's token policy requires an expiry within "
-                       f"{policy.max_lifetime_days} days.")  # fmt: skip
+            problem = (
+                f"This tenant's token policy requires an expiry within "
+                f"{policy.max_lifetime_days} days."
+            )
     elif expires_at is not None and policy.max_lifetime_days:
         # Up to the end of the day (UTC) that many days away: "a date" means through it.
         latest = expiry_on((now + timedelta(days=policy.max_lifetime_days)).date())
         if expires_at > latest:
-            problem = (f"This tenant's token policy allows at most {policy.max_lifetime_days} "
-                       "days.")  # fmt: skip
+            problem = f"This tenant's token policy allows at most {policy.max_lifetime_days} days."
     if problem:
         raise ValidationError({"expires_at": [problem]})
 
@@ -138,8 +139,10 @@ def token_policy_save(*, tenant_id: int, by, origin: Origin = SYSTEM, **fields) 
     if plan.changes:
         detail = "; ".join(plan.changes) + "."
         if plan.notice_starts and policy.dormant_from is not None:
-            detail += (f" Nothing is retired under the new rule before "
-                       f"{policy.dormant_from:%Y-%m-%d %H:%M} UTC.")  # fmt: skip
+            detail += (
+                f" Nothing is retired under the new rule before "
+                f"{policy.dormant_from:%Y-%m-%d %H:%M} UTC."
+            )
         policy_event(tenant_id=tenant_id, by=by, origin=origin, detail=detail)
     if plan.notice_starts and plan.retire_from is not None:
         _tell_owners(policy, plan.retire_from, now)

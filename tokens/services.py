@@ -85,8 +85,10 @@ REFUSAL_DETAILS: dict[str, str] = {
     EventReason.REUSED: "Refused: a rotated-out value, used to mint a new one; its rotation "
     "chain is revoked.",
 }
-STRICT_DETAIL = ("Refused: a rotated-out value, used after its grace period; the tenant's "
-                 "strict rotation policy revokes its rotation chain.")  # fmt: skip
+STRICT_DETAIL = (
+    "Refused: a rotated-out value, used after its grace period; the tenant's "
+    "strict rotation policy revokes its rotation chain."
+)
 
 
 def token_refused(*, token: ApiToken, refused: Refusal, origin: Origin) -> TokenEvent | None:
@@ -104,16 +106,21 @@ def token_refused(*, token: ApiToken, refused: Refusal, origin: Origin) -> Token
     detail = STRICT_DETAIL if then != refused.then else REFUSAL_DETAILS.get(refused.reason, "")
     event = _refusal_event(token, refused.reason, detail or "Refused.", origin)
     if then == Then.REVOKE_CHAIN:
-        how = ("used to mint a new one" if refused.reason == EventReason.REUSED
-               else "used after its grace period")  # fmt: skip
+        how = (
+            "used to mint a new one"
+            if refused.reason == EventReason.REUSED
+            else "used after its grace period"
+        )
         token_theft_detected(token=token, origin=origin, how=how)
     elif then == Then.ALERT and cache.add(
         f"token-late-use:{token.pk}:alert", 1, timeout=LATE_USE_ALERT_WINDOW
     ):
         at = timezone.now()
-        transaction.on_commit(lambda: token_used_late.send(
-            sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
-        ))  # fmt: skip
+        transaction.on_commit(
+            lambda: token_used_late.send(
+                sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
+            )
+        )
     return event
 
 
@@ -130,9 +137,13 @@ def _refusal_event(token: ApiToken, reason: str, detail: str, origin: Origin):
     if count > 1:
         detail += f" {count} requests since the last such event."
     return token_event(
-        token=token, kind=EventKind.REFUSED, origin=origin, reason=reason, detail=detail,
+        token=token,
+        kind=EventKind.REFUSED,
+        origin=origin,
+        reason=reason,
+        detail=detail,
         count=count,
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -199,8 +210,14 @@ def token_generate(
         detail = detail[:-1] + f", narrowed to {', '.join(scopes) or 'nothing'}."
     if rotating:
         detail = detail[:-1] + ", by rotating the token of the same name."
-    token_event(token=token, kind=EventKind.GENERATED, by=actor, origin=origin, detail=detail,
-                at=token.created_at)  # fmt: skip
+    token_event(
+        token=token,
+        kind=EventKind.GENERATED,
+        by=actor,
+        origin=origin,
+        detail=detail,
+        at=token.created_at,
+    )
     return token, value
 
 
@@ -211,20 +228,24 @@ def token_check_scopes(user, scopes) -> list[str] | None:
     if scopes is None:
         return None
     if not scopes:
-        raise ValidationError({"scopes": [
-            "Choose at least one capability, or keep the same as your role."
-        ]})  # fmt: skip
+        raise ValidationError(
+            {"scopes": ["Choose at least one capability, or keep the same as your role."]}
+        )
     known = {scope.value for scope in SCOPES}
     unknown = [scope for scope in scopes if scope not in known]
     if unknown:
-        raise ValidationError({"scopes": [
-            f"Unknown capability: {unknown[0]!r}. Choose among {', '.join(sorted(known))}."
-        ]})  # fmt: skip
+        raise ValidationError(
+            {
+                "scopes": [
+                    f"Unknown capability: {unknown[0]!r}. Choose among {', '.join(sorted(known))}."
+                ]
+            }
+        )
     lacking = sorted(set(scopes) - {c.value for c in user.capabilities})
     if lacking:
-        raise ValidationError({"scopes": [
-            f"Your role ({user.role_label}) does not have {', '.join(lacking)}."
-        ]})  # fmt: skip
+        raise ValidationError(
+            {"scopes": [f"Your role ({user.role_label}) does not have {', '.join(lacking)}."]}
+        )
     return sorted(set(scopes))
 
 
@@ -253,8 +274,9 @@ def token_mark_used(
         return  # another request, an instant earlier, wrote and folded
     fold.commit()
     if first:
-        token_event(token=token, kind=EventKind.FIRST_USED, origin=origin, at=now,
-                    detail="First used.")  # fmt: skip
+        token_event(
+            token=token, kind=EventKind.FIRST_USED, origin=origin, at=now, detail="First used."
+        )
 
 
 def refuse_if_submitted(*, user, submission_key: str) -> None:
@@ -294,8 +316,17 @@ def token_revoke(
     otherwise). Under the chain's row lock, so that a rotation at the same moment either
     comes first (and its new value is revoked too) or finds the chain revoked. Returns
     False if nothing was live (and writes nothing): of two revocations at once, one wins."""
-    return bool(_revoke_chain(token=token, by=by, reason=reason, origin=origin, public=public,
-                              detail=detail, system=system))  # fmt: skip
+    return bool(
+        _revoke_chain(
+            token=token,
+            by=by,
+            reason=reason,
+            origin=origin,
+            public=public,
+            detail=detail,
+            system=system,
+        )
+    )
 
 
 @transaction.atomic
@@ -319,8 +350,17 @@ def _revoke_chain(
         said = note
         if member.pk != token.pk:
             said = f"{note[:-1]}, with the value …{token.suffix} of its rotation chain."
-        token_event(token=member, kind=EventKind.REVOKED, by=user, origin=origin, reason=reason,
-                    detail=said, public=public, at=now, system=system)  # fmt: skip
+        token_event(
+            token=member,
+            kind=EventKind.REVOKED,
+            by=user,
+            origin=origin,
+            reason=reason,
+            detail=said,
+            public=public,
+            at=now,
+            system=system,
+        )
         revoked.append(member)
     if any(member.pk == token.pk for member in revoked):
         token.revoked_at, token.revoked_by, token.revoked_reason = now, user, reason
@@ -415,9 +455,9 @@ def token_rotate(
     comes first (and this is refused) or after (and revokes the new value too)."""
     refuse_unless_owner(token, by)
     if grace not in GRACE_PERIODS:
-        raise ValidationError({"grace": [
-            f"Choose a grace period among {', '.join(GRACE_PERIODS)}."
-        ]})  # fmt: skip
+        raise ValidationError(
+            {"grace": [f"Choose a grace period among {', '.join(GRACE_PERIODS)}."]}
+        )
     now = timezone.now()
     with transaction.atomic():
         current = next((m for m in ApiToken.objects.lock_chain(token) if m.pk == token.pk), None)
@@ -429,10 +469,16 @@ def token_rotate(
             expires_at = rotation_expiry(current, now)
         chain = current.chain_id or current.pk
         new, value = token_generate(
-            user=current.user, name=current.name, kind=current.kind, scopes=current.scopes,
-            expires_at=expires_at, by=by, origin=origin, chain_id=chain,
+            user=current.user,
+            name=current.name,
+            kind=current.kind,
+            scopes=current.scopes,
+            expires_at=expires_at,
+            by=by,
+            origin=origin,
+            chain_id=chain,
             description=current.description,
-        )  # fmt: skip
+        )
         # An expired value stays refused: a rotation gives it no grace.
         until = now if current.is_expired(now) else now + GRACE_PERIODS[grace]
         ApiToken.objects.filter(pk=current.pk).update(
@@ -440,10 +486,14 @@ def token_rotate(
         )
         for copy in (current, token):
             copy.replaced_at, copy.grace_until, copy.chain_id = now, until, chain
-        detail = (f"Rotated: the old value works until {until:%Y-%m-%d %H:%M} UTC."
-                  if until > now else "Rotated: the old value stopped at once.")  # fmt: skip
-        token_event(token=current, kind=EventKind.ROTATED, by=by, origin=origin,
-                    detail=detail, at=now)  # fmt: skip
+        detail = (
+            f"Rotated: the old value works until {until:%Y-%m-%d %H:%M} UTC."
+            if until > now
+            else "Rotated: the old value stopped at once."
+        )
+        token_event(
+            token=current, kind=EventKind.ROTATED, by=by, origin=origin, detail=detail, at=now
+        )
     return new, value
 
 
@@ -455,14 +505,23 @@ def token_theft_detected(*, token: ApiToken, origin: Origin, how: str) -> int:
     raises none. Returns how many were revoked."""
     now = timezone.now()
     with transaction.atomic():
-        revoked = len(_revoke_chain(
-            token=token, by=None, reason=EventReason.REUSED, origin=origin, public=False,
-            detail="", system="System",
-        ))  # fmt: skip
+        revoked = len(
+            _revoke_chain(
+                token=token,
+                by=None,
+                reason=EventReason.REUSED,
+                origin=origin,
+                public=False,
+                detail="",
+                system="System",
+            )
+        )
         if revoked:  # of two requests at once with the old value, the one that revoked
-            transaction.on_commit(lambda: token_reused.send(
-                sender=ApiToken, token=token, at=now, how=how, revoked=revoked
-            ))  # fmt: skip
+            transaction.on_commit(
+                lambda: token_reused.send(
+                    sender=ApiToken, token=token, at=now, how=how, revoked=revoked
+                )
+            )
     return revoked
 
 
@@ -496,8 +555,9 @@ def credentials_revoke(*, values: list[str], origin: Origin) -> int:
     )
     revoked = 0
     for token in found:
-        if token_revoke(token=token, by=None, reason=EventReason.EXPOSED, origin=origin,
-                        public=True):  # fmt: skip
+        if token_revoke(
+            token=token, by=None, reason=EventReason.EXPOSED, origin=origin, public=True
+        ):
             revoked += 1
             tell_owner_exposed(token)
             token_exposed.send(sender=ApiToken, token=token, at=token.revoked_at)

@@ -77,9 +77,11 @@ class Tally:
             if not self._sender:
                 self._sender = True
                 threading.Thread(
-                    target=self._send_when_idle, args=(interval,), daemon=True,
+                    target=self._send_when_idle,
+                    args=(interval,),
+                    daemon=True,
                     name="token-usage-sender",
-                ).start()  # fmt: skip
+                ).start()
             return []
 
     def forked(self) -> None:
@@ -115,8 +117,10 @@ class Tally:
             for (token_id, day), count in self._counts.items()
         ]
         for token_id, addresses in self._ips.items():
-            ops += [(MAP_PUT, _ips_key(token_id), ip, f"{at.timestamp():.3f} {agent}", LIFETIME)
-                    for ip, (at, agent) in addresses.items()]  # fmt: skip
+            ops += [
+                (MAP_PUT, _ips_key(token_id), ip, f"{at.timestamp():.3f} {agent}", LIFETIME)
+                for ip, (at, agent) in addresses.items()
+            ]
         self._counts, self._ips = {}, {}
         self._sent = self.clock()
         return ops
@@ -239,8 +243,9 @@ def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
         ).values_list("day", "count")
     )
     days = [now.date() - timedelta(days=n) for n in range(DAYS - 1, -1, -1)]
-    per_day = [{"day": day.isoformat(), "count": stored.get(day, 0) + counts.get(day, 0)}
-               for day in days]  # fmt: skip
+    per_day = [
+        {"day": day.isoformat(), "count": stored.get(day, 0) + counts.get(day, 0)} for day in days
+    ]
     last_used, last_ip, last_agent = _latest(token, last)
     return {
         "last_used": last_used,
@@ -252,9 +257,12 @@ def usage_of(token: ApiToken, now: datetime | None = None) -> dict[str, Any]:
 
 
 def usage_history_add(
-    *, token: ApiToken, per_day: dict[date, int], addresses: list[tuple[str, datetime]],
+    *,
+    token: ApiToken,
+    per_day: dict[date, int],
+    addresses: list[tuple[str, datetime]],
     user_agent: str,
-) -> None:  # fmt: skip
+) -> None:
     """Writes usage that happened elsewhere (the demo data's weeks of history) as a fold
     would have: the days' counts, and the last use (the latest of `addresses`) with its
     address, `user_agent` and the last RECENT_IPS distinct addresses. Nothing else calls it:
@@ -265,6 +273,8 @@ def usage_history_add(
     latest_ip, latest = max(addresses, key=lambda entry: entry[1])
     stamps = {ip: when.timestamp() for ip, when in sorted(addresses, key=lambda e: e[1])}
     ApiToken.objects.filter(pk=token.pk).update(
-        last_used_at=latest, last_used_ip=latest_ip, last_used_user_agent=user_agent[:300],
+        last_used_at=latest,
+        last_used_ip=latest_ip,
+        last_used_user_agent=user_agent[:300],
         recent_ips=_merged_ips([], stamps),
-    )  # fmt: skip
+    )

@@ -25,33 +25,56 @@ from security.enumerations import (
 def _assignment(principal: int, member: dict, role: tuple) -> dict:
     role_id, name, order, kind, high, low = role
     return {
-        "Member": {"Alerts": {}, "Expiration": "", "Groups": {}, "Id": principal,
-                   "IsEmailAuthenticationGuestUser": False, "IsHiddenInUI": False,
-                   "IsShareByEmailGuestUser": False, **member},
+        "Member": {
+            "Alerts": {},
+            "Expiration": "",
+            "Groups": {},
+            "Id": principal,
+            "IsEmailAuthenticationGuestUser": False,
+            "IsHiddenInUI": False,
+            "IsShareByEmailGuestUser": False,
+            **member,
+        },
         "PrincipalId": principal,
-        "RoleDefinitionBindings": {"results": [
-            {"BasePermissions": {"High": high, "Low": low}, "Hidden": False, "Id": role_id,
-             "Name": name, "Order": order, "RoleTypeKind": kind},
-        ]},
-    }  # fmt: skip
+        "RoleDefinitionBindings": {
+            "results": [
+                {
+                    "BasePermissions": {"High": high, "Low": low},
+                    "Hidden": False,
+                    "Id": role_id,
+                    "Name": name,
+                    "Order": order,
+                    "RoleTypeKind": kind,
+                },
+            ]
+        },
+    }
 
 
 def _role_assignments(tenant, person: Person, rng: random.Random) -> list[dict]:
     """Who holds what on a shared item: its owner Full Control, everyone inside Read."""
     owner = {
-        "Email": person.upn, "IsSiteAdmin": True,
-        "LoginName": f"i:0#.f|membership|{person.upn}", "PrincipalType": 1,
-        "Title": person.name, "UserPrincipalName": person.upn,
-        "UserId": {"NameId": f"{rng.getrandbits(64):016x}",
-                   "NameIdIssuer": "urn:federation:microsoftonline"},
-    }  # fmt: skip
+        "Email": person.upn,
+        "IsSiteAdmin": True,
+        "LoginName": f"i:0#.f|membership|{person.upn}",
+        "PrincipalType": 1,
+        "Title": person.name,
+        "UserPrincipalName": person.upn,
+        "UserId": {
+            "NameId": f"{rng.getrandbits(64):016x}",
+            "NameIdIssuer": "urn:federation:microsoftonline",
+        },
+    }
     everyone = {
-        "Email": "", "IsSiteAdmin": False,
+        "Email": "",
+        "IsSiteAdmin": False,
         "LoginName": "c:0-.f|rolemanager|spo-grid-all-users/"
         + str(tenant.entra_tenant_id or tenant.public_id),
-        "PrincipalType": 4, "Title": "Everyone except external users", "UserId": None,
+        "PrincipalType": 4,
+        "Title": "Everyone except external users",
+        "UserId": None,
         "UserPrincipalName": None,
-    }  # fmt: skip
+    }
     return [_assignment(4, owner, FULL_CONTROL), _assignment(5, everyone, READ)]
 
 

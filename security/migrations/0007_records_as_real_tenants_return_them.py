@@ -57,7 +57,7 @@ def user_groups_as_objects(apps, schema_editor):
             if isinstance(group, str):
                 digest = hashlib.sha256(f"{entity.tenant_id}:{group}".encode()).hexdigest()
                 group = {"_id": digest[:24], "id": digest[24:48], "name": group,
-                         "description": "", "usersCount": 0}  # fmt: skip
+                         "description": "", "usersCount": 0}
             groups.append(group)
         entity.user_groups = groups
         entity.user_groups_text = "|" + "|".join(g["id"] for g in groups) + "|"

@@ -82,10 +82,16 @@ PORTAL_PAGES = [
 def test_no_violation_on_the_portals_pages(axe_page, portal, contoso, admin, path, width):
     token, _ = make_token(admin, name="Sentinel connector")
     alert = make_alert(contoso, title="API token exposed publicly", severity=2)
-    siem_agent_create(user=admin, name="Contoso Sentinel", output_format="cef",
-                      send_alerts=True, send_activities=True)  # fmt: skip
-    source = data_source_create(tenant=contoso, name="Firewall", log_format=FIREWALL,
-                                receiver_type="syslog")  # fmt: skip
+    siem_agent_create(
+        user=admin,
+        name="Contoso Sentinel",
+        output_format="cef",
+        send_alerts=True,
+        send_activities=True,
+    )
+    source = data_source_create(
+        tenant=contoso, name="Firewall", log_format=FIREWALL, receiver_type="syslog"
+    )
     log_collector_create(user=admin, name="Collector", data_sources=[source])
     path = {
         "DETAIL": f"{TOKENS}{token.pk}/",
@@ -131,17 +137,26 @@ def test_no_violation_on_the_sign_in_page(axe_page, portal, contoso, width):
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/tokens/", "/api/v1/alerts/", "/api/docs/", "/admin/login/", "/admin/",
-     "/accounts/2fa/", "/accounts/2fa/totp/activate/"],
-)  # fmt: skip
+    [
+        "/api/v1/tokens/",
+        "/api/v1/alerts/",
+        "/api/docs/",
+        "/admin/login/",
+        "/admin/",
+        "/accounts/2fa/",
+        "/accounts/2fa/totp/activate/",
+    ],
+)
 def test_no_violation_on_the_other_pages(axe_page, portal, contoso, admin, path):
     from accounts.models import User
 
     user = admin
     if path.startswith("/admin/"):
-        user = None if path == "/admin/login/" else User.objects.create_superuser(
-            username="platform-admin", password="x" * 16
-        )  # fmt: skip
+        user = (
+            None
+            if path == "/admin/login/"
+            else User.objects.create_superuser(username="platform-admin", password="x" * 16)
+        )
     if path.startswith("/accounts/2fa"):
         admin.set_password("Megan-Local-2026!")
         admin.save()

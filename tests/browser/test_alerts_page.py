@@ -10,11 +10,15 @@ from tests.factories import make_alert, make_user
 
 
 def test_from_the_navigation_to_closing_an_alert(open_page, portal, contoso, screenshot):
-    make_alert(contoso, title="API token exposed publicly", source="portal",
-               severity=Severity.HIGH)  # fmt: skip
+    make_alert(contoso, title="API token exposed publicly", source="portal", severity=Severity.HIGH)
     travel = make_alert(contoso, title="Impossible travel activity", severity=Severity.MEDIUM)
-    operator = make_user(contoso, Role.SECURITY_OPERATOR, username="alex@contoso.com",
-                         first_name="Alex", last_name="Wilber")  # fmt: skip
+    operator = make_user(
+        contoso,
+        Role.SECURITY_OPERATOR,
+        username="alex@contoso.com",
+        first_name="Alex",
+        last_name="Wilber",
+    )
     page = open_page(
         operator, portal.tenant_url(contoso), "/settings/security-extensions/api-tokens/"
     )

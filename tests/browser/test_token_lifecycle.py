@@ -20,9 +20,10 @@ POLICY = "/settings/system/token-policy/"
 def call(portal, value: str, path: str = "/api/v1/me/", method: str = "GET") -> tuple[int, dict]:
     """A request over real HTTP with the token."""
     request = urllib.request.Request(  # noqa: S310 (the live server, over plain HTTP)
-        f"{portal.api}{path}", method=method,
+        f"{portal.api}{path}",
+        method=method,
         headers={"Authorization": f"Token {value}", "Accept": "application/json"},
-    )  # fmt: skip
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, json.loads(response.read() or b"{}")

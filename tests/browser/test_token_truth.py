@@ -25,11 +25,13 @@ def test_a_read_only_token_is_said_to_be_read_only(open_page, portal, contoso, a
 
     access = scope.get_by_test_id("token-access")
     expect(access).to_contain_text("Narrowed: whoever holds it can do only this")
-    expect(access.get_by_test_id("token-can").locator("li")).to_have_text([
-        "Investigation.read Read alerts, activities, files, entities and IP ranges",
-        "Discovery.read Read Cloud Discovery data (streams, categories, uploads) and alerts",
-        "Settings.read Read IP ranges and the tenant's settings",
-    ])  # fmt: skip
+    expect(access.get_by_test_id("token-can").locator("li")).to_have_text(
+        [
+            "Investigation.read Read alerts, activities, files, entities and IP ranges",
+            "Discovery.read Read Cloud Discovery data (streams, categories, uploads) and alerts",
+            "Settings.read Read IP ranges and the tenant's settings",
+        ]
+    )
     expect(access.get_by_test_id("token-cannot")).to_contain_text("Investigation.manage")
     expect(scope.get_by_text("whatever you can")).to_have_count(0)
     if javascript:

@@ -143,9 +143,12 @@ def agent_and_collector(admin_user):
     from extensions.services import data_source_create, log_collector_create, siem_agent_create
 
     agent, _ = siem_agent_create(
-        user=admin_user, name="Sentinel", output_format="cef", send_alerts=True,
+        user=admin_user,
+        name="Sentinel",
+        output_format="cef",
+        send_alerts=True,
         send_activities=False,
-    )  # fmt: skip
+    )
     source = data_source_create(
         tenant=admin_user.tenant, name="Proxy", log_format="SQUID", receiver_type="ftp"
     )

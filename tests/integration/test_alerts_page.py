@@ -21,16 +21,33 @@ PAGE = "/alerts/"
 def alerts(tenant, other_tenant):
     now = timezone.now()
     made = {
-        "exposed": make_alert(tenant, title="API token exposed publicly", source="portal",
-                              severity=Severity.HIGH, timestamp=now - timedelta(minutes=1)),
-        "travel": make_alert(tenant, title="Impossible travel activity", severity=Severity.MEDIUM,
-                             timestamp=now - timedelta(hours=1)),
-        "ransom": make_alert(tenant, title="Ransomware activity", severity=Severity.HIGH,
-                             timestamp=now - timedelta(hours=2),
-                             resolution_status=Resolution.TRUE_POSITIVE),
-        "admin": make_alert(tenant, title="Unusual administrative activity",
-                            severity=Severity.LOW, timestamp=now - timedelta(days=1)),
-    }  # fmt: skip
+        "exposed": make_alert(
+            tenant,
+            title="API token exposed publicly",
+            source="portal",
+            severity=Severity.HIGH,
+            timestamp=now - timedelta(minutes=1),
+        ),
+        "travel": make_alert(
+            tenant,
+            title="Impossible travel activity",
+            severity=Severity.MEDIUM,
+            timestamp=now - timedelta(hours=1),
+        ),
+        "ransom": make_alert(
+            tenant,
+            title="Ransomware activity",
+            severity=Severity.HIGH,
+            timestamp=now - timedelta(hours=2),
+            resolution_status=Resolution.TRUE_POSITIVE,
+        ),
+        "admin": make_alert(
+            tenant,
+            title="Unusual administrative activity",
+            severity=Severity.LOW,
+            timestamp=now - timedelta(days=1),
+        ),
+    }
     make_alert(other_tenant, title="Fabrikam's own", severity=Severity.HIGH)
     return made
 
@@ -42,20 +59,40 @@ def titles(response) -> list[str]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", ["API token exposed publicly", "Impossible travel activity", "Ransomware activity",
-              "Unusual administrative activity"]),
+        (
+            "",
+            [
+                "API token exposed publicly",
+                "Impossible travel activity",
+                "Ransomware activity",
+                "Unusual administrative activity",
+            ],
+        ),
         ("?severity=2", ["API token exposed publicly", "Ransomware activity"]),
-        ("?status=0", ["API token exposed publicly", "Impossible travel activity",
-                       "Unusual administrative activity"]),
+        (
+            "?status=0",
+            [
+                "API token exposed publicly",
+                "Impossible travel activity",
+                "Unusual administrative activity",
+            ],
+        ),
         ("?status=5", ["Ransomware activity"]),
         ("?kind=portal", ["API token exposed publicly"]),
-        ("?kind=policy", ["Impossible travel activity", "Ransomware activity",
-                          "Unusual administrative activity"]),
+        (
+            "?kind=policy",
+            [
+                "Impossible travel activity",
+                "Ransomware activity",
+                "Unusual administrative activity",
+            ],
+        ),
         ("?search=ACTIVITY&severity=1", ["Impossible travel activity"]),
     ],
-)  # fmt: skip
-def test_the_tenants_alerts_newest_first_filtered_from_the_url(client, reader, alerts, query,
-                                                                expected):  # fmt: skip
+)
+def test_the_tenants_alerts_newest_first_filtered_from_the_url(
+    client, reader, alerts, query, expected
+):
     client.force_login(reader)
 
     response = client.get(PAGE + query, **HOST)
@@ -104,11 +141,14 @@ def test_an_operator_closes_an_alert_with_a_reason_and_a_comment(client, tenant,
     client.force_login(operator)
 
     page = client.get(f"/alerts/{travel.public_id}/", **HOST).content.decode()
-    wrong = client.post(f"/alerts/{travel.public_id}/close/",
-                        {"kind": "benign", "reason": "0"}, **HOST)  # fmt: skip
-    closed = client.post(f"/alerts/{travel.public_id}/close/",
-                         {"kind": "benign", "reason": "5", "comment": "The user was on a plane"},
-                         **HOST)  # fmt: skip
+    wrong = client.post(
+        f"/alerts/{travel.public_id}/close/", {"kind": "benign", "reason": "0"}, **HOST
+    )
+    closed = client.post(
+        f"/alerts/{travel.public_id}/close/",
+        {"kind": "benign", "reason": "5", "comment": "The user was on a plane"},
+        **HOST,
+    )
 
     assert 'data-testid="close-alert"' in page
     assert wrong.status_code == 400
@@ -117,9 +157,12 @@ def test_an_operator_closes_an_alert_with_a_reason_and_a_comment(client, tenant,
     }
     assert (closed.status_code, closed["Location"]) == (302, f"/alerts/{travel.public_id}/")
     travel.refresh_from_db()
-    assert (travel.resolution_status, travel.resolution_reason, travel.comment,
-            travel.handled_by) == (Resolution.BENIGN, 5, "The user was on a plane",
-                                   "alex@contoso.com")  # fmt: skip
+    assert (
+        travel.resolution_status,
+        travel.resolution_reason,
+        travel.comment,
+        travel.handled_by,
+    ) == (Resolution.BENIGN, 5, "The user was on a plane", "alex@contoso.com")
 
 
 def test_a_reader_may_not_close(client, reader, alerts):

@@ -129,18 +129,28 @@ def test_rotation_answers_and_refusals_are_the_ones_the_schema_lists(
     others, _ = make_token(make_user(tenant, Role.SECURITY_READER), name="Reader's")
     client.force_login(admin_user)
 
-    rotated = client.post(f"/api/v1/tokens/{token.pk}/rotate/", {"grace": "1h"},
-                          content_type="application/json")  # fmt: skip
+    rotated = client.post(
+        f"/api/v1/tokens/{token.pk}/rotate/", {"grace": "1h"}, content_type="application/json"
+    )
     again = client.post(f"/api/v1/tokens/{token.pk}/rotate/", {}, content_type="application/json")
-    not_mine = client.post(f"/api/v1/tokens/{others.pk}/rotate/", {},
-                           content_type="application/json")  # fmt: skip
-    itself = api_client.post("/api/v1/tokens/self/rotate/", {"grace": "none"}, format="json",
-                             HTTP_AUTHORIZATION=f"Token {value}")  # fmt: skip
+    not_mine = client.post(
+        f"/api/v1/tokens/{others.pk}/rotate/", {}, content_type="application/json"
+    )
+    itself = api_client.post(
+        "/api/v1/tokens/self/rotate/",
+        {"grace": "none"},
+        format="json",
+        HTTP_AUTHORIZATION=f"Token {value}",
+    )
     read = client.get(f"/api/v1/tokens/{token.pk}/")
 
     assert [r.status_code for r in (rotated, again, not_mine, itself, read)] == [
-        201, 409, 403, 201, 200,
-    ]  # fmt: skip
+        201,
+        409,
+        403,
+        201,
+        200,
+    ]
     for response in (rotated, again, not_mine):
         check_answer(schema, "/api/v1/tokens/{token_id}/rotate/", "post", response)
     check_answer(schema, "/api/v1/tokens/self/rotate/", "post", itself)

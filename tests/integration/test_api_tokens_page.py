@@ -317,9 +317,12 @@ def test_generated_by_sorts_owners_by_their_shown_names_then_their_tokens(
     bob.save()
     anna = make_user(tenant, Role.SECURITY_OPERATOR, first_name="Anna", last_name="Zimmer")
     for owner, name, days_ago in [
-        (zoe, "zoe old", 3), (zoe, "zoe new", 1), (bob, "bob only", 2),
-        (anna, "anna old", 5), (anna, "anna new", 4),
-    ]:  # fmt: skip
+        (zoe, "zoe old", 3),
+        (zoe, "zoe new", 1),
+        (bob, "bob only", 2),
+        (anna, "anna old", 5),
+        (anna, "anna new", 4),
+    ]:
         token, _ = make_token(owner, name=name)
         ApiToken.objects.filter(pk=token.pk).update(
             created_at=now - timezone.timedelta(days=days_ago)

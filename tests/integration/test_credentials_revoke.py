@@ -26,14 +26,21 @@ def _fresh_limit():
 
 
 def report(client, values, **extra):
-    return client.post(URL, json.dumps({"credentials": values}),
-                       content_type="application/json", **extra)  # fmt: skip
+    return client.post(
+        URL, json.dumps({"credentials": values}), content_type="application/json", **extra
+    )
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_leaked_token_is_revoked_logged_alerted_and_its_owner_told(client, smtp, tenant):
-    owner = make_user(tenant, Role.SECURITY_OPERATOR, username="pat@contoso.com",
-                      email="pat@contoso.com", first_name="Pat", last_name="Doe")  # fmt: skip
+    owner = make_user(
+        tenant,
+        Role.SECURITY_OPERATOR,
+        username="pat@contoso.com",
+        email="pat@contoso.com",
+        first_name="Pat",
+        last_name="Doe",
+    )
     token, value = make_token(owner, name="CI deploy")
 
     response = report(client, [value], REMOTE_ADDR="192.0.2.99")
@@ -43,8 +50,11 @@ def test_a_leaked_token_is_revoked_logged_alerted_and_its_owner_told(client, smt
     assert token.revoked_at is not None
     event = TokenEvent.objects.get(token=token, kind="revoked")
     assert (event.reason, event.actor_kind, event.actor_label, event.source_ip) == (
-        EventReason.EXPOSED, "public", "Public report", "192.0.2.99",
-    )  # fmt: skip
+        EventReason.EXPOSED,
+        "public",
+        "Public report",
+        "192.0.2.99",
+    )
     alert = Alert.objects.get(tenant=tenant)
     assert alert.severity == 2
     assert alert.title.startswith("API token “CI deploy” of pat@contoso.com exposed publicly at ")
@@ -89,14 +99,23 @@ def test_the_answer_never_tells_which_values_were_tokens(client, smtp, tenant, o
         (b"{}", 400, "This field is required."),
         (b'{"credentials": "value"}', 400, 'Expected a list of items but got type "str".'),
         (b'{"credentials": []}', 400, "Ensure this field has at least 1 elements."),
-        (b'{"credentials": [5]}', 400,
-         "credentials must be a list of strings of at most 500 characters."),
-        (json.dumps({"credentials": ["x"] * 1001}).encode(), 400,
-         "Ensure this field has no more than 1000 elements."),
-        (json.dumps({"credentials": ["x" * 501]}).encode(), 400,
-         "credentials must be a list of strings of at most 500 characters."),
+        (
+            b'{"credentials": [5]}',
+            400,
+            "credentials must be a list of strings of at most 500 characters.",
+        ),
+        (
+            json.dumps({"credentials": ["x"] * 1001}).encode(),
+            400,
+            "Ensure this field has no more than 1000 elements.",
+        ),
+        (
+            json.dumps({"credentials": ["x" * 501]}).encode(),
+            400,
+            "credentials must be a list of strings of at most 500 characters.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_bad_bodies_are_a_400_with_a_detail(client, db, body, status, detail):
     response = client.post(URL, body, content_type="application/json")
 
@@ -160,8 +179,11 @@ def test_the_tenant_of_each_token_gets_the_alert_on_the_data_api(client, tenant,
     make_token(make_user(fabrikam, Role.GLOBAL_ADMIN))
 
     report(client, [value])
-    listed = client.get("/api/v1/alerts/", {"filters": json.dumps({"severity": {"eq": [2]}})},
-                        HTTP_AUTHORIZATION=f"Token {admin_value}")  # fmt: skip
+    listed = client.get(
+        "/api/v1/alerts/",
+        {"filters": json.dumps({"severity": {"eq": [2]}})},
+        HTTP_AUTHORIZATION=f"Token {admin_value}",
+    )
 
     titles = [alert["title"] for alert in listed.json()["data"]]
     assert len(titles) == 1

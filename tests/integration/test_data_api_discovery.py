@@ -288,9 +288,15 @@ def discovered(tenant, firewall):
     ]
     for app_id, name, category, domains, sanction, days_ago in apps:
         DiscoveredApp.objects.create(
-            tenant=tenant, data_source=firewall, app_id=app_id, name=name, category=category,
-            domains=domains, sanction=sanction, last_seen=now - timedelta(days=days_ago),
-        )  # fmt: skip
+            tenant=tenant,
+            data_source=firewall,
+            app_id=app_id,
+            name=name,
+            category=category,
+            domains=domains,
+            sanction=sanction,
+            last_seen=now - timedelta(days=days_ago),
+        )
     return firewall
 
 
@@ -318,10 +324,12 @@ def test_categories_count_a_streams_apps_as_a_bare_array(admin_api, discovered):
     )
     narrowed = admin_api.post(
         "/api/v1/discovery/discovered_apps/categories/",
-        {"streamId": discovered.public_id,
-         "filters": {"category": {"neq": ["SAASDB_CATEGORY_CLOUD_STORAGE"]}}},
+        {
+            "streamId": discovered.public_id,
+            "filters": {"category": {"neq": ["SAASDB_CATEGORY_CLOUD_STORAGE"]}},
+        },
         format="json",
-    )  # fmt: skip
+    )
 
     expected = [
         {"id": "SAASDB_CATEGORY_PRODUCT_DESIGN", "total": 2},
@@ -368,11 +376,14 @@ def test_bad_category_requests(admin_api, discovered, query, status, detail):
     [
         (120, ".mega.io\n.mega.nz\n.wetransfer.com\n"),
         (112, "mega.io\n*.mega.io\nmega.nz\n*.mega.nz\nwetransfer.com\n*.wetransfer.com\n"),
-        (102, "<Proxy>\nurl.domain=mega.io deny\nurl.domain=mega.nz deny\n"
-              "url.domain=wetransfer.com deny\n"),
+        (
+            102,
+            "<Proxy>\nurl.domain=mega.io deny\nurl.domain=mega.nz deny\n"
+            "url.domain=wetransfer.com deny\n",
+        ),
         (135, "http://mega.io/\nhttp://mega.nz/\nhttp://wetransfer.com/\n"),
     ],
-)  # fmt: skip
+)
 def test_block_scripts_block_the_unsanctioned_apps(admin_api, discovered, format_id, script):
     response = admin_api.get(
         "/api/discovery_block_scripts/", {"format": format_id, "type": "banned"}

@@ -356,16 +356,18 @@ def _names(admin_api, resource: str, filters: dict, key: str) -> set:
 
 
 def test_activities_by_event_category_and_prefixed_action_type(admin_api, tenant):
-    make_activity(tenant, description="in", event_type_name="EVENT_CATEGORY_LOGIN",
-                  action_type="UserLoggedIn")  # fmt: skip
+    make_activity(
+        tenant, description="in", event_type_name="EVENT_CATEGORY_LOGIN", action_type="UserLoggedIn"
+    )
     make_activity(tenant, description="failed", event_type_name="EVENT_CATEGORY_FAILED_LOGIN")
     make_activity(tenant, description="file", event_type_name="EVENT_CATEGORY_UNSPECIFIED")
 
     logins = _names(
-        admin_api, "activities",
+        admin_api,
+        "activities",
         {"activity.eventType": {"eq": ["EVENT_CATEGORY_LOGIN", "EVENT_CATEGORY_FAILED_LOGIN"]}},
         "description",
-    )  # fmt: skip
+    )
     by_action = _names(
         admin_api, "activities", {"activity.actionType": {"eq": "UserLoggedIn"}}, "description"
     )
@@ -375,13 +377,21 @@ def test_activities_by_event_category_and_prefixed_action_type(admin_api, tenant
 
 
 def test_alerts_by_involved_user_and_top_level_instance(admin_api, tenant):
-    make_alert(tenant, title="pat", entities=[
-        {"id": "pat@contoso.com", "label": "pat@contoso.com", "type": "user"},
-        {"id": 11770, "inst": 1059065, "label": "Google Workspace", "type": "service"},
-    ])  # fmt: skip
-    make_alert(tenant, title="lee", entities=[
-        {"id": "lee@contoso.com", "label": "lee@contoso.com", "type": "user"},
-    ])  # fmt: skip
+    make_alert(
+        tenant,
+        title="pat",
+        entities=[
+            {"id": "pat@contoso.com", "label": "pat@contoso.com", "type": "user"},
+            {"id": 11770, "inst": 1059065, "label": "Google Workspace", "type": "service"},
+        ],
+    )
+    make_alert(
+        tenant,
+        title="lee",
+        entities=[
+            {"id": "lee@contoso.com", "label": "lee@contoso.com", "type": "user"},
+        ],
+    )
 
     by_user = _names(admin_api, "alerts", {"entity.user": {"eq": "pat@contoso.com"}}, "title")
     by_instance = _names(admin_api, "alerts", {"instance": {"eq": ["11770:1059065"]}}, "title")
@@ -391,9 +401,16 @@ def test_alerts_by_involved_user_and_top_level_instance(admin_api, tenant):
 
 
 def test_files_by_owner_collaborator_and_name_text(admin_api, tenant):
-    make_file(tenant, name="Budget 2026.xlsx", owner_address="pat@contoso.com",
-              document={"collaborators": [{"id": "lee@contoso.com", "type": 1, "role": 1,
-                                           "accessLevel": 1, "name": "Lee"}]})  # fmt: skip
+    make_file(
+        tenant,
+        name="Budget 2026.xlsx",
+        owner_address="pat@contoso.com",
+        document={
+            "collaborators": [
+                {"id": "lee@contoso.com", "type": 1, "role": 1, "accessLevel": 1, "name": "Lee"}
+            ]
+        },
+    )
     make_file(tenant, name="Roadmap.pptx", owner_address="lee@contoso.com")
 
     assert _names(admin_api, "files", {"owner.username": {"eq": "pat@contoso.com"}}, "name") == {

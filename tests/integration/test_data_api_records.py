@@ -48,10 +48,22 @@ def json_type(value) -> str:
 
 # Fields RECORDS.md documents as "or null": ours may be null where a real record had a value.
 NULLABLE = {
-    "$.email", "$.role", "$.domain", "$.organization", "$.threatScore", "$.lastSeen",
-    "$.scoreTrends", "$.sctime", "$.sid", "$.comment", "$.location", "$.accounts[].pa",
-    "$.accounts[].em", "$.isExternal", "$.sharepointItem.urlFromMetadata",
-}  # fmt: skip
+    "$.email",
+    "$.role",
+    "$.domain",
+    "$.organization",
+    "$.threatScore",
+    "$.lastSeen",
+    "$.scoreTrends",
+    "$.sctime",
+    "$.sid",
+    "$.comment",
+    "$.location",
+    "$.accounts[].pa",
+    "$.accounts[].em",
+    "$.isExternal",
+    "$.sharepointItem.urlFromMetadata",
+}
 
 
 def _key(key: str) -> str:
@@ -141,9 +153,11 @@ def demo(django_db_setup, django_db_blocker):
 
     with django_db_blocker.unblock():
         tenant = Tenant.objects.create(
-            name="Records", slug="records", region="us2",
+            name="Records",
+            slug="records",
+            region="us2",
             entra_tenant_id="ebac1a16-81bf-449b-8d43-5732c3c1d999",
-        )  # fmt: skip
+        )
         usernames = ["admin@records.com", "pat@records.com", "guest@fabrikam.com"]
         security_data.seed(tenant, usernames, activities=300, exchange_last_day=50)
         _, value = make_token(make_user(tenant, Role.GLOBAL_ADMIN))
@@ -164,9 +178,15 @@ def listed(client, resource: str, filters: dict | None = None, limit: int = 100)
 # --- activities --------------------------------------------------------------------------------
 
 ACTIVITY_DOCUMENTED = {
-    "$.location.ipTags", "$.location.carrier", "$.eventRouting.adminEvent",
-    "$.eventRouting.dispersed", "$.session", "$.session.sessionId", "$.tags", "$.adallom",
-}  # fmt: skip
+    "$.location.ipTags",
+    "$.location.carrier",
+    "$.eventRouting.adminEvent",
+    "$.eventRouting.dispersed",
+    "$.session",
+    "$.session.sessionId",
+    "$.tags",
+    "$.adallom",
+}
 
 
 @pytest.mark.django_db
@@ -317,10 +337,13 @@ def test_files_add_no_key_a_real_one_lacks(demo):
 # --- IP ranges ---------------------------------------------------------------------------------
 
 TAG_DOCUMENTED = {
-    "$.tags[].nameTemplate", "$.tags[].nameTemplate.template", "$.tags[].description",
-    "$.tags[].descriptionTemplate", "$.tags[].descriptionTemplate.template",
+    "$.tags[].nameTemplate",
+    "$.tags[].nameTemplate.template",
+    "$.tags[].description",
+    "$.tags[].descriptionTemplate",
+    "$.tags[].descriptionTemplate.template",
     "$.tags[].visibility",
-}  # fmt: skip
+}
 
 
 @pytest.mark.django_db

@@ -113,9 +113,11 @@ def test_a_readers_token_asking_to_manage_reads_but_cannot_close_an_alert(
     person(directory, tenant, Role.SECURITY_READER, "reader@contoso.com")
     alert = make_alert(tenant)
     _, body = password_grant(
-        directory, "reader@contoso.com", "Pass-word-2026!",
+        directory,
+        "reader@contoso.com",
+        "Pass-word-2026!",
         f"{API}/Investigation.read {API}/Investigation.manage",
-    )  # fmt: skip
+    )
     bearer = {"HTTP_AUTHORIZATION": f"Bearer {body['access_token']}", "HTTP_HOST": CONTOSO}
 
     listed = api_client.get("/api/v1/alerts/", **bearer)

@@ -245,8 +245,16 @@ def test_no_discovery_categories_or_block_script_request_is_answered_with_a_5xx(
                 "streamId": st.one_of(st.just(stream.public_id), TEXTS, VALUES),
                 "timeFrame": st.one_of(NUMBERS, TEXTS, VALUES),
                 "filters": st.one_of(
-                    st.fixed_dictionaries({"category": st.one_of(VALUES, st.dictionaries(
-                        st.sampled_from(["eq", "neq", "gt"]), VALUES, max_size=2))}),
+                    st.fixed_dictionaries(
+                        {
+                            "category": st.one_of(
+                                VALUES,
+                                st.dictionaries(
+                                    st.sampled_from(["eq", "neq", "gt"]), VALUES, max_size=2
+                                ),
+                            )
+                        }
+                    ),
                     VALUES,
                 ),
                 "sortField": VALUES,
@@ -255,7 +263,7 @@ def test_no_discovery_categories_or_block_script_request_is_answered_with_a_5xx(
                 "limit": st.one_of(NUMBERS, VALUES),
             },
         )
-    )  # fmt: skip
+    )
     path = "/api/v1/discovery/discovered_apps/categories/"
     check(admin_api.generic("POST", path, json.dumps(request), content_type="application/json"))
     check(admin_api.get(f"{path}?{as_query(request)}"))

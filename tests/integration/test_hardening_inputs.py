@@ -124,9 +124,10 @@ def test_unstorable_texts_in_a_close_filter_sent_as_a_form_are_refused(admin_api
     filters = json.dumps({f"k{text}": {"eq": ["1"]}})
 
     response = admin_api.post(
-        "/api/v1/alerts/close_benign/", urlencode({"filters": filters}),
+        "/api/v1/alerts/close_benign/",
+        urlencode({"filters": filters}),
         content_type="application/x-www-form-urlencoded",
-    )  # fmt: skip
+    )
 
     assert response.status_code == 400
     assert response.json()["detail"] == f"a key in filters {problem}" + (

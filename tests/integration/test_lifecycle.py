@@ -57,8 +57,11 @@ def test_each_state_is_the_same_in_python_and_in_sql(owner, state):
     now = timezone.now()
 
     annotated = ApiToken.objects.with_status(now).get(pk=token.pk).status
-    matching = [s for s in Status.values if ApiToken.objects.filter_status(s, now).filter(
-        pk=token.pk).exists()]  # fmt: skip
+    matching = [
+        s
+        for s in Status.values
+        if ApiToken.objects.filter_status(s, now).filter(pk=token.pk).exists()
+    ]
 
     assert (token.state(now), annotated, matching) == (state, state, [state])
 
@@ -129,8 +132,9 @@ def act(action, api_client, owner, token, value):
     if action == Action.USE:
         return api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}")
     if action == Action.SELF_ROTATE:
-        return api_client.post(f"{TOKENS}self/rotate/", {}, format="json",
-                               HTTP_AUTHORIZATION=f"Token {value}")  # fmt: skip
+        return api_client.post(
+            f"{TOKENS}self/rotate/", {}, format="json", HTTP_AUTHORIZATION=f"Token {value}"
+        )
     api_client.force_login(owner)
     if action == Action.ROTATE:
         return api_client.post(f"{TOKENS}{token.pk}/rotate/", {}, format="json")
@@ -178,9 +182,11 @@ def test_the_order_of_the_checks(api_client, tenant, other_tenant, owner, setup,
         token_revoke(token=token, by=owner)
     if "deprovisioned" in setup:
         user_deprovision(user=owner)
-    host = f"{other_tenant.slug}.{other_tenant.region}.portal.test" if "elsewhere" in setup else (
-        CONTOSO
-    )  # fmt: skip
+    host = (
+        f"{other_tenant.slug}.{other_tenant.region}.portal.test"
+        if "elsewhere" in setup
+        else (CONTOSO)
+    )
 
     response = api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST=host)
 
@@ -202,10 +208,13 @@ def test_revoking_the_new_value_stops_the_old_one_in_its_grace(api_client, owner
         assert api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}").status_code == 401
     events = TokenEvent.objects.filter(kind=EventKind.REVOKED).order_by("token_id")
     assert [(e.token_id, e.reason, e.detail) for e in events] == [
-        (old.pk, "by_owner",
-         f"Revoked: by its owner, with the value …{rotated['suffix']} of its rotation chain."),
+        (
+            old.pk,
+            "by_owner",
+            f"Revoked: by its owner, with the value …{rotated['suffix']} of its rotation chain.",
+        ),
         (rotated["id"], "by_owner", "Revoked: by its owner."),
-    ]  # fmt: skip
+    ]
 
 
 def test_revoking_the_old_value_stops_the_new_one(api_client, owner):
@@ -231,8 +240,9 @@ def test_an_expired_rotated_out_value_minting_is_still_theft(
     ApiToken.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     with django_capture_on_commit_callbacks(execute=True):
-        minted = api_client.post(f"{TOKENS}self/rotate/", {}, format="json",
-                                 HTTP_AUTHORIZATION=f"Token {old_value}")  # fmt: skip
+        minted = api_client.post(
+            f"{TOKENS}self/rotate/", {}, format="json", HTTP_AUTHORIZATION=f"Token {old_value}"
+        )
 
     assert minted.status_code == 401
     assert api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {new_value}").status_code == 401

@@ -31,8 +31,11 @@ ACTIVITY = "/settings/security-extensions/token-activity/"
 
 
 def report(client, value):
-    return client.post("/api/v1/credentials/revoke/", json.dumps({"credentials": [value]}),
-                       content_type="application/json")  # fmt: skip
+    return client.post(
+        "/api/v1/credentials/revoke/",
+        json.dumps({"credentials": [value]}),
+        content_type="application/json",
+    )
 
 
 def test_notices_wait_while_the_mail_server_is_down_and_arrive_once_it_is_back(
@@ -81,8 +84,14 @@ def test_each_failed_attempt_waits_longer_up_to_half_an_hour(settings, tenant):
     owner = make_user(tenant, email="pat@contoso.com")
     token, _ = make_token(owner)
     with transaction.atomic():
-        notice = notice_queue(tenant_id=tenant.pk, token=token, to=owner.email, kind="exposed",
-                              subject="Subject", body="Body")  # fmt: skip
+        notice = notice_queue(
+            tenant_id=tenant.pk,
+            token=token,
+            to=owner.email,
+            kind="exposed",
+            subject="Subject",
+            body="Body",
+        )
     assert notice is not None
     with smtp_server() as (_, port):
         pass
@@ -105,8 +114,14 @@ def test_each_failed_attempt_waits_longer_up_to_half_an_hour(settings, tenant):
 def test_a_claimed_notice_is_left_to_its_worker_until_the_claim_runs_out(smtp, tenant):
     owner = make_user(tenant, email="pat@contoso.com")
     token, _ = make_token(owner)
-    notice = notice_queue(tenant_id=tenant.pk, token=token, to=owner.email, kind="exposed",
-                          subject="Claimed", body="Body")  # fmt: skip
+    notice = notice_queue(
+        tenant_id=tenant.pk,
+        token=token,
+        to=owner.email,
+        kind="exposed",
+        subject="Claimed",
+        body="Body",
+    )
     assert notice is not None
     now = timezone.now()
     Notice.objects.filter(pk=notice.pk).update(claimed_until=now + timedelta(seconds=120))
@@ -121,8 +136,10 @@ def test_an_owner_without_an_address_gets_no_notice_and_it_is_logged(tenant, cap
     owner = make_user(tenant, email="")
     token, _ = make_token(owner)
 
-    assert notice_queue(tenant_id=tenant.pk, token=token, to="", kind="exposed", subject="S",
-                        body="B") is None  # fmt: skip
+    assert (
+        notice_queue(tenant_id=tenant.pk, token=token, to="", kind="exposed", subject="S", body="B")
+        is None
+    )
     assert Notice.objects.count() == 0
     assert f"Notice 'exposed' about token {token.pk} not written: no e-mail address" in (
         caplog.text
@@ -135,8 +152,14 @@ def test_a_worker_killed_mid_send_leaves_nothing_running_for_ever_and_sends_once
     owner = make_user(tenant, email="pat@contoso.com")
     token, _ = make_token(owner, name="Killed")
     with transaction.atomic():  # its commit enqueues the delivery task
-        notice_queue(tenant_id=tenant.pk, token=token, to=owner.email, kind="exposed",
-                     subject="Sent once", body="Body")  # fmt: skip
+        notice_queue(
+            tenant_id=tenant.pk,
+            token=token,
+            to=owner.email,
+            kind="exposed",
+            subject="Sent once",
+            body="Body",
+        )
     assert DBTaskResult.objects.ready().count() == 1
     hole = BlackHole()  # a mail server that accepts and never answers
     db = connection.settings_dict
@@ -151,8 +174,11 @@ def test_a_worker_killed_mid_send_leaves_nothing_running_for_ever_and_sends_once
     }
     worker = subprocess.Popen(
         [sys.executable, "manage.py", "db_worker", "--no-startup-delay", "--worker-id", "doomed"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(200):  # until it holds the notice and talks to the mail server
             if hole.accepted and Notice.objects.filter(claimed_until__isnull=False).exists():
@@ -173,8 +199,12 @@ def test_a_worker_killed_mid_send_leaves_nothing_running_for_ever_and_sends_once
         Notice.objects.update(claimed_until=timezone.now())  # the dead worker's claim ran out
         rerun = subprocess.run(
             [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"],
-            cwd=ROOT, env=env, capture_output=True, timeout=60, check=False,
-        )  # fmt: skip
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         settings.MAILERS = smtp_mailers(port)
         assert notices_deliver(now=timezone.now() + timedelta(hours=1)) == 0
 

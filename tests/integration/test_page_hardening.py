@@ -120,9 +120,11 @@ def test_a_script_request_after_the_session_ended_is_a_401_naming_the_sign_in_pa
     client.cookies["sessionid"] = "expired-session"
 
     response = getattr(client, method)(
-        path, {"name": "Typed"} if method == "post" else None,
-        HTTP_HOST=HOST, HTTP_X_REQUESTED_WITH="fetch",
-    )  # fmt: skip
+        path,
+        {"name": "Typed"} if method == "post" else None,
+        HTTP_HOST=HOST,
+        HTTP_X_REQUESTED_WITH="fetch",
+    )
 
     assert response.status_code == 401
     assert response.json() == {

@@ -38,8 +38,14 @@ def megan(tenant):
 def test_a_form_sent_too_late_is_kept_and_sent_again_after_confirming(client, megan):
     signed_in_ago(client, megan, 11 * 60)
     key = client.get(f"{PAGE}new/", **HOST).context["form"]["submission"].value()
-    choices = {"submission": key, "name": "Late", "description": "Kept", "expires": "7",
-               "access": "custom", "scopes": ["Investigation.read"]}  # fmt: skip
+    choices = {
+        "submission": key,
+        "name": "Late",
+        "description": "Kept",
+        "expires": "7",
+        "access": "custom",
+        "scopes": ["Investigation.read"],
+    }
 
     sent = client.post(f"{PAGE}new/", choices, **HOST)
     asked = client.get(sent["Location"], **HOST)
@@ -57,11 +63,17 @@ def test_a_form_sent_too_late_is_kept_and_sent_again_after_confirming(client, me
     assert (wrong.status_code, wrong.context["error"]) == (400, "That is not your password.")
     assert (confirmed.status_code, confirmed["Location"]) == (302, f"{PAGE}new/")
     form = back.context["form"]
-    assert {name: form[name].value() for name in ("name", "description", "expires", "access",
-                                                  "scopes", "submission")} == {
-        "name": "Late", "description": "Kept", "expires": "7", "access": "custom",
-        "scopes": ["Investigation.read"], "submission": key,
-    }  # fmt: skip
+    assert {
+        name: form[name].value()
+        for name in ("name", "description", "expires", "access", "scopes", "submission")
+    } == {
+        "name": "Late",
+        "description": "Kept",
+        "expires": "7",
+        "access": "custom",
+        "scopes": ["Investigation.read"],
+        "submission": key,
+    }
     made = client.post(f"{PAGE}new/", choices, **HOST)
     assert made.status_code == 201
     assert ApiToken.objects.get().scopes == ["Investigation.read"]
@@ -115,8 +127,9 @@ def test_the_api_answers_401_with_where_to_confirm(api_client, megan, method, pa
 def test_a_dry_run_of_the_policy_needs_no_confirmation(api_client, megan):
     signed_in_ago(api_client, megan, 11 * 60)
 
-    answer = api_client.patch("/api/v1/token-policy/", {"dormant_days": 30, "dry_run": True},
-                              format="json")  # fmt: skip
+    answer = api_client.patch(
+        "/api/v1/token-policy/", {"dormant_days": 30, "dry_run": True}, format="json"
+    )
 
     assert answer.status_code == 200
 
@@ -158,8 +171,9 @@ def test_five_wrong_passwords_make_it_wait(client, megan):
 
 
 def test_an_entra_user_confirms_through_entra_with_prompt_login(client, entra, tenant):
-    account = entra.add_account(entra.tid, upn="alice@contoso.com", name="Alice Smith",
-                                roles=["GlobalAdmin"])  # fmt: skip
+    account = entra.add_account(
+        entra.tid, upn="alice@contoso.com", name="Alice Smith", roles=["GlobalAdmin"]
+    )
     from tests.entra_flow import sign_in_with_microsoft
 
     sign_in_with_microsoft(client, account)
@@ -185,10 +199,12 @@ def test_an_entra_user_confirms_through_entra_with_prompt_login(client, entra, t
 def test_another_entra_account_cannot_confirm_for_this_session(client, entra, tenant):
     from tests.entra_flow import sign_in_with_microsoft
 
-    alice = entra.add_account(entra.tid, upn="alice@contoso.com", name="Alice Smith",
-                              roles=["GlobalAdmin"])  # fmt: skip
-    bob = entra.add_account(entra.tid, upn="bob@contoso.com", name="Bob Jones",
-                            roles=["GlobalAdmin"])  # fmt: skip
+    alice = entra.add_account(
+        entra.tid, upn="alice@contoso.com", name="Alice Smith", roles=["GlobalAdmin"]
+    )
+    bob = entra.add_account(
+        entra.tid, upn="bob@contoso.com", name="Bob Jones", roles=["GlobalAdmin"]
+    )
     sign_in_with_microsoft(client, alice)
     session = client.session
     session[SIGNED_IN_AT] = time.time() - 11 * 60

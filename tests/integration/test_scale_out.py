@@ -131,8 +131,14 @@ def test_the_public_report_limit_per_address_counts_both_servers(transactional_d
         f"postgres://{settings['USER']}@{settings['HOST'] or '127.0.0.1'}:"
         f"{settings['PORT'] or 5432}/{settings['NAME']}"
     )
-    env = {**os.environ, "DATABASE_URL": url, "DEBUG": "1", "REDIS_URL": REDIS_URL,
-           "CREDENTIAL_REPORTS_PER_HOUR": "6", "TRUSTED_PROXY_COUNT": "1"}  # fmt: skip
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "DEBUG": "1",
+        "REDIS_URL": REDIS_URL,
+        "CREDENTIAL_REPORTS_PER_HOUR": "6",
+        "TRUSTED_PROXY_COUNT": "1",
+    }
     if 3600 - time.time() % 3600 < 10:  # keep all the calls in one hour
         time.sleep(3600 - time.time() % 3600 + 0.1)
     with ExitStack() as stack:

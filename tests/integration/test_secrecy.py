@@ -68,9 +68,12 @@ def test_a_tokens_whole_life_leaves_its_value_nowhere(
     from extensions.services import siem_agent_create
 
     _, siem_value = siem_agent_create(
-        user=admin, name="Sentinel", output_format="json", send_alerts=True,
+        user=admin,
+        name="Sentinel",
+        output_format="json",
+        send_alerts=True,
         send_activities=True,
-    )  # fmt: skip
+    )
     me = {"HTTP_AUTHORIZATION": f"Token {value}", "HTTP_USER_AGENT": "Script/1.0"}
     assert api_client.get("/api/v1/me/", **me).status_code == 200
     token_id = ApiToken.objects.get(name="life").pk
@@ -105,12 +108,14 @@ def test_a_tokens_whole_life_leaves_its_value_nowhere(
             every_table_as_text(),
             caplog.text,
             feed.content.decode(),
-            *(b"".join(page).decode() if page.streaming else page.content.decode()
-              for page in pages),
+            *(
+                b"".join(page).decode() if page.streaming else page.content.decode()
+                for page in pages
+            ),
             *(f"{m.subject}\n{m.body}\n{m.message().as_string()}" for m in mail.outbox),
             repr({key: cache.get(key) for key in cache._cache}),  # type: ignore[attr-defined]
         ]
-    )  # fmt: skip
+    )
     # The search does see the tokens' traces (their names), just never their values.
     assert "life" in shown
     assert "leak" in shown

@@ -55,19 +55,33 @@ def test_production_without_a_mail_server_fails_the_deployment_checklist():
 
 def test_the_mail_server_comes_from_email_url():
     result = manage(
-        "shell", "-c", "from django.conf import settings; print(settings.MAILERS)",
-        **{**PRODUCTION, "EMAIL_URL": "smtp+tls://portal:s%40cret@smtp.example.com",
-           "EMAIL_TIMEOUT": "7"},
-    )  # fmt: skip
+        "shell",
+        "-c",
+        "from django.conf import settings; print(settings.MAILERS)",
+        **{
+            **PRODUCTION,
+            "EMAIL_URL": "smtp+tls://portal:s%40cret@smtp.example.com",
+            "EMAIL_TIMEOUT": "7",
+        },
+    )
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == repr({
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "smtp.example.com", "port": 587, "username": "portal",
-                        "password": "s@cret", "use_ssl": False, "use_tls": True, "timeout": 7},
+    assert result.stdout.strip().splitlines()[-1] == repr(
+        {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {
+                    "host": "smtp.example.com",
+                    "port": 587,
+                    "username": "portal",
+                    "password": "s@cret",
+                    "use_ssl": False,
+                    "use_tls": True,
+                    "timeout": 7,
+                },
+            }
         }
-    })  # fmt: skip
+    )
 
 
 def test_production_without_secret_key_stops_with_a_clear_message():

@@ -197,10 +197,19 @@ def test_every_form_puts_its_action_before_cancel(admin, admin_user):
     Generate dialog has it)."""
     import re
 
-    agent, _ = siem_agent_create(user=admin_user, name="Sentinel", output_format="cef",
-                                 send_alerts=True, send_activities=False)  # fmt: skip
-    pages = [f"{PAGE}new/", f"{PAGE}{agent.pk}/edit/", f"{PAGE}{agent.pk}/delete/",
-             "/settings/cloud-discovery/log-collectors/new/"]  # fmt: skip
+    agent, _ = siem_agent_create(
+        user=admin_user,
+        name="Sentinel",
+        output_format="cef",
+        send_alerts=True,
+        send_activities=False,
+    )
+    pages = [
+        f"{PAGE}new/",
+        f"{PAGE}{agent.pk}/edit/",
+        f"{PAGE}{agent.pk}/delete/",
+        "/settings/cloud-discovery/log-collectors/new/",
+    ]
 
     for path in pages:
         html = admin.get(path, HTTP_HOST=HOST).content.decode()

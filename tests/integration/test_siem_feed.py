@@ -335,6 +335,12 @@ def test_token_events_in_cef(admin_user, tenant, reader):
     assert len(revoked) == 1
     assert revoked[0].startswith("CEF:0|MCAS|SIEM_Agent|")
     assert "|TOKEN_REVOKED|Revoked: by its owner.|7|" in revoked[0]
-    for pair in (f"suser={reader.username}", "cs1Label=tokenName", "cs1=Nightly export",
-                 f"cs3={token.suffix}", "cs4=by_owner", "cnt=1"):  # fmt: skip
+    for pair in (
+        f"suser={reader.username}",
+        "cs1Label=tokenName",
+        "cs1=Nightly export",
+        f"cs3={token.suffix}",
+        "cs4=by_owner",
+        "cnt=1",
+    ):
         assert pair in revoked[0], pair

@@ -23,8 +23,10 @@ def test_a_full_admin_sees_and_filters_every_event(client, tenant, admin_user):
     mine, _ = make_token(reader, name="Reader script")
     token_revoke(token=mine, by=admin_user)
     make_token(admin_user, name="Admin script")
-    make_token(make_user(make_tenant(name="F", slug="fabrikam", region="eu2"), Role.GLOBAL_ADMIN),
-               name="Fabrikam script")  # fmt: skip
+    make_token(
+        make_user(make_tenant(name="F", slug="fabrikam", region="eu2"), Role.GLOBAL_ADMIN),
+        name="Fabrikam script",
+    )
     client.force_login(admin_user)
 
     everything = client.get(PAGE).content.decode()
@@ -79,9 +81,21 @@ def test_the_export_is_the_pages_selection_as_csv(client, tenant, admin_user):
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"].startswith('attachment; filename="token-activity-')
     table = rows(response)
-    assert table[0] == ["time", "kind", "reason", "token_id", "token_name", "token_kind",
-                        "token_last4", "actor", "actor_kind", "source_ip", "user_agent",
-                        "detail", "count"]  # fmt: skip
+    assert table[0] == [
+        "time",
+        "kind",
+        "reason",
+        "token_id",
+        "token_name",
+        "token_kind",
+        "token_last4",
+        "actor",
+        "actor_kind",
+        "source_ip",
+        "user_agent",
+        "detail",
+        "count",
+    ]
     assert [(row[1], row[2], row[4]) for row in table[1:]] == [
         ("revoked", "by_owner", '\'=HYPERLINK("http://evil")'),  # text, never a formula
         ("generated", "", '\'=HYPERLINK("http://evil")'),

@@ -17,9 +17,11 @@ PAGE = "/settings/security-extensions/api-tokens/"
 def use(api_client, value, ip, times=1):
     for _ in range(times):
         api_client.get(
-            "/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}", REMOTE_ADDR=ip,
+            "/api/v1/me/",
+            HTTP_AUTHORIZATION=f"Token {value}",
+            REMOTE_ADDR=ip,
             HTTP_USER_AGENT="Nightly/2.0",
-        )  # fmt: skip
+        )
 
 
 def test_the_page_shows_usage_chart_numbers_and_events(client, api_client, admin_user):

@@ -30,9 +30,12 @@ def test_a_token_generated_on_the_api_has_a_generated_event(client, admin_user):
     client.force_login(admin_user)
 
     response = client.post(
-        "/api/v1/tokens/", {"name": "Report"}, content_type="application/json",
-        HTTP_USER_AGENT=AGENT, REMOTE_ADDR="203.0.113.9",
-    )  # fmt: skip
+        "/api/v1/tokens/",
+        {"name": "Report"},
+        content_type="application/json",
+        HTTP_USER_AGENT=AGENT,
+        REMOTE_ADDR="203.0.113.9",
+    )
 
     token = ApiToken.objects.get(pk=response.json()["id"])
     event = TokenEvent.objects.get(token=token)
@@ -55,9 +58,11 @@ def test_a_token_generated_on_the_page_has_one_event(client, admin_user):
     client.force_login(admin_user)
 
     client.post(
-        "/settings/security-extensions/api-tokens/new/", once({"name": "Page token"}),
-        HTTP_HOST=CONTOSO, HTTP_USER_AGENT=AGENT,
-    )  # fmt: skip
+        "/settings/security-extensions/api-tokens/new/",
+        once({"name": "Page token"}),
+        HTTP_HOST=CONTOSO,
+        HTTP_USER_AGENT=AGENT,
+    )
 
     token = ApiToken.objects.get(name="Page token")
     assert events(token) == [("generated", "", "user", admin_user.username, 1)]
@@ -81,9 +86,11 @@ def test_the_first_use_is_an_event_once_with_its_origin(api_client, reader):
 
     for _ in range(3):
         api_client.get(
-            "/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}", HTTP_USER_AGENT=AGENT,
+            "/api/v1/me/",
+            HTTP_AUTHORIZATION=f"Token {value}",
+            HTTP_USER_AGENT=AGENT,
             REMOTE_ADDR="198.51.100.4",
-        )  # fmt: skip
+        )
 
     first = TokenEvent.objects.get(token=token, kind=EventKind.FIRST_USED)
     assert (first.source_ip, first.user_agent, first.actor_kind) == (
@@ -135,9 +142,12 @@ def test_regenerating_an_agents_token_revokes_the_old_one_as_replaced(client, ad
     from extensions.services import siem_agent_create, siem_agent_regenerate
 
     agent, _ = siem_agent_create(
-        user=admin_user, name="Sentinel", output_format="json", send_alerts=True,
+        user=admin_user,
+        name="Sentinel",
+        output_format="json",
+        send_alerts=True,
         send_activities=True,
-    )  # fmt: skip
+    )
     old = agent.token
 
     siem_agent_regenerate(agent=agent, by=admin_user)
@@ -150,11 +160,14 @@ def test_regenerating_an_agents_token_revokes_the_old_one_as_replaced(client, ad
 def refuse(api_client, value, host=CONTOSO, times=1):
     return [
         api_client.get(
-            "/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST=host,
-            REMOTE_ADDR="203.0.113.66", HTTP_USER_AGENT="attacker/0.1",
+            "/api/v1/me/",
+            HTTP_AUTHORIZATION=f"Token {value}",
+            HTTP_HOST=host,
+            REMOTE_ADDR="203.0.113.66",
+            HTTP_USER_AGENT="attacker/0.1",
         ).status_code
         for _ in range(times)
-    ]  # fmt: skip
+    ]
 
 
 def test_refused_uses_are_logged_at_most_once_a_minute_with_a_count(api_client, reader):
@@ -204,8 +217,9 @@ def test_an_unknown_value_writes_nothing(api_client, reader):
 
 def test_no_token_value_reaches_the_events(client, admin_user, api_client):
     client.force_login(admin_user)
-    value = client.post("/api/v1/tokens/", {"name": "Leak check"},
-                        content_type="application/json").json()["token"]  # fmt: skip
+    value = client.post(
+        "/api/v1/tokens/", {"name": "Leak check"}, content_type="application/json"
+    ).json()["token"]
     api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}")
     token = ApiToken.objects.get(name="Leak check")
     token_revoke(token=token, by=admin_user)

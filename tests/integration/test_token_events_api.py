@@ -24,8 +24,13 @@ def log(tenant, admin_user):
     admins, _ = make_token(admin_user, name="Admin script", kind="siem")
     fabrikam = make_tenant(name="Fabrikam", slug="fabrikam", region="eu2")
     outsider, _ = make_token(make_user(fabrikam, Role.GLOBAL_ADMIN), name="Fabrikam script")
-    return {"reader": reader, "mine": mine, "theirs": theirs, "admins": admins,
-            "outsider": outsider}  # fmt: skip
+    return {
+        "reader": reader,
+        "mine": mine,
+        "theirs": theirs,
+        "admins": admins,
+        "outsider": outsider,
+    }
 
 
 def names(response) -> list[tuple[str, str]]:
@@ -46,8 +51,12 @@ def test_a_full_admin_reads_every_event_of_the_tenant(client, admin_user, log):
     ]
     assert response["Cache-Control"] == "no-store"
     first = response.json()["results"][1]
-    assert first["token"] == {"id": log["theirs"].pk, "name": "Operator script",
-                              "kind": "api", "suffix": log["theirs"].suffix}  # fmt: skip
+    assert first["token"] == {
+        "id": log["theirs"].pk,
+        "name": "Operator script",
+        "kind": "api",
+        "suffix": log["theirs"].suffix,
+    }
     assert first["actor"] == {
         "kind": "user",
         "label": admin_user.username,
@@ -58,8 +67,18 @@ def test_a_full_admin_reads_every_event_of_the_tenant(client, admin_user, log):
         "Revoked: by an admin.",
         1,
     )
-    assert set(first) == {"id", "time", "kind", "reason", "token", "actor", "source_ip",
-                          "user_agent", "detail", "count"}  # fmt: skip
+    assert set(first) == {
+        "id",
+        "time",
+        "kind",
+        "reason",
+        "token",
+        "actor",
+        "source_ip",
+        "user_agent",
+        "detail",
+        "count",
+    }
 
 
 def test_others_read_the_events_of_their_own_tokens_only(client, log):
@@ -111,9 +130,12 @@ def test_another_tenants_token_is_not_found(client, admin_user, log):
 def test_filters(client, admin_user, log, query, expected):
     client.force_login(admin_user)
     now = timezone.now()
-    values = {"{mine}": str(log["mine"].pk), "{admin}": admin_user.username,
-              "{future}": (now + timedelta(hours=1)).isoformat(),
-              "{past}": (now - timedelta(hours=1)).isoformat()}  # fmt: skip
+    values = {
+        "{mine}": str(log["mine"].pk),
+        "{admin}": admin_user.username,
+        "{future}": (now + timedelta(hours=1)).isoformat(),
+        "{past}": (now - timedelta(hours=1)).isoformat(),
+    }
     query = {key: values.get(value, value) for key, value in query.items()}
 
     assert names(client.get("/api/v1/token-events/", query)) == expected

@@ -114,8 +114,11 @@ def test_expired_is_a_status_of_its_own_and_first(reader):
     expired = ApiToken.objects.filter_status(Status.EXPIRED, now).values_list("name", flat=True)
     generated = ApiToken.objects.filter_status(Status.GENERATED, now)
 
-    assert statuses == {"fresh": "generated", "used, expired": "expired",
-                        "expires later": "generated"}  # fmt: skip
+    assert statuses == {
+        "fresh": "generated",
+        "used, expired": "expired",
+        "expires later": "generated",
+    }
     assert list(expired) == ["used, expired"]
     assert sorted(generated.values_list("name", flat=True)) == ["expires later", "fresh"]
 

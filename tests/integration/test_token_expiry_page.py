@@ -37,8 +37,9 @@ def test_each_choice_of_days(signed_in, choice, days):
 
 def test_a_date_never_and_the_default(signed_in):
     on = (timezone.now() + timedelta(days=40)).date()
-    dated = signed_in.post(NEW, once({"name": "Dated", "expires": "date",
-                                      "expires_on": on.isoformat()}))  # fmt: skip
+    dated = signed_in.post(
+        NEW, once({"name": "Dated", "expires": "date", "expires_on": on.isoformat()})
+    )
     never = signed_in.post(NEW, once({"name": "Forever", "expires": "never"}))
     default = signed_in.post(NEW, once({"name": "Default"}))
 
@@ -54,15 +55,24 @@ def test_a_date_never_and_the_default(signed_in):
     ("fields", "field", "error"),
     [
         ({"expires": "date"}, "expires_on", "Choose the date it expires on."),
-        ({"expires": "date", "expires_on": "2020-01-01"}, "expires_on",
-         "The expiry must be in the future."),
+        (
+            {"expires": "date", "expires_on": "2020-01-01"},
+            "expires_on",
+            "The expiry must be in the future.",
+        ),
         ({"expires": "date", "expires_on": "2026-02-30"}, "expires_on", "Enter a valid date."),
-        ({"expires": "date", "expires_on": "9999-01-01"}, "expires_on",
-         "The expiry can be at most 3650 days away."),
-        ({"expires": "forever"}, "expires",
-         "Select a valid choice. forever is not one of the available choices."),
+        (
+            {"expires": "date", "expires_on": "9999-01-01"},
+            "expires_on",
+            "The expiry can be at most 3650 days away.",
+        ),
+        (
+            {"expires": "forever"},
+            "expires",
+            "Select a valid choice. forever is not one of the available choices.",
+        ),
     ],
-)  # fmt: skip
+)
 def test_a_bad_expiry_is_a_form_error_and_makes_nothing(signed_in, fields, field, error):
     response = signed_in.post(NEW, once({"name": "Script", **fields}))
 
@@ -74,8 +84,12 @@ def test_a_bad_expiry_is_a_form_error_and_makes_nothing(signed_in, fields, field
 
 def test_the_table_shows_when_each_token_expires(signed_in, admin_user):
     now = timezone.now()
-    for name, expires in [("soon", now + timedelta(days=2)), ("later", now + timedelta(days=60)),
-                          ("gone", now - timedelta(days=1)), ("forever", None)]:  # fmt: skip
+    for name, expires in [
+        ("soon", now + timedelta(days=2)),
+        ("later", now + timedelta(days=60)),
+        ("gone", now - timedelta(days=1)),
+        ("forever", None),
+    ]:
         token, _ = make_token(admin_user, name=name)
         ApiToken.objects.filter(pk=token.pk).update(expires_at=expires)
 
@@ -97,9 +111,14 @@ def test_the_admin_generates_with_an_expiry(client, admin_user):
 
     response = client.post(
         "/admin/tokens/apitoken/add/",
-        {"user": admin_user.pk, "kind": "api", "name": "From the admin",
-         "expires_in": "30", "expires_on": on.isoformat()},
-    )  # fmt: skip
+        {
+            "user": admin_user.pk,
+            "kind": "api",
+            "name": "From the admin",
+            "expires_in": "30",
+            "expires_on": on.isoformat(),
+        },
+    )
 
     assert response.status_code == 200
     assert ApiToken.objects.get(name="From the admin").expires_at == expiry_on(on)

@@ -42,14 +42,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def expiring(user, name, left, lifetime=timedelta(days=90)):
     """A token made `lifetime` before it expires, with `left` to go."""
     now = timezone.now()
-    return token_generate(user=user, name=name, created_at=now + left - lifetime,
-                          expires_at=now + left)  # fmt: skip
+    return token_generate(
+        user=user, name=name, created_at=now + left - lifetime, expires_at=now + left
+    )
 
 
 @pytest.fixture
 def owner(tenant):
-    return make_user(tenant, "global_admin", username="megan@contoso.com",
-                     email="megan@contoso.com", first_name="Megan", last_name="Bowen")  # fmt: skip
+    return make_user(
+        tenant,
+        "global_admin",
+        username="megan@contoso.com",
+        email="megan@contoso.com",
+        first_name="Megan",
+        last_name="Bowen",
+    )
 
 
 def test_each_reminder_once_with_what_the_owner_needs_and_never_the_value(smtp, owner):
@@ -80,11 +87,17 @@ def test_each_reminder_once_with_what_the_owner_needs_and_never_the_value(smtp, 
     assert all(week_value not in text for _, _, text in smtp.messages)
     events = TokenEvent.objects.filter(kind=EventKind.REMINDED).order_by("token_id")
     assert [(e.token_id, e.actor_label, e.detail) for e in events] == [
-        (week.pk, "System (expiry reminder)",
-         f"Told its owner it expires in 6 days ({week.expires_at:%Y-%m-%d %H:%M} UTC)."),
-        (day.pk, "System (expiry reminder)",
-         f"Told its owner it expires in 19 hours ({day.expires_at:%Y-%m-%d %H:%M} UTC)."),
-    ]  # fmt: skip
+        (
+            week.pk,
+            "System (expiry reminder)",
+            f"Told its owner it expires in 6 days ({week.expires_at:%Y-%m-%d %H:%M} UTC).",
+        ),
+        (
+            day.pk,
+            "System (expiry reminder)",
+            f"Told its owner it expires in 19 hours ({day.expires_at:%Y-%m-%d %H:%M} UTC).",
+        ),
+    ]
 
 
 def test_the_week_reminder_then_the_day_reminder_as_the_expiry_nears(smtp, owner):
@@ -106,12 +119,21 @@ def test_the_week_reminder_then_the_day_reminder_as_the_expiry_nears(smtp, owner
 
 def test_the_window_boundaries(smtp, owner):
     now = timezone.now().replace(microsecond=0)
-    at_edge, _ = token_generate(user=owner, name="At the edge", created_at=now - timedelta(days=30),
-                                expires_at=now + timedelta(days=7))  # fmt: skip
-    token_generate(user=owner, name="A second past", created_at=now - timedelta(days=30),
-                   expires_at=now + timedelta(days=7, seconds=1))  # fmt: skip
-    token_generate(user=owner, name="A week token", created_at=now,
-                   expires_at=now + timedelta(days=7))  # fmt: skip  # no longer than the window
+    at_edge, _ = token_generate(
+        user=owner,
+        name="At the edge",
+        created_at=now - timedelta(days=30),
+        expires_at=now + timedelta(days=7),
+    )
+    token_generate(
+        user=owner,
+        name="A second past",
+        created_at=now - timedelta(days=30),
+        expires_at=now + timedelta(days=7, seconds=1),
+    )
+    token_generate(
+        user=owner, name="A week token", created_at=now, expires_at=now + timedelta(days=7)
+    )  # no longer than the window
 
     assert jobs.expiry_reminders_send(now=now) == 1
 
@@ -191,10 +213,15 @@ def test_dormant_tokens_are_retired_once_with_an_event_and_an_e_mail(
     assert revoked == {unused.pk, stale.pk}
     events = TokenEvent.objects.filter(kind=EventKind.REVOKED).order_by("token_id")
     assert [(e.token_id, e.reason, e.actor_kind, e.actor_label, e.detail) for e in events] == [
-        (t.pk, EventReason.DORMANT, "system", "System (token policy: unused for 30 days)",
-         "Retired: not used for 30 days.")
+        (
+            t.pk,
+            EventReason.DORMANT,
+            "system",
+            "System (token policy: unused for 30 days)",
+            "Retired: not used for 30 days.",
+        )
         for t in (unused, stale)
-    ]  # fmt: skip
+    ]
     assert sorted(smtp.subjects()) == [
         'Your API token "Stale" was retired after 30 days unused',
         'Your API token "Unused" was retired after 30 days unused',
@@ -233,9 +260,13 @@ def test_the_trigger_enqueues_and_the_worker_runs_them(smtp, owner, dormancy):
 
     lines = out.getvalue().splitlines()
     assert [line.split(":")[0] for line in lines] == [
-        "send_expiry_reminders", "retire_dormant_tokens", "deliver_notices",
-        "send_expiry_reminders", "retire_dormant_tokens", "deliver_notices",
-    ]  # fmt: skip
+        "send_expiry_reminders",
+        "retire_dormant_tokens",
+        "deliver_notices",
+        "send_expiry_reminders",
+        "retire_dormant_tokens",
+        "deliver_notices",
+    ]
     assert lines[3:] == [
         "send_expiry_reminders: already waiting in the queue",
         "retire_dormant_tokens: already waiting in the queue",
@@ -263,14 +294,25 @@ def test_the_trigger_enqueues_and_the_worker_runs_them(smtp, owner, dormancy):
 def test_two_workers_at_once_send_each_reminder_and_retire_each_token_once(tenant, dormancy):
     owners = [make_user(tenant, email=f"owner{n}@contoso.com") for n in range(4)]
     now = timezone.now()
-    reminded = [expiring(owners[n % 4], f"Expiring {n}", timedelta(days=5), timedelta(days=20))[0]
-                for n in range(40)]  # fmt: skip
-    dormant = [token_generate(user=owners[n % 4], name=f"Dormant {n}",
-                              created_at=now - timedelta(days=45),
-                              expires_at=now + timedelta(days=200))[0]
-               for n in range(40)]  # fmt: skip
-    for job in (send_expiry_reminders, send_expiry_reminders,
-                retire_dormant_tokens, retire_dormant_tokens):  # fmt: skip
+    reminded = [
+        expiring(owners[n % 4], f"Expiring {n}", timedelta(days=5), timedelta(days=20))[0]
+        for n in range(40)
+    ]
+    dormant = [
+        token_generate(
+            user=owners[n % 4],
+            name=f"Dormant {n}",
+            created_at=now - timedelta(days=45),
+            expires_at=now + timedelta(days=200),
+        )[0]
+        for n in range(40)
+    ]
+    for job in (
+        send_expiry_reminders,
+        send_expiry_reminders,
+        retire_dormant_tokens,
+        retire_dormant_tokens,
+    ):
         job.enqueue()  # each twice, as from two triggers at once: the two workers run
         # the same job side by side
     db = connection.settings_dict
@@ -284,9 +326,16 @@ def test_two_workers_at_once_send_each_reminder_and_retire_each_token_once(tenan
             "SECRET_KEY": "jobs-test-" + "x" * 50,
         }
         command = [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay"]
-        workers = [subprocess.Popen([*command, "--worker-id", f"w{n}"], cwd=ROOT, env=env,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                   for n in range(2)]  # fmt: skip
+        workers = [
+            subprocess.Popen(
+                [*command, "--worker-id", f"w{n}"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            )
+            for n in range(2)
+        ]
         logs = [worker.communicate(timeout=120)[0].decode() for worker in workers]
 
     assert [worker.returncode for worker in workers] == [0, 0], logs

@@ -17,8 +17,7 @@ from tokens.services import token_generate, token_mark_used
 POLICY = "/api/v1/token-policy/"
 TOKENS = "/api/v1/tokens/"
 PAGE = "/settings/system/token-policy/"
-STRICT = {"max_lifetime_days": 30, "allow_never": False, "default_expiry": "30",
-          "dormant_days": 60}  # fmt: skip
+STRICT = {"max_lifetime_days": 30, "allow_never": False, "default_expiry": "30", "dormant_days": 60}
 
 
 @pytest.fixture
@@ -32,10 +31,16 @@ def test_a_tenant_without_a_policy_has_the_defaults(admin_api):
 
     assert response.status_code == 200
     assert response.json() == {
-        "max_lifetime_days": None, "allow_never": True, "default_expiry": "90",
-        "dormant_days": None, "notice_days": 7, "strict_rotation": False, "dormant_from": None,
-        "updated_at": None, "updated_by": None,
-    }  # fmt: skip
+        "max_lifetime_days": None,
+        "allow_never": True,
+        "default_expiry": "90",
+        "dormant_days": None,
+        "notice_days": 7,
+        "strict_rotation": False,
+        "dormant_from": None,
+        "updated_at": None,
+        "updated_by": None,
+    }
 
 
 def test_a_change_is_saved_and_logged_once(admin_api, admin_user):
@@ -72,16 +77,26 @@ def test_only_full_admins_read_or_set_it(api_client, tenant, role):
 @pytest.mark.parametrize(
     ("body", "detail"),
     [
-        ({**STRICT, "default_expiry": "365"},
-         "default_expiry: The default (1 year) is longer than the maximum lifetime (30 days)."),
-        ({**STRICT, "max_lifetime_days": None, "default_expiry": "never"},
-         "default_expiry: The default cannot be never when never is not allowed."),
-        ({**STRICT, "max_lifetime_days": 0},
-         "max_lifetime_days: Ensure this value is greater than or equal to 1."),
-        ({**STRICT, "dormant_days": 4000},
-         "dormant_days: Ensure this value is less than or equal to 3650."),
-        ({**STRICT, "default_expiry": "date"},
-         "default_expiry: Choose one of: 7, 30, 90, 365, never."),
+        (
+            {**STRICT, "default_expiry": "365"},
+            "default_expiry: The default (1 year) is longer than the maximum lifetime (30 days).",
+        ),
+        (
+            {**STRICT, "max_lifetime_days": None, "default_expiry": "never"},
+            "default_expiry: The default cannot be never when never is not allowed.",
+        ),
+        (
+            {**STRICT, "max_lifetime_days": 0},
+            "max_lifetime_days: Ensure this value is greater than or equal to 1.",
+        ),
+        (
+            {**STRICT, "dormant_days": 4000},
+            "dormant_days: Ensure this value is less than or equal to 3650.",
+        ),
+        (
+            {**STRICT, "default_expiry": "date"},
+            "default_expiry: Choose one of: 7, 30, 90, 365, never.",
+        ),
         ({**STRICT, "default_expiry": 30}, "default_expiry: Choose one of: 7, 30, 90, 365, never."),
         ({**STRICT, "max_lifetime_days": "30"}, "max_lifetime_days: A valid integer is required."),
         ({**STRICT, "dormant_days": 30.0}, "dormant_days: A valid integer is required."),
@@ -89,7 +104,7 @@ def test_only_full_admins_read_or_set_it(api_client, tenant, role):
         ({**STRICT, "allow_never": 1}, "allow_never: Must be a valid boolean."),
         ({"allow_never": True}, "max_lifetime_days: This field is required."),
     ],
-)  # fmt: skip
+)
 def test_a_bad_policy_is_a_400_and_changes_nothing(admin_api, body, detail):
     response = admin_api.put(POLICY, body, format="json")
 
@@ -129,8 +144,9 @@ def test_the_page_sets_it_and_says_what_applies_to_which_tokens(client, admin_us
     host = {"HTTP_HOST": "contoso.us2.portal.test"}
 
     shown = client.get(PAGE, **host)
-    saved = client.post(PAGE, {"max_lifetime_days": "90", "default_expiry": "30",
-                               "dormant_days": ""}, **host)  # fmt: skip
+    saved = client.post(
+        PAGE, {"max_lifetime_days": "90", "default_expiry": "30", "dormant_days": ""}, **host
+    )
     bad = client.post(PAGE, {"max_lifetime_days": "30", "default_expiry": "90"}, **host)
 
     assert shown.status_code == 200
@@ -139,8 +155,12 @@ def test_the_page_sets_it_and_says_what_applies_to_which_tokens(client, admin_us
     assert "applies to every token" in html
     assert saved.status_code == 302
     policy = TokenPolicy.objects.get()
-    assert (policy.max_lifetime_days, policy.allow_never, policy.default_expiry,
-            policy.dormant_days) == (90, False, "30", None)  # fmt: skip
+    assert (
+        policy.max_lifetime_days,
+        policy.allow_never,
+        policy.default_expiry,
+        policy.dormant_days,
+    ) == (90, False, "30", None)
     assert bad.status_code == 400
     assert bad.context["form"].errors == {
         "default_expiry": ["The default (90 days) is longer than the maximum lifetime (30 days)."]
@@ -205,8 +225,11 @@ def test_the_generate_dialog_offers_what_the_policy_allows(client, admin_user, a
     host = {"HTTP_HOST": "contoso.us2.portal.test"}
 
     form = client.get("/settings/security-extensions/api-tokens/new/", **host).context["form"]
-    never = client.post("/settings/security-extensions/api-tokens/new/",
-                        once({"name": "x", "expires": "never"}), **host)  # fmt: skip
+    never = client.post(
+        "/settings/security-extensions/api-tokens/new/",
+        once({"name": "x", "expires": "never"}),
+        **host,
+    )
 
     assert [value for value, _ in form.fields["expires"].choices] == ["7", "30", "90", "date"]
     assert form.fields["expires"].initial == "30"
@@ -218,8 +241,10 @@ def test_policy_changes_show_in_the_activity_log(client, admin_user, admin_api):
     admin_api.put(POLICY, STRICT, format="json")
     client.force_login(admin_user)
 
-    page = client.get("/settings/security-extensions/token-activity/?kind=policy_changed",
-                      HTTP_HOST="contoso.us2.portal.test")  # fmt: skip
+    page = client.get(
+        "/settings/security-extensions/token-activity/?kind=policy_changed",
+        HTTP_HOST="contoso.us2.portal.test",
+    )
     listed = admin_api.get("/api/v1/token-events/", {"kind": "policy_changed"}).json()
 
     assert "The tenant's token policy" in page.content.decode()
@@ -287,7 +312,11 @@ def test_a_shortened_rule_retires_nothing_in_its_notice_and_tells_each_owner_onc
 def test_the_saved_message_is_said_once(client, admin_user):
     client.force_login(admin_user)
 
-    saved = client.post(PAGE, {"default_expiry": "30", "dormant_days": ""}, follow=True,
-                        HTTP_HOST="contoso.us2.portal.test")  # fmt: skip
+    saved = client.post(
+        PAGE,
+        {"default_expiry": "30", "dormant_days": ""},
+        follow=True,
+        HTTP_HOST="contoso.us2.portal.test",
+    )
 
     assert saved.content.decode().count("The token policy is saved.") == 1

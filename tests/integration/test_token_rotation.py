@@ -38,8 +38,12 @@ def end_grace(token):
 def test_a_rotation_keeps_name_scopes_and_owner_and_the_old_value_for_its_grace(
     api_client, admin_user
 ):
-    old, old_value = token_generate(user=admin_user, name="Sentinel", scopes=["Investigation.read"],
-                                    expires_at=timezone.now() + timedelta(days=30))  # fmt: skip
+    old, old_value = token_generate(
+        user=admin_user,
+        name="Sentinel",
+        scopes=["Investigation.read"],
+        expires_at=timezone.now() + timedelta(days=30),
+    )
     before = timezone.now()
 
     response = rotate(api_client, admin_user, old, grace="1h")
@@ -91,8 +95,9 @@ def test_the_old_value_after_its_grace_is_refused_with_an_alert_and_the_new_one_
         EventReason.ROTATED_OUT,
         "198.51.100.7",
     )
-    assert event.detail == ("Refused: a rotated-out value, used after its grace period; its "
-                            "successor still works.")  # fmt: skip
+    assert event.detail == (
+        "Refused: a rotated-out value, used after its grace period; its successor still works."
+    )
     alert = Alert.objects.get()
     assert alert.severity == 1  # medium: most often a forgotten script
     assert alert.title.startswith(
@@ -121,8 +126,9 @@ def test_under_a_strict_policy_the_old_value_after_its_grace_revokes_the_chain(
     assert list(revoked) == [EventReason.REUSED, EventReason.REUSED]
     alert = Alert.objects.get()
     assert alert.severity == 2  # high
-    assert alert.title.startswith(f"Rotated-out value of API token \u201cSentinel\u201d of "
-                                  f"{admin_user.username} reused at ")  # fmt: skip
+    assert alert.title.startswith(
+        f"Rotated-out value of API token \u201cSentinel\u201d of {admin_user.username} reused at "
+    )
     assert "used after its grace period" in alert.description
 
 
@@ -183,8 +189,9 @@ def test_another_token_is_rotated_with_a_session_not_a_token(api_client, admin_u
     token, _ = make_token(admin_user, name="target")
     _, value = make_token(admin_user, name="caller")
 
-    response = api_client.post(f"{TOKENS}{token.pk}/rotate/", {}, format="json",
-                               HTTP_AUTHORIZATION=f"Token {value}")  # fmt: skip
+    response = api_client.post(
+        f"{TOKENS}{token.pk}/rotate/", {}, format="json", HTTP_AUTHORIZATION=f"Token {value}"
+    )
 
     assert response.status_code == 403
     assert ApiToken.objects.count() == 2
@@ -223,8 +230,9 @@ def test_a_rotated_out_token_read_by_id_says_until_when_it_works(api_client, adm
 
 def test_a_rotation_keeps_scopes_the_role_has_lost_and_the_role_still_caps_them(api_client, tenant):
     owner = make_user(tenant, Role.GLOBAL_ADMIN)
-    old, _ = token_generate(user=owner, name="Ops", scopes=["Investigation.read",
-                                                            "Settings.manage"])  # fmt: skip
+    old, _ = token_generate(
+        user=owner, name="Ops", scopes=["Investigation.read", "Settings.manage"]
+    )
     owner.role = Role.SECURITY_READER  # demoted: Settings.manage is gone from the role
     owner.save()
 
@@ -242,8 +250,11 @@ def test_the_page_regenerates_a_token_whose_owner_was_demoted(client, tenant):
     owner.save()
     client.force_login(owner)
 
-    response = client.post(f"/settings/security-extensions/api-tokens/{old.pk}/regenerate/",
-                           {"grace": "none"}, HTTP_HOST="contoso.us2.portal.test")  # fmt: skip
+    response = client.post(
+        f"/settings/security-extensions/api-tokens/{old.pk}/regenerate/",
+        {"grace": "none"},
+        HTTP_HOST="contoso.us2.portal.test",
+    )
 
     assert response.status_code == 201
     assert ApiToken.objects.exclude(pk=old.pk).get().scopes == ["Settings.manage"]
@@ -268,8 +279,9 @@ def test_two_detections_at_once_raise_one_alert(
 def test_a_narrowed_token_rotates_itself(api_client, admin_user):
     _, value = token_generate(user=admin_user, name="Report", scopes=["Investigation.read"])
 
-    response = api_client.post(f"{TOKENS}self/rotate/", {}, format="json",
-                               HTTP_AUTHORIZATION=f"Token {value}")  # fmt: skip
+    response = api_client.post(
+        f"{TOKENS}self/rotate/", {}, format="json", HTTP_AUTHORIZATION=f"Token {value}"
+    )
 
     assert response.status_code == 201
     body = response.json()

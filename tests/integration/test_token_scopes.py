@@ -42,15 +42,16 @@ def test_scopes_are_kept_sorted_and_reported_with_the_role_and_the_effective_set
 @pytest.mark.parametrize(
     ("scopes", "detail"),
     [
-        (["Investigation.read", "Everything.manage"],
-         "scopes: Unknown capability: 'Everything.manage'."),
+        (
+            ["Investigation.read", "Everything.manage"],
+            "scopes: Unknown capability: 'Everything.manage'.",
+        ),
         (["Tokens.manage_all"], "scopes: Unknown capability: 'Tokens.manage_all'."),
-        (["Settings.manage"],
-         "scopes: Your role (Security reader) does not have Settings.manage."),
+        (["Settings.manage"], "scopes: Your role (Security reader) does not have Settings.manage."),
         ([], "scopes: Choose at least one capability, or keep the same as your role."),
         ("Investigation.read", 'scopes: Expected a list of items but got type "str".'),
     ],
-)  # fmt: skip
+)
 def test_bad_scopes_are_a_400_and_make_nothing(api_client, tenant, scopes, detail):
     api_client.force_login(make_user(tenant, Role.SECURITY_READER))
 
@@ -63,8 +64,9 @@ def test_bad_scopes_are_a_400_and_make_nothing(api_client, tenant, scopes, detai
 
 def test_a_demotion_narrows_a_scoped_token_and_a_promotion_never_widens_it(api_client, tenant):
     admin = make_user(tenant, Role.GLOBAL_ADMIN)
-    _, wide = token_generate(user=admin, name="wide", scopes=["Investigation.read",
-                                                              "Settings.manage"])  # fmt: skip
+    _, wide = token_generate(
+        user=admin, name="wide", scopes=["Investigation.read", "Settings.manage"]
+    )
     reader = make_user(tenant, Role.SECURITY_READER)
     _, narrow = token_generate(user=reader, name="narrow", scopes=["Investigation.read"])
 
@@ -101,8 +103,11 @@ def _data_api_routes():
 
 
 ROUTES = sorted(set(_data_api_routes()))
-CHANGES = [(path, method, needed) for path, method, needed in ROUTES
-           if not any(capability in READ_ONLY for capability in needed)]  # fmt: skip
+CHANGES = [
+    (path, method, needed)
+    for path, method, needed in ROUTES
+    if not any(capability in READ_ONLY for capability in needed)
+]
 
 
 def test_the_route_table_is_what_this_test_walks():
@@ -119,19 +124,27 @@ def test_a_read_only_token_of_a_global_admin_is_refused_every_change(
     admin = make_user(tenant, Role.GLOBAL_ADMIN)
     _, value = token_generate(user=admin, name="report", scopes=sorted(READ_ONLY))
     alert, subnet = make_alert(tenant), make_subnet(tenant)
-    before = (alert.__class__.objects.values().get(pk=alert.pk),
-              subnet.__class__.objects.values().get(pk=subnet.pk))  # fmt: skip
+    before = (
+        alert.__class__.objects.values().get(pk=alert.pk),
+        subnet.__class__.objects.values().get(pk=subnet.pk),
+    )
 
     response = api_client.generic(
-        method, path, "{}", content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST="contoso.us2.portal.test",
-    )  # fmt: skip
+        method,
+        path,
+        "{}",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Token {value}",
+        HTTP_HOST="contoso.us2.portal.test",
+    )
 
     assert response.status_code == 403, (path, method, response.content[:200])
     names = " or ".join(needed)
     assert response.json() == {"detail": f"This requires the {names} permission."}
-    after = (alert.__class__.objects.values().get(pk=alert.pk),
-             subnet.__class__.objects.values().get(pk=subnet.pk))  # fmt: skip
+    after = (
+        alert.__class__.objects.values().get(pk=alert.pk),
+        subnet.__class__.objects.values().get(pk=subnet.pk),
+    )
     assert after == before
 
 
@@ -140,8 +153,9 @@ def test_a_read_only_token_still_reads(api_client, tenant):
     _, value = token_generate(user=admin, name="report", scopes=sorted(READ_ONLY))
     make_alert(tenant)
 
-    response = api_client.get("/api/v1/alerts/", HTTP_AUTHORIZATION=f"Token {value}",
-                              HTTP_HOST="contoso.us2.portal.test")  # fmt: skip
+    response = api_client.get(
+        "/api/v1/alerts/", HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST="contoso.us2.portal.test"
+    )
 
     assert response.status_code == 200
     assert len(response.json()["data"]) == 1
@@ -150,8 +164,7 @@ def test_a_read_only_token_still_reads(api_client, tenant):
 def test_a_scoped_token_reaches_only_itself_in_the_tokens_api(api_client, admin_user, reader):
     mine, _ = make_token(admin_user, name="another of mine")
     theirs, _ = make_token(reader, name="the reader's")
-    scoped, value = token_generate(user=admin_user, name="scoped",
-                                   scopes=["Investigation.read"])  # fmt: skip
+    scoped, value = token_generate(user=admin_user, name="scoped", scopes=["Investigation.read"])
     auth = {"HTTP_AUTHORIZATION": f"Token {value}"}
 
     listed = api_client.get(TOKENS, **auth).json()["results"]
@@ -176,10 +189,12 @@ def test_the_dialog_makes_read_only_and_chosen_tokens(client, tenant):
 
     shown = client.get(new, **host).context["form"]
     read_only = client.post(new, once({"name": "ro", "access": "read_only"}), **host)
-    chosen = client.post(new, once({"name": "inv", "access": "custom",
-                                    "scopes": ["Investigation.manage"]}), **host)  # fmt: skip
-    forged = client.post(new, once({"name": "forged", "access": "custom",
-                                    "scopes": ["Settings.manage"]}), **host)  # fmt: skip
+    chosen = client.post(
+        new, once({"name": "inv", "access": "custom", "scopes": ["Investigation.manage"]}), **host
+    )
+    forged = client.post(
+        new, once({"name": "forged", "access": "custom", "scopes": ["Settings.manage"]}), **host
+    )
     none = client.post(new, once({"name": "none", "access": "custom"}), **host)
 
     assert [v for v, _ in shown.fields["scopes"].choices] == [
@@ -190,15 +205,17 @@ def test_the_dialog_makes_read_only_and_chosen_tokens(client, tenant):
     ]
     assert [read_only.status_code, chosen.status_code] == [201, 201]
     scopes = dict(ApiToken.objects.values_list("name", "scopes"))
-    assert scopes == {"ro": ["Discovery.read", "Investigation.read", "Settings.read"],
-                      "inv": ["Investigation.manage"]}  # fmt: skip
+    assert scopes == {
+        "ro": ["Discovery.read", "Investigation.read", "Settings.read"],
+        "inv": ["Investigation.manage"],
+    }
     assert forged.status_code == none.status_code == 400
-    assert forged.context["form"].errors == {"scopes": [
-        "Select a valid choice. Settings.manage is not one of the available choices."
-    ]}  # fmt: skip
-    assert none.context["form"].errors == {"scopes": [
-        "Choose at least one capability, or keep the same as your role."
-    ]}  # fmt: skip
+    assert forged.context["form"].errors == {
+        "scopes": ["Select a valid choice. Settings.manage is not one of the available choices."]
+    }
+    assert none.context["form"].errors == {
+        "scopes": ["Choose at least one capability, or keep the same as your role."]
+    }
 
 
 @pytest.mark.parametrize("scope", [scope.value for scope in SCOPES])
@@ -214,9 +231,13 @@ def test_a_token_of_one_scope_passes_exactly_the_routes_that_need_it(api_client,
 
     for path, method, needed in ROUTES:
         response = api_client.generic(
-            method, path, "{}", content_type="application/json",
-            HTTP_AUTHORIZATION=f"Token {value}", HTTP_HOST="contoso.us2.portal.test",
-        )  # fmt: skip
+            method,
+            path,
+            "{}",
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Token {value}",
+            HTTP_HOST="contoso.us2.portal.test",
+        )
         if scope in needed:
             assert response.status_code != 403, (path, method, response.content[:200])
             passed.append((path, method))

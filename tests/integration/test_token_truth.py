@@ -29,8 +29,15 @@ def generate(client, **fields):
     [
         (
             {"access": "role"},
-            ["Investigation.read", "Investigation.manage", "Discovery.read", "Discovery.manage",
-             "Settings.read", "Settings.manage", "Tokens.manage_all"],
+            [
+                "Investigation.read",
+                "Investigation.manage",
+                "Discovery.read",
+                "Discovery.manage",
+                "Settings.read",
+                "Settings.manage",
+                "Tokens.manage_all",
+            ],
             [],
         ),
         (
@@ -41,11 +48,17 @@ def generate(client, **fields):
         (
             {"access": "custom", "scopes": ["Investigation.manage"]},
             ["Investigation.manage"],
-            ["Investigation.read", "Discovery.read", "Discovery.manage", "Settings.read",
-             "Settings.manage", "Tokens.manage_all"],
+            [
+                "Investigation.read",
+                "Discovery.read",
+                "Discovery.manage",
+                "Settings.read",
+                "Settings.manage",
+                "Tokens.manage_all",
+            ],
         ),
     ],
-)  # fmt: skip
+)
 def test_the_one_time_page_states_the_access_as_generated(client, admin_user, access, can, cannot):
     client.force_login(admin_user)
 
@@ -75,17 +88,20 @@ def test_the_list_and_the_detail_say_each_tokens_access(client, admin_user):
     token_generate(user=admin_user, name="Full")
     token_generate(user=admin_user, name="Reads", scopes=["Investigation.read", "Settings.read"])
     narrowed, _ = token_generate(
-        user=admin_user, name="Some",
+        user=admin_user,
+        name="Some",
         scopes=["Investigation.read", "Investigation.manage", "Discovery.read"],
-    )  # fmt: skip
+    )
     client.force_login(admin_user)
 
     listed = client.get(PAGE, **HOST).context["page_obj"].object_list
     detail = client.get(f"{PAGE}{narrowed.pk}/", **HOST).content.decode()
 
     assert {t.name: t.access_label for t in listed} == {
-        "Full": "Full role", "Reads": "Read-only", "Some": "3 of 6",
-    }  # fmt: skip
+        "Full": "Full role",
+        "Reads": "Read-only",
+        "Some": "3 of 6",
+    }
     assert "<strong>3 of 6</strong>" in detail
     assert (
         "<code>Investigation.manage</code> Close and mark alerts, and send feedback on activities"
@@ -134,10 +150,12 @@ def test_a_description_is_kept_and_shown_and_a_bad_one_is_a_form_error(client, a
 def test_the_api_takes_a_description(api_client, reader):
     api_client.force_login(reader)
 
-    made = api_client.post("/api/v1/tokens/", {"name": "N", "description": "For the SOC"},
-                           format="json")  # fmt: skip
-    bad = api_client.post("/api/v1/tokens/", {"name": "M", "description": "a\u0000b"},
-                          format="json")  # fmt: skip
+    made = api_client.post(
+        "/api/v1/tokens/", {"name": "N", "description": "For the SOC"}, format="json"
+    )
+    bad = api_client.post(
+        "/api/v1/tokens/", {"name": "M", "description": "a\u0000b"}, format="json"
+    )
 
     assert (made.status_code, made.json()["description"]) == (201, "For the SOC")
     assert bad.status_code == 400

@@ -43,9 +43,11 @@ def shared_cache(request, settings, worker_id):
 def use(api_client, value, ip="203.0.113.1", agent="Script/1.0", times=1):
     for _ in range(times):
         response = api_client.get(
-            "/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}", REMOTE_ADDR=ip,
+            "/api/v1/me/",
+            HTTP_AUTHORIZATION=f"Token {value}",
+            REMOTE_ADDR=ip,
             HTTP_USER_AGENT=agent,
-        )  # fmt: skip
+        )
         assert response.status_code == 200
 
 
@@ -99,8 +101,12 @@ def test_the_last_five_distinct_addresses_newest_first(api_client, reader, share
 
     token.refresh_from_db()
     assert [entry["ip"] for entry in token.recent_ips] == [
-        "192.0.2.3", "192.0.2.7", "192.0.2.6", "192.0.2.5", "192.0.2.4",
-    ]  # fmt: skip
+        "192.0.2.3",
+        "192.0.2.7",
+        "192.0.2.6",
+        "192.0.2.5",
+        "192.0.2.4",
+    ]
     assert TokenUsageDay.objects.get(token=token).count == 7
 
 

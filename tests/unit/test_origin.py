@@ -14,17 +14,29 @@ from core.http import origin_of
         (0, None, {"REMOTE_ADDR": "198.51.100.7"}, "198.51.100.7"),
         # without trusted proxies, X-Forwarded-For is the client's word: ignored
         (0, None, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "1.2.3.4"}, "10.0.0.1"),
-        (1, None, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"},
-         "203.0.113.9"),
-        (2, None, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9, "
-                                                                      "10.0.0.2"}, "203.0.113.9"),
+        (
+            1,
+            None,
+            {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9"},
+            "203.0.113.9",
+        ),
+        (
+            2,
+            None,
+            {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.9, 10.0.0.2"},
+            "203.0.113.9",
+        ),
         (2, None, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9"}, "10.0.0.1"),
         (1, None, {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "not-an-ip"}, None),
-        (0, "X-Real-IP", {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_REAL_IP": "2001:db8::1"},
-         "2001:db8::1"),
+        (
+            0,
+            "X-Real-IP",
+            {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_REAL_IP": "2001:db8::1"},
+            "2001:db8::1",
+        ),
         (0, "X-Real-IP", {"REMOTE_ADDR": "10.0.0.1"}, None),
     ],
-)  # fmt: skip
+)
 def test_the_client_address(settings, proxies, header, meta, ip):
     settings.ALLAUTH_TRUSTED_PROXY_COUNT = proxies
     settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = header

@@ -34,13 +34,15 @@ def test_uses_wait_until_the_interval_has_passed_then_go_together():
     ops = tally.add(7, Origin("203.0.113.1", "A/2"), NOW, interval=60)
 
     stamp = f"{NOW.timestamp():.3f}"
-    assert sorted(ops) == sorted([
-        (ADD, "token-usage:7:day:20261201", 3, LIFETIME),
-        (ADD, "token-usage:8:day:20261201", 1, LIFETIME),
-        (MAP_PUT, "token-usage:7:ips", "203.0.113.1", f"{stamp} A/2", LIFETIME),
-        (MAP_PUT, "token-usage:7:ips", "203.0.113.2", f"{stamp} B/1", LIFETIME),
-        (MAP_PUT, "token-usage:8:ips", "203.0.113.1", f"{stamp} A/1", LIFETIME),
-    ])  # fmt: skip
+    assert sorted(ops) == sorted(
+        [
+            (ADD, "token-usage:7:day:20261201", 3, LIFETIME),
+            (ADD, "token-usage:8:day:20261201", 1, LIFETIME),
+            (MAP_PUT, "token-usage:7:ips", "203.0.113.1", f"{stamp} A/2", LIFETIME),
+            (MAP_PUT, "token-usage:7:ips", "203.0.113.2", f"{stamp} B/1", LIFETIME),
+            (MAP_PUT, "token-usage:8:ips", "203.0.113.1", f"{stamp} A/1", LIFETIME),
+        ]
+    )
     # Sent means gone: the next interval starts empty.
     assert tally.add(7, a, NOW, interval=60) == []
 

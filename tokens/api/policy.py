@@ -36,32 +36,39 @@ from tokens.policy import (
 
 class TokenPolicySerializer(StrictFields, serializers.Serializer):
     max_lifetime_days = WholeNumber(
-        allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_EXPIRY_DAYS,
         help_text="The longest a new API token may live; null: unlimited.",
-    )  # fmt: skip
+    )
     allow_never = JsonBoolean(help_text="Whether a new token may never expire.")
     default_expiry = StrictChoice(
         choices=POLICY_EXPIRY_CHOICES,
         help_text="What the dialog offers first, and what a token made without an expiry gets.",
     )
     dormant_days = WholeNumber(
-        allow_null=True, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        allow_null=True,
+        min_value=1,
+        max_value=MAX_EXPIRY_DAYS,
         help_text="Retire tokens unused this many days; null: off.",
-    )  # fmt: skip
+    )
     notice_days = WholeNumber(
-        min_value=0, max_value=MAX_NOTICE_DAYS, required=False,
+        min_value=0,
+        max_value=MAX_NOTICE_DAYS,
+        required=False,
         help_text="How long a new or shortened retirement rule waits before it retires "
         "anything (each owner of a token it would retire is e-mailed once); 7 unless set.",
-    )  # fmt: skip
+    )
     strict_rotation = JsonBoolean(
         required=False,
         help_text="true: a rotated-out value used after its grace period revokes the whole "
         "token; false (the default): it is refused with an alert, the new value stays live.",
     )
     dormant_from = serializers.DateTimeField(
-        read_only=True, allow_null=True,
+        read_only=True,
+        allow_null=True,
         help_text="When a retirement rule in its notice period starts retiring; null: none.",
-    )  # fmt: skip
+    )
     updated_at = serializers.DateTimeField(read_only=True, allow_null=True)
     updated_by = serializers.CharField(
         source="updated_by.username", read_only=True, allow_null=True, default=None
@@ -70,10 +77,11 @@ class TokenPolicySerializer(StrictFields, serializers.Serializer):
 
 class PolicyChangeInput(TokenPolicySerializer):
     dry_run = JsonBoolean(
-        required=False, default=False,
+        required=False,
+        default=False,
         help_text="true: answer what the change would do (which tokens it would retire, "
         "from when), changing nothing.",
-    )  # fmt: skip
+    )
 
 
 class RetiringTokenSerializer(serializers.Serializer):

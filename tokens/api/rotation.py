@@ -46,10 +46,12 @@ from tokens.services import (
 class RotateInput(StrictFields, RequestBody, ExpiryInput):
     detail_names_field = True
     grace = StrictChoice(
-        choices=list(GRACE_PERIODS), default=DEFAULT_GRACE, required=False,
+        choices=list(GRACE_PERIODS),
+        default=DEFAULT_GRACE,
+        required=False,
         help_text="How long the old value keeps working: none, 1h, 24h (default) or 7d. An "
         "expired token's old value stays refused whatever is chosen.",
-    )  # fmt: skip
+    )
 
 
 class TokenRotatedSerializer(TokenCreatedSerializer):
@@ -71,9 +73,12 @@ def _rotated(request, token: ApiToken) -> Response:
     # Neither expires_at nor expires_in_days: the same lifetime as before, if the policy
     # allows it (tokens.services.rotation_expiry).
     new, value = token_rotate(
-        token=token, by=request.user, grace=body.get("grace", DEFAULT_GRACE),
-        expires_at=chosen_expiry(body, KEEP_LIFETIME), origin=origin_of(request),
-    )  # fmt: skip
+        token=token,
+        by=request.user,
+        grace=body.get("grace", DEFAULT_GRACE),
+        expires_at=chosen_expiry(body, KEEP_LIFETIME),
+        origin=origin_of(request),
+    )
     data = shown_once(request, new, value)
     data["replaces"] = {"id": token.pk, "valid_until": token.grace_until}
     return Response(data, status=status.HTTP_201_CREATED, headers=NO_STORE)

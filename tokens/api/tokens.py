@@ -67,18 +67,21 @@ class TokenOutputSerializer(serializers.Serializer):
     last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
     expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never.")
     scopes = serializers.ListField(
-        child=serializers.CharField(), allow_null=True,
+        child=serializers.CharField(),
+        allow_null=True,
         help_text="The capabilities it is narrowed to; null: the same as its issuer's role.",
-    )  # fmt: skip
+    )
     owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
     rotated_at = serializers.DateTimeField(
-        source="replaced_at", allow_null=True,
+        source="replaced_at",
+        allow_null=True,
         help_text="When this value was rotated out (regenerated); null: it is current.",
-    )  # fmt: skip
+    )
     valid_until = serializers.DateTimeField(
-        source="grace_until", allow_null=True,
+        source="grace_until",
+        allow_null=True,
         help_text="A rotated-out value works until then (its grace period); null: current.",
-    )  # fmt: skip
+    )
     revoked_at = serializers.DateTimeField(allow_null=True, help_text="null: not revoked.")
     revoked_by = UserSerializer(
         allow_null=True, help_text="Who revoked it; null: not revoked, or the system did."
@@ -163,9 +166,11 @@ class ExpiryInput(serializers.Serializer):
         required=False, allow_null=True, help_text="When it stops working; null: never."
     )
     expires_in_days = WholeNumber(
-        required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        required=False,
+        min_value=1,
+        max_value=MAX_EXPIRY_DAYS,
         help_text="Or: this many days from now.",
-    )  # fmt: skip
+    )
 
     def validate(self, data):
         if "expires_at" in data and "expires_in_days" in data:
@@ -191,15 +196,20 @@ class TokenListApi(APIView):
     class InputSerializer(StrictFields, ExpiryInput):
         name = JsonString(allow_blank=True, trim_whitespace=False)
         description = JsonString(
-            required=False, allow_blank=True, trim_whitespace=False,
+            required=False,
+            allow_blank=True,
+            trim_whitespace=False,
             help_text="What it is for (at most 300 characters); optional.",
-        )  # fmt: skip
+        )
         scopes = serializers.ListField(
-            child=JsonString(), required=False, allow_null=True, max_length=20,
+            child=JsonString(),
+            required=False,
+            allow_null=True,
+            max_length=20,
             help_text="Capabilities of your role to narrow it to (Investigation.read, "
             "Investigation.manage, Discovery.read, Discovery.manage, Settings.read, "
             "Settings.manage); null or absent: the same as your role.",
-        )  # fmt: skip
+        )
 
     @extend_schema(
         parameters=[
@@ -244,10 +254,13 @@ class TokenListApi(APIView):
         # Neither expires_at nor expires_in_days: the tenant's default.
         expires_at = chosen_expiry(data, policy_default_expiry(policy_of(request.user.tenant_id)))
         token, value = token_generate(
-            user=request.user, name=data["name"], expires_at=expires_at,
-            scopes=data.get("scopes"), origin=origin_of(request),
+            user=request.user,
+            name=data["name"],
+            expires_at=expires_at,
+            scopes=data.get("scopes"),
+            origin=origin_of(request),
             description=data.get("description", ""),
-        )  # fmt: skip
+        )
         return Response(
             shown_once(request, token, value), status=status.HTTP_201_CREATED, headers=NO_STORE
         )

@@ -81,12 +81,36 @@ def activity_csv(request):
             {"detail": " ".join(str(e) for errors_ in errors.values() for e in errors_)},
             status=400,
         )
-    header = ["time", "kind", "reason", "token_id", "token_name", "token_kind", "token_last4",
-              "actor", "actor_kind", "source_ip", "user_agent", "detail", "count"]  # fmt: skip
+    header = [
+        "time",
+        "kind",
+        "reason",
+        "token_id",
+        "token_name",
+        "token_kind",
+        "token_last4",
+        "actor",
+        "actor_kind",
+        "source_ip",
+        "user_agent",
+        "detail",
+        "count",
+    ]
     rows = events.values_list(
-        "created", "kind", "reason", "token_id", "token_name", "token_kind", "token_suffix",
-        "actor_label", "actor_kind", "source_ip", "user_agent", "detail", "count",
-    )[:CSV_LIMIT]  # fmt: skip
+        "created",
+        "kind",
+        "reason",
+        "token_id",
+        "token_name",
+        "token_kind",
+        "token_suffix",
+        "actor_label",
+        "actor_kind",
+        "source_ip",
+        "user_agent",
+        "detail",
+        "count",
+    )[:CSV_LIMIT]
 
     def lines():
         buffer = io.StringIO()

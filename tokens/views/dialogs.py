@@ -112,9 +112,12 @@ def rotate(request, token_id: int):
         return _rotate_page(request, context, status=400)
     try:
         new, value = token_rotate(
-            token=token, by=request.user, grace=form.cleaned_data["grace"],
-            expires_at=form.expires_at(), origin=origin_of(request),
-        )  # fmt: skip
+            token=token,
+            by=request.user,
+            grace=form.cleaned_data["grace"],
+            expires_at=form.expires_at(),
+            origin=origin_of(request),
+        )
     except (RotationRefused, NotTheOwner) as refused:
         form.add_error(None, str(refused))
         return _rotate_page(request, context, status=409 if isinstance(refused, Conflict) else 400)

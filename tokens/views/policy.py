@@ -34,34 +34,45 @@ class TokenPolicyForm(forms.Form):
     tokens.policy), whose errors come back beside their fields."""
 
     max_lifetime_days = forms.IntegerField(
-        label="Maximum lifetime (days)", required=False, min_value=1, max_value=MAX_EXPIRY_DAYS,
+        label="Maximum lifetime (days)",
+        required=False,
+        min_value=1,
+        max_value=MAX_EXPIRY_DAYS,
         help_text="The longest a new API token may live. Blank: unlimited.",
-    )  # fmt: skip
+    )
     allow_never = forms.BooleanField(
-        label="Allow tokens that never expire", required=False,
+        label="Allow tokens that never expire",
+        required=False,
         help_text="Only without a maximum lifetime.",
-    )  # fmt: skip
+    )
     default_expiry = forms.ChoiceField(
-        label="Default expiry", choices=POLICY_EXPIRY_CHOICES,
+        label="Default expiry",
+        choices=POLICY_EXPIRY_CHOICES,
         help_text="What the Generate dialog offers first, and what a token made through the "
         "API without an expiry gets.",
-    )  # fmt: skip
+    )
     dormant_days = forms.IntegerField(
-        label="Retire tokens unused for (days)", required=False, min_value=1,
-        max_value=MAX_EXPIRY_DAYS, help_text="Blank: never retired for disuse.",
-    )  # fmt: skip
+        label="Retire tokens unused for (days)",
+        required=False,
+        min_value=1,
+        max_value=MAX_EXPIRY_DAYS,
+        help_text="Blank: never retired for disuse.",
+    )
     notice_days = forms.IntegerField(
-        label="Notice before a new retirement rule (days)", min_value=0,
-        max_value=MAX_NOTICE_DAYS, required=False,
+        label="Notice before a new retirement rule (days)",
+        min_value=0,
+        max_value=MAX_NOTICE_DAYS,
+        required=False,
         help_text="A new or shortened retirement rule retires nothing for this long; each "
         "owner of a token it would retire is e-mailed once when it is saved. Blank: 7.",
-    )  # fmt: skip
+    )
     strict_rotation = forms.BooleanField(
-        label="Strict rotation", required=False,
+        label="Strict rotation",
+        required=False,
         help_text="Off: an old value used after its grace period is refused and raises an "
         "alert, and the new value keeps working. On: that use revokes the whole token, new "
         "value included (no forgotten script goes unnoticed, but one can take it down).",
-    )  # fmt: skip
+    )
     # The values the preview showed, sent back by its "Confirm and save".
     confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -105,8 +116,12 @@ def token_policy(request):
                     context.update(preview=plan, fingerprint=form.fingerprint())
                     status = 200
                 else:
-                    token_policy_save(tenant_id=tenant_id, by=request.user,
-                                      origin=origin_of(request), **form.values())  # fmt: skip
+                    token_policy_save(
+                        tenant_id=tenant_id,
+                        by=request.user,
+                        origin=origin_of(request),
+                        **form.values(),
+                    )
                     messages.success(request, "The token policy is saved.")
                     return redirect("token-policy")
     if policy.dormant_days:

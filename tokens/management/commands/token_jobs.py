@@ -22,9 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--every", type=int, default=0, metavar="SECONDS",
+            "--every",
+            type=int,
+            default=0,
+            metavar="SECONDS",
             help="Keep enqueuing them every SECONDS (make run: 60), for a machine without cron.",
-        )  # fmt: skip
+        )
 
     def handle(self, *args, every: int = 0, **options) -> None:
         while True:
