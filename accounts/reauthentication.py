@@ -14,7 +14,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from rest_framework.authentication import SessionAuthentication
@@ -60,8 +60,6 @@ def keep_form(request: HttpRequest, path: str) -> None:
 def kept_form(request: HttpRequest, path: str):
     """What `keep_form` kept for `path`, as a QueryDict to bind a form to, once (None if
     nothing)."""
-    from django.http import QueryDict
-
     kept = dict(request.session.get(KEPT_FORMS) or {})
     data = kept.pop(path, None)
     if data is None:

@@ -148,7 +148,7 @@ class RotateForm(ExpiryForm):
         the policy allows it, the same lifetime as the `token` being regenerated."""
         super().__init__(*args, policy=policy, **kwargs)
         now = timezone.now()
-        self.keep_until = rotation_expiry(token, now)
+        self.keep_until = rotation_expiry(token, now, policy)
         if self.keep_until == kept_lifetime(token, now):
             label = f"{lifetime_label(token).capitalize()}, as before"
             field = self.fields["expires"]

@@ -16,11 +16,12 @@ def _when(moment) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _queue(token: ApiToken, kind: str, subject: str, body: str) -> None:
-    """A notice to the token's owner, greeting them by name."""
+def _queue(token: ApiToken, kind: str, subject: str, body: str, *, about: bool = True) -> None:
+    """A notice to the token's owner, greeting them by name; about that token unless `about`
+    is False (a notice about several of the owner's tokens)."""
     notice_queue(
         tenant_id=token.tenant_id,
-        token=token,
+        token=token if about else None,
         to=token.user.email,
         kind=kind,
         subject=subject,
@@ -109,12 +110,7 @@ def tell_owner_retirement_coming(
         "then. If a script still needs one, use it (any request counts) or ask an admin; if "
         f"not, you may revoke it yourself on the API tokens page ({_page(first)}).\n"
     )
-    notice_queue(
-        tenant_id=first.tenant_id,
-        token=None,
-        to=first.user.email,
-        kind="retirement_notice",
-        subject=f"{len(tokens) + more} API token{plural} of yours will be retired from "
-        f"{start:%Y-%m-%d}",
-        body=f"Hello {first.user.display_name},\n\n{body}",
+    subject = (
+        f"{len(tokens) + more} API token{plural} of yours will be retired from {start:%Y-%m-%d}"
     )
+    _queue(first, "retirement_notice", subject, body, about=False)

@@ -23,6 +23,7 @@ from tokens.models import (
     EventReason,
     Kind,
     TokenEvent,
+    TokenPolicy,
     validate_token_description,
     validate_token_name,
 )
@@ -421,11 +422,13 @@ def lifetime_label(token: ApiToken) -> str:
     return f"{about}{days} day{'s' if days != 1 else ''}"
 
 
-def rotation_expiry(token: ApiToken, now: datetime) -> datetime | None:
+def rotation_expiry(
+    token: ApiToken, now: datetime, policy: TokenPolicy | None = None
+) -> datetime | None:
     """The expiry a regenerated token gets unless its owner chooses one: the lifetime of the
     token it replaces (never stays never), if the tenant's policy allows it for a new
-    token; the policy's default otherwise."""
-    policy = policy_of(token.tenant_id)
+    token; the policy's default otherwise. `policy`: the tenant's, if the caller has it."""
+    policy = policy or policy_of(token.tenant_id)
     now = now.replace(microsecond=0)
     keep = kept_lifetime(token, now)
     try:
