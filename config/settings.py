@@ -106,7 +106,6 @@ INSTALLED_APPS = [
     "allauth.usersessions",
     "social_django",
     "drf_spectacular",
-    "drf_spectacular_sidecar",
     "django_tasks_db",
     "core",
     "accounts",
@@ -124,6 +123,8 @@ MIDDLEWARE = [
     # Outside everything that may reach the database or the cache: NUL addresses, JSON errors
     # under the API, 503 when PostgreSQL or Redis is out of reach.
     "core.middleware.ResilienceMiddleware",
+    # request.cache_writes: what a request records in the cache, sent in one round trip.
+    "core.cache_writes.CacheWritesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,7 +171,7 @@ DATABASES = {
 # not a worker held for the operating system's TCP timeout.
 DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # The token lookup runs as a prepared statement (tokens/selectors.py). Behind a pooler in
+    # The token lookup runs as a prepared statement (tokens/lookup.py). Behind a pooler in
     # transaction mode that does not keep prepared statements (PgBouncer < 1.21), set
     # DB_PREPARED_STATEMENTS=0.
     if env_bool("DB_PREPARED_STATEMENTS", True):
@@ -457,10 +458,6 @@ SPECTACULAR_SETTINGS = {
     "VERSION": PORTAL_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["config.schema.drop_aliases"],
-    # Swagger UI's files come from the drf-spectacular-sidecar package: no CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
 }
 
 # The public report of leaked credentials (POST /api/v1/credentials/revoke/): reports an

@@ -10,26 +10,15 @@ from accounts import views as account_views
 from core.apidocs import api_docs
 from provisioning import views as provisioning_views
 from security.urls import unversioned
-from tokens.views import activity as token_activity
-from tokens.views import policy as token_policy
+from tokens import urls as tokens_urls
 
 urlpatterns = [
     path("", account_views.home, name="home"),
     path("settings/", account_views.home),
     path("settings/system/about/", account_views.about, name="about"),
     path("settings/system/provisioning/", provisioning_views.provisioning, name="provisioning"),
-    path("settings/system/token-policy/", token_policy.token_policy, name="token-policy"),
     path("settings/security-extensions/api-tokens/", include("tokens.urls")),
-    path(
-        "settings/security-extensions/token-activity/",
-        token_activity.activity,
-        name="token-activity",
-    ),
-    path(
-        "settings/security-extensions/token-activity/export.csv",
-        token_activity.activity_csv,
-        name="token-activity-csv",
-    ),
+    path("settings/", include(tokens_urls.settings_routes)),
     path("settings/", include("extensions.urls")),
     path("favicon.ico", lambda request: redirect(static("img/logo.svg"), permanent=True)),
     path("admin/", admin.site.urls),

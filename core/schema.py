@@ -18,8 +18,6 @@ from drf_spectacular.utils import OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from core.throttling import CacheWritesOnly
-
 
 class ErrorSerializer(serializers.Serializer):
     """The one error body (its fields are given by get_fields: a field named `errors` would
@@ -110,7 +108,7 @@ class ApiAutoSchema(AutoSchema):
             codes.append(404)
         if getattr(view, "conflicts", False) and self.method in {"POST", "PUT", "PATCH"}:
             codes.append(409)
-        if any(not issubclass(t, CacheWritesOnly) for t in view.throttle_classes):
+        if view.throttle_classes:
             codes.append(429)
         return sorted(codes)
 

@@ -11,7 +11,8 @@ from core.names import is_clean_name
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_TYPE_IDS
 from security.models import DataSource
-from tokens.models import ApiToken, EventReason, Kind
+from tokens.lifecycle import EventReason
+from tokens.models import ApiToken, Kind
 from tokens.services import refuse_if_submitted, token_generate, token_revoke
 
 NAME_MAX = 80  # leaves room for the "SIEM agent: " prefix in the token's name

@@ -11,7 +11,7 @@ from accounts.reauthentication import recent_sign_in_required
 from accounts.roles import Capability
 from core.http import no_store, origin_of
 from tokens.models import ApiToken, Kind
-from tokens.services import scim_token_rotate
+from tokens.rotation import scim_token_rotate
 
 
 @require_http_methods(["GET", "POST"])

@@ -8,8 +8,8 @@ from core.admin import ReadOnlyAdmin
 from core.http import NO_STORE, origin_of
 from tokens.expiry import DEFAULT_EXPIRY, EXPIRY_CHOICES, expiry_of, token_check_expiry
 from tokens.models import ApiToken, Kind, TokenEvent
+from tokens.rotation import scim_token_rotate
 from tokens.services import (
-    scim_token_rotate,
     token_check_description,
     token_check_name,
     token_check_new,

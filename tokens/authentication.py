@@ -3,11 +3,11 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from core.http import origin_of
-from core.throttling import leave_for_cache
 from tokens import keys
 from tokens.lifecycle import INVALID_TOKEN, Action, request_refusal
-from tokens.selectors import token_by_digest
-from tokens.services import token_mark_used, token_refused
+from tokens.lookup import token_by_digest
+from tokens.refusals import token_refused
+from tokens.services import token_mark_used
 from tokens.usage import use_ops
 
 
@@ -56,9 +56,9 @@ class ApiTokenAuthentication(BaseAuthentication):
         origin = origin_of(request)
         token_mark_used(token=token, origin=origin, at=now)
         if self.count_usage and (ops := use_ops(token.pk, origin, now)):
-            # Counted in the cache, in the throttle's round trip (tokens/usage.py): most
-            # requests only add to this process's tally, and leave nothing to send.
-            leave_for_cache(request, ops)
+            # Counted in the cache, in the request's one round trip (core/cache_writes.py):
+            # most requests only add to this process's tally, and leave nothing to send.
+            request.cache_writes.add(ops)
         return token.user, token
 
     def authenticate_header(self, request) -> str:

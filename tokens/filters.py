@@ -7,7 +7,8 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 
 from accounts.models import User
-from tokens.models import ApiTokenQuerySet, EventKind, Status
+from tokens.lifecycle import Status
+from tokens.models import ApiTokenQuerySet, EventKind
 from tokens.selectors import name_match_ids
 
 SUFFIX = re.compile(r"[0-9A-Za-z]{4}")

@@ -15,16 +15,8 @@ from tokens.expiry import (
     GRACE_CHOICES,
     expiry_of,
 )
-from tokens.models import (
-    DESCRIPTION_MAX_LENGTH,
-    NAME_MAX_LENGTH,
-    ApiToken,
-)
-from tokens.services import (
-    kept_lifetime,
-    lifetime_label,
-    rotation_expiry,
-)
+from tokens.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, ApiToken
+from tokens.rotation import kept_lifetime, lifetime_label, rotation_expiry
 
 
 class ExpiryForm(forms.Form):

@@ -21,14 +21,8 @@ from django_tasks_db.models import DBTaskResult
 
 from core.http import SYSTEM
 from tokens.events import token_event
-from tokens.models import (
-    ApiToken,
-    EventKind,
-    EventReason,
-    ExpiryReminder,
-    Kind,
-    TokenPolicy,
-)
+from tokens.lifecycle import EventReason
+from tokens.models import ApiToken, EventKind, ExpiryReminder, Kind, TokenPolicy
 from tokens.notifications import tell_owner_dormant, tell_owner_expiring, time_left
 from tokens.policy import dormant
 from tokens.services import token_revoke

@@ -2,34 +2,20 @@
 authentication path (last used, at most once a minute) and management commands call these."""
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import SCOPES
-from core.errors import Conflict
 from core.http import SYSTEM, Origin
-from tokens import keys, lifecycle
+from tokens import keys
 from tokens.events import token_event
-from tokens.expiry import DEFAULT_GRACE, GRACE_PERIODS, token_check_expiry
-from tokens.lifecycle import Action, Refusal, Then, then_for
-from tokens.models import (
-    ApiToken,
-    EventKind,
-    EventReason,
-    Kind,
-    TokenEvent,
-    TokenPolicy,
-    validate_token_description,
-    validate_token_name,
-)
-from tokens.notifications import tell_owner_exposed
-from tokens.policy import policy_check_expiry, policy_default_expiry, policy_of
-from tokens.signals import token_exposed, token_reused, token_used_late
+from tokens.expiry import token_check_expiry
+from tokens.lifecycle import EventReason
+from tokens.models import ApiToken, EventKind, Kind, validate_token_description, validate_token_name
+from tokens.policy import policy_check_expiry, policy_of
 from tokens.usage import Fold
 
 
@@ -71,80 +57,6 @@ class AlreadySubmitted(Exception):
     def __init__(self, token: ApiToken) -> None:
         super().__init__(f"Already submitted: it made the token {token.name!r}")
         self.token = token
-
-
-REFUSAL_WINDOW = 60  # seconds: at most one refused-use event per token in this long
-LATE_USE_ALERT_WINDOW = 3600  # seconds: at most one late-use alert per token in this long
-
-REFUSAL_DETAILS: dict[str, str] = {
-    EventReason.REVOKED: "Refused: the token is revoked.",
-    EventReason.OWNER_DEPROVISIONED: "Refused: its owner is deprovisioned.",
-    EventReason.OTHER_TENANT: "Refused: used on another tenant's address.",
-    EventReason.EXPIRED: "Refused: the token has expired.",
-    EventReason.ROTATED_OUT: "Refused: a rotated-out value, used after its grace period; its "
-    "successor still works.",
-    EventReason.REUSED: "Refused: a rotated-out value, used to mint a new one; its rotation "
-    "chain is revoked.",
-}
-STRICT_DETAIL = (
-    "Refused: a rotated-out value, used after its grace period; the tenant's "
-    "strict rotation policy revokes its rotation chain."
-)
-
-
-def token_refused(*, token: ApiToken, refused: Refusal, origin: Origin) -> TokenEvent | None:
-    """A request with `token` was refused (tokens/lifecycle.py says why, and what follows).
-    The first refusal of a minute is written as an event carrying how many refusals it
-    stands for (those counted in the shared cache since the last event, itself included);
-    the rest of the minute only count, so a client hammering with a revoked token cannot
-    flood the log. Then what the lifecycle says follows: for a late use of a rotated-out
-    value an alert (at most once an hour per token; under a strict policy the chain's
-    revocation instead), for a rotated-out value minting a new one the chain's revocation
-    and a high-severity alert. Returns the event, if one was written."""
-    then = refused.then
-    if then == Then.ALERT:
-        then = then_for(refused, strict=policy_of(token.tenant_id).strict_rotation)
-    detail = STRICT_DETAIL if then != refused.then else REFUSAL_DETAILS.get(refused.reason, "")
-    event = _refusal_event(token, refused.reason, detail or "Refused.", origin)
-    if then == Then.REVOKE_CHAIN:
-        how = (
-            "used to mint a new one"
-            if refused.reason == EventReason.REUSED
-            else "used after its grace period"
-        )
-        token_theft_detected(token=token, origin=origin, how=how)
-    elif then == Then.ALERT and cache.add(
-        f"token-late-use:{token.pk}:alert", 1, timeout=LATE_USE_ALERT_WINDOW
-    ):
-        at = timezone.now()
-        transaction.on_commit(
-            lambda: token_used_late.send(
-                sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
-            )
-        )
-    return event
-
-
-def _refusal_event(token: ApiToken, reason: str, detail: str, origin: Origin):
-    pending, gate = f"token-refused:{token.pk}:count", f"token-refused:{token.pk}:gate"
-    cache.add(pending, 0, timeout=None)
-    try:
-        count = cache.incr(pending)
-    except ValueError:  # the key expired between add and incr
-        count = 1
-    if not cache.add(gate, 1, timeout=REFUSAL_WINDOW):
-        return None
-    cache.delete(pending)
-    if count > 1:
-        detail += f" {count} requests since the last such event."
-    return token_event(
-        token=token,
-        kind=EventKind.REFUSED,
-        origin=origin,
-        reason=reason,
-        detail=detail,
-        count=count,
-    )
 
 
 @transaction.atomic
@@ -318,7 +230,7 @@ def token_revoke(
     comes first (and its new value is revoked too) or finds the chain revoked. Returns
     False if nothing was live (and writes nothing): of two revocations at once, one wins."""
     return bool(
-        _revoke_chain(
+        revoke_chain(
             token=token,
             by=by,
             reason=reason,
@@ -331,7 +243,7 @@ def token_revoke(
 
 
 @transaction.atomic
-def _revoke_chain(
+def revoke_chain(
     *, token: ApiToken, by, reason: str, origin: Origin, public: bool, detail: str, system: str
 ) -> list[ApiToken]:
     now = timezone.now()
@@ -365,203 +277,4 @@ def _revoke_chain(
         revoked.append(member)
     if any(member.pk == token.pk for member in revoked):
         token.revoked_at, token.revoked_by, token.revoked_reason = now, user, reason
-    return revoked
-
-
-class RotationRefused(Conflict):
-    """A token that cannot be rotated in its state (tokens/lifecycle.py: revoked, or already
-    rotated out): the message says why; a 409 on the API."""
-
-
-def rotation_refusal(token: ApiToken, now: datetime) -> str:
-    """Why the token cannot be regenerated ("" if it can): the lifecycle's answer."""
-    refused = lifecycle.refusal(token, Action.ROTATE, now)
-    return refused.message if refused is not None else ""
-
-
-class NotTheOwner(PermissionDenied):
-    """Only a token's owner regenerates it: the new value acts as its owner, so an admin
-    who could mint one for someone else could act in their name. Admins revoke instead."""
-
-
-def refuse_unless_owner(token: ApiToken, by) -> None:
-    """NotTheOwner unless `by` (a user; None: the system) owns the token."""
-    if by is not None and by.pk != token.user_id:
-        raise NotTheOwner(
-            "Only its owner can regenerate a token: the new value would act in their name. "
-            "You may revoke it."
-        )
-
-
-class _Keep:
-    """token_rotate's default expiry: the same lifetime as the token it replaces."""
-
-    def __repr__(self) -> str:
-        return "KEEP_LIFETIME"
-
-
-KEEP_LIFETIME: Any = _Keep()
-
-
-def kept_lifetime(token: ApiToken, now: datetime) -> datetime | None:
-    """The expiry of a token made `now` that lives as long as `token` did (never: None)."""
-    if token.expires_at is None:
-        return None
-    return now.replace(microsecond=0) + (token.expires_at - token.created_at)
-
-
-def lifetime_label(token: ApiToken) -> str:
-    """How long `token` was made to live, as people say it: "90 days", "1 year", "never"."""
-    if token.expires_at is None:
-        return "never"
-    lifetime = token.expires_at - token.created_at
-    days = round(lifetime / timedelta(days=1))
-    about = "" if lifetime == timedelta(days=days) else "about "
-    if days in (365, 366):
-        return f"{about}1 year"
-    return f"{about}{days} day{'s' if days != 1 else ''}"
-
-
-def rotation_expiry(
-    token: ApiToken, now: datetime, policy: TokenPolicy | None = None
-) -> datetime | None:
-    """The expiry a regenerated token gets unless its owner chooses one: the lifetime of the
-    token it replaces (never stays never), if the tenant's policy allows it for a new
-    token; the policy's default otherwise. `policy`: the tenant's, if the caller has it."""
-    policy = policy or policy_of(token.tenant_id)
-    now = now.replace(microsecond=0)
-    keep = kept_lifetime(token, now)
-    try:
-        token_check_expiry(keep, now=now)
-        policy_check_expiry(policy, keep, now=now)
-    except ValidationError:
-        return policy_default_expiry(policy, now)
-    return keep
-
-
-def token_rotate(
-    *,
-    token: ApiToken,
-    by,
-    grace: str = DEFAULT_GRACE,
-    expires_at: datetime | None = KEEP_LIFETIME,
-    origin: Origin = SYSTEM,
-) -> tuple[ApiToken, str]:
-    """Regenerates an API token: a new value with the same name, scopes, owner and kind,
-    shown once, expiring at `expires_at` (None: never; by default the same lifetime as
-    before, rotation_expiry), checked against the tenant's policy as a new token's. The old
-    value keeps working for the grace period chosen and is refused after it; an expired
-    token is regenerated too, its old value staying refused. Raises RotationRefused where
-    the lifecycle refuses (revoked, already rotated), ValidationError for a grace period
-    not offered or an expiry not allowed, NotTheOwner when `by` is someone else. Both
-    tokens join one chain (chain_id), under its row lock: a revocation at the same moment
-    comes first (and this is refused) or after (and revokes the new value too)."""
-    refuse_unless_owner(token, by)
-    if grace not in GRACE_PERIODS:
-        raise ValidationError(
-            {"grace": [f"Choose a grace period among {', '.join(GRACE_PERIODS)}."]}
-        )
-    now = timezone.now()
-    with transaction.atomic():
-        current = next((m for m in ApiToken.objects.lock_chain(token) if m.pk == token.pk), None)
-        if current is None:
-            raise RotationRefused("That token does not exist.")
-        if why := rotation_refusal(current, now):
-            raise RotationRefused(why)
-        if expires_at is KEEP_LIFETIME:
-            expires_at = rotation_expiry(current, now)
-        chain = current.chain_id or current.pk
-        new, value = token_generate(
-            user=current.user,
-            name=current.name,
-            kind=current.kind,
-            scopes=current.scopes,
-            expires_at=expires_at,
-            by=by,
-            origin=origin,
-            chain_id=chain,
-            description=current.description,
-        )
-        # An expired value stays refused: a rotation gives it no grace.
-        until = now if current.is_expired(now) else now + GRACE_PERIODS[grace]
-        ApiToken.objects.filter(pk=current.pk).update(
-            chain_id=chain, replaced_at=now, grace_until=until
-        )
-        for copy in (current, token):
-            copy.replaced_at, copy.grace_until, copy.chain_id = now, until, chain
-        detail = (
-            f"Rotated: the old value works until {until:%Y-%m-%d %H:%M} UTC."
-            if until > now
-            else "Rotated: the old value stopped at once."
-        )
-        token_event(
-            token=current, kind=EventKind.ROTATED, by=by, origin=origin, detail=detail, at=now
-        )
-    return new, value
-
-
-def token_theft_detected(*, token: ApiToken, origin: Origin, how: str) -> int:
-    """A rotated-out value was used to mint a new one (or, under a strict policy, used after
-    its grace period): a sign that someone else holds it. Every value of its rotation chain
-    is revoked (reason "reused"), and its tenant gets a high-severity alert
-    (tokens.signals.token_reused), once: a second detection that finds the chain revoked
-    raises none. Returns how many were revoked."""
-    now = timezone.now()
-    with transaction.atomic():
-        revoked = len(
-            _revoke_chain(
-                token=token,
-                by=None,
-                reason=EventReason.REUSED,
-                origin=origin,
-                public=False,
-                detail="",
-                system="System",
-            )
-        )
-        if revoked:  # of two requests at once with the old value, the one that revoked
-            transaction.on_commit(
-                lambda: token_reused.send(
-                    sender=ApiToken, token=token, at=now, how=how, revoked=revoked
-                )
-            )
-    return revoked
-
-
-@transaction.atomic
-def scim_token_rotate(*, user, origin: Origin = SYSTEM) -> tuple[ApiToken, str]:
-    """A new SCIM secret token for the user's tenant (what Entra's provisioning service is
-    given). A tenant has one: any earlier SCIM token stops working at once."""
-    for token in ApiToken.objects.for_tenant(user.tenant_id).live().filter(kind=Kind.SCIM):
-        token_revoke(token=token, by=user, reason=EventReason.REPLACED, origin=origin)
-    return token_generate(user=user, name="SCIM provisioning", kind=Kind.SCIM, origin=origin)
-
-
-MAX_REPORTED = 1000  # values in one public report
-
-
-@transaction.atomic
-def credentials_revoke(*, values: list[str], origin: Origin) -> int:
-    """A public report of leaked credentials (POST /api/v1/credentials/revoke/): every value
-    that is a live token of any tenant, of any kind, is revoked at once ("exposed publicly",
-    by a public report), its owner told by e-mail after commit, and its tenant's alerts get
-    one (through tokens.signals.token_exposed). Values that are no token cost a checksum and
-    nothing else; one query finds the rest. Returns how many were revoked, for the caller's
-    logs only: the reporter is never told."""
-    digests = {keys.digest(value) for value in values[:MAX_REPORTED] if keys.kind_of(value)}
-    if not digests:
-        return 0
-    found = (
-        ApiToken.objects.filter(digest__in=digests, revoked_at__isnull=True)
-        .select_related("user", "tenant")
-        .order_by("pk")
-    )
-    revoked = 0
-    for token in found:
-        if token_revoke(
-            token=token, by=None, reason=EventReason.EXPOSED, origin=origin, public=True
-        ):
-            revoked += 1
-            tell_owner_exposed(token)
-            token_exposed.send(sender=ApiToken, token=token, at=token.revoked_at)
     return revoked

@@ -2,17 +2,17 @@
 
 from django.dispatch import Signal
 
-# A live token was found in public and revoked (tokens.services.credentials_revoke): sent
+# A live token was found in public and revoked (tokens.leaks.credentials_revoke): sent
 # with `token` and `at`; security/ raises an alert in the token's tenant.
 token_exposed = Signal()
 
 # A rotated-out value was used to mint a new one (or, under a strict rotation policy, used
 # after its grace period), and its rotation chain was revoked
-# (tokens.services.token_theft_detected): sent after commit with `token`,
+# (tokens.refusals.token_theft_detected): sent after commit with `token`,
 # `at`, `how` and `revoked`; security/ raises an alert in the token's tenant.
 token_reused = Signal()
 
 # A rotated-out value was used after its grace period and refused (its successor stays
-# live; tokens.services.token_refused, at most once an hour per token): sent after commit
+# live; tokens.refusals.token_refused, at most once an hour per token): sent after commit
 # with `token`, `at`, `ip` and `user_agent`; security/ raises an alert in the token's tenant.
 token_used_late = Signal()

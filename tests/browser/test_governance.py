@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 from tests.browser.test_token_lifecycle import call, row, script_errors
 from tests.factories import make_token
 from tokens.models import ApiToken, Kind, TokenPolicy
-from tokens.services import scim_token_rotate, token_generate
+from tokens.rotation import scim_token_rotate
+from tokens.services import token_generate
 
 PAGE = "/settings/security-extensions/api-tokens/"
 POLICY = "/settings/system/token-policy/"

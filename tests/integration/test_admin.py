@@ -77,7 +77,7 @@ def test_admin_action_revokes_selected_tokens(staff_client, reader, tenant):
 
 
 def test_a_scim_token_added_in_the_admin_replaces_the_tenants_live_one(staff_client, admin_user):
-    from tokens.services import scim_token_rotate
+    from tokens.rotation import scim_token_rotate
 
     old, _ = scim_token_rotate(user=admin_user)
 

@@ -13,7 +13,8 @@ from accounts.roles import Role
 from security.models import Alert
 from tests.factories import make_tenant, make_token, make_user
 from tokens import keys
-from tokens.models import ApiToken, EventReason, TokenEvent
+from tokens.lifecycle import EventReason
+from tokens.models import ApiToken, TokenEvent
 from tokens.outbox import notices_deliver
 
 URL = "/api/v1/credentials/revoke/"

@@ -13,7 +13,7 @@ from django.test import Client
 from accounts.models import User
 from security.models import Alert, Subnet
 from tests.factories import make_alert, make_entity, make_subnet
-from tokens.services import scim_token_rotate
+from tokens.rotation import scim_token_rotate
 
 CONTOSO = "contoso.us2.portal.test"
 

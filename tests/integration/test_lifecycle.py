@@ -17,7 +17,8 @@ from security.models import Alert
 from tests.factories import make_token, make_user
 from tokens.lifecycle import TRANSITIONS, Action, Status
 from tokens.models import ApiToken, EventKind, TokenEvent
-from tokens.services import RotationRefused, token_revoke, token_rotate
+from tokens.rotation import RotationRefused, token_rotate
+from tokens.services import token_revoke
 
 CONTOSO = "contoso.us2.portal.test"
 TOKENS = "/api/v1/tokens/"

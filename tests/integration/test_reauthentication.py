@@ -14,7 +14,7 @@ from accounts.roles import Role
 from tests.entra_flow import CONTOSO, pick_account
 from tests.factories import make_token, make_user
 from tokens.models import ApiToken, Kind, TokenPolicy
-from tokens.services import scim_token_rotate
+from tokens.rotation import scim_token_rotate
 
 HOST = {"HTTP_HOST": CONTOSO}
 PAGE = "/settings/security-extensions/api-tokens/"

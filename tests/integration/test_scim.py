@@ -8,7 +8,7 @@ from accounts.models import User
 from accounts.roles import Role
 from tests.factories import make_token, make_user
 from tokens.models import ApiToken, Kind
-from tokens.services import scim_token_rotate
+from tokens.rotation import scim_token_rotate
 
 SCIM = "application/scim+json"
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"

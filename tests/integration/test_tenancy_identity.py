@@ -70,7 +70,7 @@ def test_scim_of_one_tenant_cannot_lock_out_another_tenants_person(tenant, other
     """Contoso provisions `victim@fabrikam.com`; Fabrikam's real person still signs in with
     Microsoft on Fabrikam's URL, into their own account."""
     from tests.entra_flow import sign_in_with_microsoft
-    from tokens.services import scim_token_rotate
+    from tokens.rotation import scim_token_rotate
 
     admin = make_user(tenant, Role.GLOBAL_ADMIN)
     _, value = scim_token_rotate(user=admin)

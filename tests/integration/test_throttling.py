@@ -69,7 +69,7 @@ def test_scim_and_the_siem_feed_are_not_counted(token_client, admin_user, thrott
     from rest_framework.test import APIClient
 
     from extensions.services import siem_agent_create
-    from tokens.services import scim_token_rotate
+    from tokens.rotation import scim_token_rotate
 
     throttle.API_THROTTLE_PER_MINUTE = 2
     settings.SIEM_FEED_LAG_SECONDS = 0

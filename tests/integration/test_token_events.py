@@ -10,8 +10,10 @@ from accounts.roles import Role
 from accounts.services import user_deprovision
 from tests.factories import make_tenant, make_token, make_user
 from tests.pages import once
-from tokens.models import ActorKind, ApiToken, EventKind, EventReason, TokenEvent
-from tokens.services import scim_token_rotate, token_revoke
+from tokens.lifecycle import EventReason
+from tokens.models import ActorKind, ApiToken, EventKind, TokenEvent
+from tokens.rotation import scim_token_rotate
+from tokens.services import token_revoke
 
 CONTOSO = "contoso.us2.portal.test"
 FABRIKAM = "fabrikam.eu2.portal.test"

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from tests.factories import make_token
 from tokens.expiry import expiry_on
-from tokens.models import ApiToken, EventKind, EventReason, Status, TokenEvent
+from tokens.lifecycle import EventReason, Status
+from tokens.models import ApiToken, EventKind, TokenEvent
 
 TOKENS = "/api/v1/tokens/"
 

@@ -23,17 +23,11 @@ from accounts.services import user_deprovision
 from tests.factories import make_user
 from tests.servers import smtp_mailers, smtp_server
 from tokens import jobs
-from tokens.models import (
-    ApiToken,
-    EventKind,
-    EventReason,
-    ExpiryReminder,
-    Notice,
-    TokenEvent,
-    TokenPolicy,
-)
+from tokens.lifecycle import EventReason
+from tokens.models import ApiToken, EventKind, ExpiryReminder, Notice, TokenEvent, TokenPolicy
 from tokens.outbox import notices_deliver
-from tokens.services import token_generate, token_mark_used, token_revoke, token_rotate
+from tokens.rotation import token_rotate
+from tokens.services import token_generate, token_mark_used, token_revoke
 from tokens.tasks import retire_dormant_tokens, send_expiry_reminders
 
 ROOT = Path(__file__).resolve().parents[2]

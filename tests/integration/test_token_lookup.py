@@ -1,3 +1,4 @@
+import django
 from django.db import connection
 from django.db.models.signals import post_init
 from django.test.utils import CaptureQueriesContext
@@ -5,7 +6,8 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from tests.factories import make_token
 from tokens import keys
-from tokens.selectors import token_by_digest
+from tokens.lookup import CompiledTokenLookup, PlainTokenLookup, make_lookup, token_by_digest
+from tokens.services import token_generate
 
 
 def test_lookup_loads_token_issuer_and_tenant_in_one_query(reader, tenant):
@@ -67,3 +69,60 @@ def test_init_signal_listeners_are_honoured(reader):
 
     assert initialised == ["reader@contoso.com"]
     assert found.user.username == "reader@contoso.com"
+
+
+def test_the_compiled_lookup_serves_on_this_django(db):
+    """tokens/lookup.py reads Django internals (the compiler's klass_info, select and
+    converters, ModelState, the connection's _prepare_cursor). If a Django release moved
+    them the product still works (PlainTokenLookup serves), but slower: this test fails so
+    that someone looks at tokens/lookup.py before upgrading."""
+    lookup = make_lookup("default")
+
+    assert isinstance(lookup, CompiledTokenLookup), (
+        f"tokens/lookup.py: CompiledTokenLookup cannot be built on Django "
+        f"{django.get_version()}; the plain ORM lookup serves instead (see the warning)"
+    )
+
+
+def _loaded(instance) -> dict:
+    return {k: v for k, v in instance.__dict__.items() if not k.startswith("_")}
+
+
+def test_the_plain_lookup_reads_the_same_token_in_one_query_too(reader):
+    token, value = token_generate(user=reader, name="both ways", scopes=["Investigation.read"])
+    digest = keys.digest(value)
+    compiled = CompiledTokenLookup("default")(digest)
+
+    with CaptureQueriesContext(connection) as queries:
+        plain = PlainTokenLookup("default")(digest)
+        read = (plain.user.username, plain.tenant.slug, plain.user.tenant.slug)
+
+    assert len(queries) == 1
+    assert read == ("reader@contoso.com", "contoso", "contoso")
+    assert _loaded(plain) == _loaded(compiled)
+    assert _loaded(plain.user) == _loaded(compiled.user)
+    assert _loaded(plain.tenant) == _loaded(compiled.tenant)
+    assert plain.scopes == ["Investigation.read"]
+    assert plain.pk == token.pk
+    assert PlainTokenLookup("default")(keys.digest(keys.generate("api"))) is None
+
+
+class LookupOnAMovedDjango(CompiledTokenLookup):
+    """What a Django release that renamed a key of the compiler's klass_info would give."""
+
+    @staticmethod
+    def _part(compiler, info):
+        moved = {("fields" if key == "select_fields" else key): v for key, v in info.items()}
+        return CompiledTokenLookup._part(compiler, moved)
+
+
+def test_a_lookup_that_cannot_be_built_falls_back_to_the_plain_one_and_says_so(
+    db, monkeypatch, caplog
+):
+    monkeypatch.setattr("tokens.lookup.CompiledTokenLookup", LookupOnAMovedDjango)
+
+    with caplog.at_level("WARNING", logger="tokens.lookup"):
+        lookup = make_lookup("default")
+
+    assert type(lookup) is PlainTokenLookup
+    assert "tokens/lookup.py: the compiled token lookup cannot be built" in caplog.text

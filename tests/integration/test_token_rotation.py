@@ -13,9 +13,11 @@ from accounts.roles import Role
 from core.http import SYSTEM
 from security.models import Alert
 from tests.factories import make_token, make_user
-from tokens.models import ApiToken, EventKind, EventReason, TokenEvent
+from tokens.lifecycle import EventReason
+from tokens.models import ApiToken, EventKind, TokenEvent
 from tokens.policy import token_policy_save
-from tokens.services import token_generate, token_revoke, token_theft_detected
+from tokens.refusals import token_theft_detected
+from tokens.services import token_generate, token_revoke
 
 TOKENS = "/api/v1/tokens/"
 

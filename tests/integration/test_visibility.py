@@ -31,7 +31,7 @@ def test_each_role_sees_own_tokens_and_only_full_admins_see_all(
 
     listed = sorted(t["name"] for t in api_client.get("/api/v1/tokens/").json()["results"])
     selected = sorted(
-        ApiToken.objects.visible_to(user, user.capabilities).values_list("name", flat=True)
+        ApiToken.objects.listed_for(user, user.capabilities).values_list("name", flat=True)
     )
 
     if role == Role.GLOBAL_ADMIN:

@@ -18,12 +18,7 @@ from core.http import no_store
 from core.paths import row_by_path_id
 from core.schema import page_of
 from tokens.filters import TokenEventFilter
-from tokens.models import (
-    ActorKind,
-    ApiToken,
-    EventKind,
-    TokenEvent,
-)
+from tokens.models import ActorKind, ApiToken, EventKind, TokenEvent
 from tokens.selectors import scoped_credential
 
 
@@ -115,7 +110,7 @@ class TokenEventListApi(APIView):
         responses={200: EVENT_PAGE},
     )
     def get(self, request):
-        events = TokenEvent.objects.visible_to(request.user, request_capabilities(request))
+        events = TokenEvent.objects.readable_by(request.user, request_capabilities(request))
         if (scoped := scoped_credential(request)) is not None:
             events = events.filter(token=scoped)
         return event_page(self, request, events)
@@ -140,5 +135,5 @@ class TokenEventsApi(APIView):
         token = row_by_path_id(tokens, token_id)
         if token is None:
             raise exceptions.NotFound("Token not found.")
-        events = TokenEvent.objects.visible_to(request.user, capabilities).filter(token=token)
+        events = TokenEvent.objects.readable_by(request.user, capabilities).filter(token=token)
         return event_page(self, request, events)

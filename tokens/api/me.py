@@ -5,10 +5,8 @@ from rest_framework.views import APIView
 
 from accounts.authentication import EntraCredential
 from accounts.permissions import request_capabilities
-from tokens.api.tokens import UserSerializer
-from tokens.models import (
-    ApiToken,
-)
+from tokens.api.shapes import UserSerializer
+from tokens.models import ApiToken
 
 
 class MeApi(APIView):

@@ -18,14 +18,12 @@ from core.bodies import (
     WholeNumber,
 )
 from core.http import origin_of
-from tokens.api.tokens import ReauthenticateSerializer
+from tokens.api.shapes import ReauthenticateSerializer
 from tokens.expiry import (
     MAX_EXPIRY_DAYS,
     POLICY_EXPIRY_CHOICES,
 )
-from tokens.models import (
-    MAX_NOTICE_DAYS,
-)
+from tokens.models import MAX_NOTICE_DAYS
 from tokens.policy import (
     POLICY_FIELDS,
     policy_of,

@@ -22,10 +22,7 @@ from core.cache import COUNT, run_batch
 from core.http import origin_of
 from core.inputs import parse_int
 from core.schema import ErrorSerializer
-from tokens.services import (
-    MAX_REPORTED,
-    credentials_revoke,
-)
+from tokens.leaks import MAX_REPORTED, credentials_revoke
 
 # --- the public report of leaked credentials -------------------------------------------------
 

@@ -20,27 +20,16 @@ from core.bodies import (
 from core.http import NO_STORE, origin_of
 from core.paths import row_by_path_id
 from core.schema import ErrorSerializer
-from tokens.api.tokens import (
-    ExpiryInput,
-    ReauthenticateSerializer,
-    TokenCreatedSerializer,
-    chosen_expiry,
-    shown_once,
-)
+from tokens.api.shapes import ReauthenticateSerializer, TokenCreatedSerializer
+from tokens.api.tokens import ExpiryInput, chosen_expiry, shown_once
 from tokens.authentication import ApiTokenAuthentication
 from tokens.expiry import (
     DEFAULT_GRACE,
     GRACE_PERIODS,
 )
 from tokens.lifecycle import Action
-from tokens.models import (
-    ApiToken,
-    Kind,
-)
-from tokens.services import (
-    KEEP_LIFETIME,
-    token_rotate,
-)
+from tokens.models import ApiToken, Kind
+from tokens.rotation import KEEP_LIFETIME, token_rotate
 
 
 class RotateInput(StrictFields, RequestBody, ExpiryInput):
@@ -71,7 +60,7 @@ ROTATED_RESPONSES = {
 def _rotated(request, token: ApiToken) -> Response:
     body = RotateInput.read(request)
     # Neither expires_at nor expires_in_days: the same lifetime as before, if the policy
-    # allows it (tokens.services.rotation_expiry).
+    # allows it (tokens.rotation.rotation_expiry).
     new, value = token_rotate(
         token=token,
         by=request.user,
@@ -101,7 +90,7 @@ class TokenRotateApi(APIView):
             )
         refuse_stale_session(request)
         # Revoked ones too, so that rotating one is told why it cannot be (not a 404).
-        tokens = ApiToken.objects.reachable_by(request.user, request_capabilities(request))
+        tokens = ApiToken.objects.in_any_state_for(request.user, request_capabilities(request))
         token = row_by_path_id(tokens.select_related("user"), token_id)
         if token is None:
             raise exceptions.NotFound("Token not found.")

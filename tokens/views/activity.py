@@ -15,11 +15,7 @@ from accounts.roles import Capability
 from core.http import no_store
 from core.pagination import BoundedPaginator
 from tokens.filters import TokenEventFilter
-from tokens.models import (
-    EventKind,
-    Notice,
-    TokenEvent,
-)
+from tokens.models import EventKind, Notice, TokenEvent
 from tokens.views.responses import render_no_store
 
 # --- the tenant's token activity -------------------------------------------------------------

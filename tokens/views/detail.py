@@ -14,14 +14,8 @@ from core.http import is_safe_redirect, origin_of
 from tokens import lifecycle
 from tokens.charts import bars
 from tokens.lifecycle import Action
-from tokens.models import (
-    ApiToken,
-    Kind,
-    TokenEvent,
-)
-from tokens.services import (
-    token_revoke,
-)
+from tokens.models import ApiToken, Kind, TokenEvent
+from tokens.services import token_revoke
 from tokens.usage import usage_of
 from tokens.views.responses import is_fetch, render_no_store
 from tokens.views.table import with_actions, with_grace_notes
@@ -37,7 +31,7 @@ def detail(request, token_id: int):
     as the table is (a full admin: any token of the tenant, revoked ones too; others: their
     own)."""
     capabilities = request_capabilities(request)
-    tokens = ApiToken.objects.reachable_by(request.user, capabilities, kind=None)
+    tokens = ApiToken.objects.in_any_state_for(request.user, capabilities, kind=None)
     token = (
         tokens.filter(pk=token_id)
         .select_related("user", "revoked_by", "created_by")
@@ -74,7 +68,9 @@ def revoke(request, token_id: int):
     then revokes it, its whole rotation chain with it (POST). A token already revoked is
     said to be, and nothing changes."""
     token = (
-        ApiToken.objects.visible_with(request.user, request_capabilities(request), None)
+        ApiToken.objects.in_any_state_for_credential(
+            request.user, request_capabilities(request), None
+        )
         .filter(pk=token_id)
         .select_related("user")
         .first()

@@ -14,19 +14,16 @@ from accounts.reauthentication import kept_form, recent_sign_in_required
 from core.errors import Conflict
 from core.http import origin_of
 from tokens.forms import GenerateForm, RotateForm
-from tokens.models import (
-    ApiToken,
-)
+from tokens.models import ApiToken
 from tokens.policy import policy_of
-from tokens.services import (
-    AlreadySubmitted,
+from tokens.rotation import (
     NotTheOwner,
     RotationRefused,
     refuse_unless_owner,
     rotation_refusal,
-    token_generate,
     token_rotate,
 )
+from tokens.services import AlreadySubmitted, token_generate
 from tokens.views.responses import TEMPLATE, is_fetch, render_no_store
 
 
@@ -92,7 +89,7 @@ def rotate(request, token_id: int):
     is refused (403: it would act in their name); a revoked, expired or already regenerated
     one is a form error that says why, and nothing changes."""
     # Revoked ones too, so that regenerating one is told why it cannot be (not "not found").
-    tokens = ApiToken.objects.reachable_by(request.user, request_capabilities(request))
+    tokens = ApiToken.objects.in_any_state_for(request.user, request_capabilities(request))
     token = tokens.filter(pk=token_id).select_related("user").first()
     if token is None:
         if is_fetch(request):

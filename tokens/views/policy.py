@@ -18,10 +18,7 @@ from tokens.expiry import (
     MAX_EXPIRY_DAYS,
     POLICY_EXPIRY_CHOICES,
 )
-from tokens.models import (
-    DEFAULT_NOTICE_DAYS,
-    MAX_NOTICE_DAYS,
-)
+from tokens.models import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS
 from tokens.policy import COUNT_BOUND as POLICY_COUNT_BOUND
 from tokens.policy import POLICY_FIELDS, policy_of, token_policy_plan, token_policy_save
 from tokens.views.responses import render_no_store

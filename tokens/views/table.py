@@ -11,11 +11,8 @@ from core.pagination import BoundedPaginator
 from tokens import lifecycle
 from tokens.filters import TokenFilter, TokenOrdering
 from tokens.forms import GenerateForm
-from tokens.lifecycle import Action
-from tokens.models import (
-    ApiToken,
-    Status,
-)
+from tokens.lifecycle import Action, Status
+from tokens.models import ApiToken
 from tokens.policy import policy_of
 from tokens.selectors import visible_tokens
 from tokens.views.responses import render_no_store, template_for
@@ -24,7 +21,7 @@ PAGE_SIZE = 50
 
 
 def table_context(request) -> dict:
-    tokens = ApiToken.objects.visible_to(request.user, request_capabilities(request))
+    tokens = ApiToken.objects.listed_for(request.user, request_capabilities(request))
     filterset = TokenFilter(request.GET, queryset=visible_tokens(request), request=request)
     filter_errors = {}
     if filterset.is_valid():

@@ -1,0 +1,117 @@
+"""What the tokens API answers about a token: its shape, with its usage, and once with its
+value; and the shape of an answer that asks for a fresh sign-in."""
+
+from drf_spectacular.utils import (
+    extend_schema_field,
+)
+from rest_framework import serializers
+
+from tokens.lifecycle import EventReason, Status
+from tokens.usage import usage_of
+
+
+class UserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="display_name")
+
+
+class TokenOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    status = serializers.ChoiceField(choices=Status.choices)
+    suffix = serializers.CharField(help_text="The token's last 4 characters.")
+    description = serializers.CharField(help_text="What it is for; blank: not said.")
+    generated_by = UserSerializer(
+        source="user", help_text="Its owner: it acts with this person's privileges."
+    )
+    made_by = UserSerializer(
+        help_text="Who generated it: its owner, or someone who did it for them (a platform "
+        "administrator)."
+    )
+    generated_on = serializers.DateTimeField(source="created_at")
+    last_used = serializers.DateTimeField(source="last_used_at", allow_null=True)
+    expires_at = serializers.DateTimeField(allow_null=True, help_text="null: never.")
+    scopes = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The capabilities it is narrowed to; null: the same as its issuer's role.",
+    )
+    owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
+    rotated_at = serializers.DateTimeField(
+        source="replaced_at",
+        allow_null=True,
+        help_text="When this value was rotated out (regenerated); null: it is current.",
+    )
+    valid_until = serializers.DateTimeField(
+        source="grace_until",
+        allow_null=True,
+        help_text="A rotated-out value works until then (its grace period); null: current.",
+    )
+    revoked_at = serializers.DateTimeField(allow_null=True, help_text="null: not revoked.")
+    revoked_by = UserSerializer(
+        allow_null=True, help_text="Who revoked it; null: not revoked, or the system did."
+    )
+    revoked_reason = serializers.ChoiceField(
+        choices=EventReason.choices, help_text="Why it was revoked; blank: not revoked."
+    )
+
+
+class RecentIpSerializer(serializers.Serializer):
+    ip = serializers.IPAddressField()
+    last = serializers.DateTimeField()
+
+
+class DayCountSerializer(serializers.Serializer):
+    day = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class TokenUsageSerializer(TokenOutputSerializer):
+    """A token with its usage: where it was last used from, its last 5 addresses, and its
+    requests per day over the last 30 days (oldest first); current (tokens/usage.py)."""
+
+    last_used = serializers.SerializerMethodField()  # type: ignore[assignment]  # current
+    last_used_ip = serializers.SerializerMethodField()
+    last_used_user_agent = serializers.SerializerMethodField()
+    recent_ips = serializers.SerializerMethodField()
+    requests_per_day = serializers.SerializerMethodField()
+
+    def to_representation(self, instance):
+        self._usage = usage_of(instance)
+        return super().to_representation(instance)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_last_used(self, token):
+        when = self._usage["last_used"]
+        return None if when is None else serializers.DateTimeField().to_representation(when)
+
+    @extend_schema_field(serializers.IPAddressField(allow_null=True))
+    def get_last_used_ip(self, token):
+        return self._usage["last_used_ip"]
+
+    @extend_schema_field(serializers.CharField())
+    def get_last_used_user_agent(self, token):
+        return self._usage["last_used_user_agent"]
+
+    @extend_schema_field(RecentIpSerializer(many=True))
+    def get_recent_ips(self, token):
+        return self._usage["recent_ips"]
+
+    @extend_schema_field(DayCountSerializer(many=True))
+    def get_requests_per_day(self, token):
+        return self._usage["requests_per_day"]
+
+
+class TokenCreatedSerializer(TokenOutputSerializer):
+    token = serializers.CharField(help_text="The value: shown in this answer only.")
+    portal_url = serializers.CharField(help_text="The tenant's custom URL, to call the API at.")
+
+
+class ReauthenticateSerializer(serializers.Serializer):
+    """A signed-in session whose sign-in is too old for what it asks (minting a token,
+    changing the policy): sign in again at `reauthenticate_url` (accounts/reauthentication)."""
+
+    detail = serializers.CharField()
+    reauthenticate_url = serializers.CharField()
