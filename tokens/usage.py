@@ -53,8 +53,13 @@ class Tally:
     caller to send in its round trip; a thread of the process sends what an idle process
     still holds, and the process sends the rest as it exits."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], object] = time.sleep,
+    ) -> None:
         self.clock = clock
+        self.sleep = sleep  # how the sender thread waits between looks
         self._lock = threading.Lock()
         self._counts: dict[tuple[int, int], int] = {}
         # Per token, each address's last use and user agent (formatted when sent).
@@ -101,7 +106,7 @@ class Tally:
 
     def _send_when_idle(self, interval: float) -> None:
         while True:
-            time.sleep(interval)
+            self.sleep(interval)
             with self._lock:
                 due = self._counts and self.clock() - self._sent >= interval
                 ops = self._drain() if due else []

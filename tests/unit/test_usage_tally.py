@@ -1,6 +1,7 @@
 """A process adds up its tokens' uses (tokens/usage.Tally) and hands the cache writes over
 once they are due, or sends them itself when no request comes."""
 
+import threading
 import time
 from datetime import UTC, datetime
 
@@ -57,19 +58,39 @@ def test_with_no_interval_each_use_goes_with_its_request():
     ]
 
 
+class Naps:
+    """The sender thread's sleep, ended by the test: each call waits for one `wake()`."""
+
+    def __init__(self) -> None:
+        self._wakes = threading.Semaphore(0)
+        self.taken: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.taken.append(seconds)
+        self._wakes.acquire()
+
+    def wake(self) -> None:
+        self._wakes.release()
+
+
 @pytest.mark.django_db
 def test_an_idle_process_sends_what_it_holds_by_itself():
     cache.clear()
-    tally = Tally()
-    tally.add(9, Origin("203.0.113.9", "Idle/1"), NOW, interval=0.05)
-    tally.add(9, Origin("203.0.113.9", "Idle/1"), NOW, interval=0.05)
+    clock, naps = Clock(), Naps()
+    tally = Tally(clock=clock, sleep=naps)
+    assert tally.add(9, Origin("203.0.113.9", "Idle/1"), NOW, interval=60) == []
+    assert tally.add(9, Origin("203.0.113.9", "Idle/1"), NOW, interval=60) == []
 
-    deadline = time.monotonic() + 10
+    clock.now += 60  # the interval passes and no request comes: the sender wakes and sends
+    naps.wake()
+    deadline = time.monotonic() + 10  # only a thread that never ran could take this long
     while cache.get("token-usage:9:day:20261201") is None and time.monotonic() < deadline:
-        time.sleep(0.02)
+        time.sleep(0.01)
 
+    assert naps.taken[0] == 60
     assert cache.get("token-usage:9:day:20261201") == 2
     assert cache.get("token-usage:9:ips") == {"203.0.113.9": f"{NOW.timestamp():.3f} Idle/1"}
+    assert tally.add(9, Origin("203.0.113.9", "Idle/1"), NOW, interval=60) == []  # sent: empty
 
 
 # The child only adds to its (emptied) tally and exits: no lock the parent's threads hold.
