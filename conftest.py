@@ -2,12 +2,39 @@ import os
 import uuid
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from accounts.roles import Role
+from core.health import ANSWERED_FIRST
 from tests.factories import make_tenant, make_user
 
 IN_CI = bool(os.environ.get("CI"))
+
+
+def _error_body_quoting_its_request(client, response, **extra):
+    """Every API error body carries the request's id, the one in its X-Request-ID header
+    (core/requestlog.py): checked here for every response a test client parses, and taken
+    out, so that each test's expected body shows what is particular to it."""
+    body = _parse_json(client, response, **extra)  # parsed once, then kept on the response
+    if getattr(response, "request_id_checked", False):
+        return body
+    response.request_id_checked = True
+    # Health checks and metrics are answered before requests get an id (core/health.py).
+    is_api_error = (
+        response.wsgi_request.path not in ANSWERED_FIRST
+        and response.status_code >= 400
+        and response.get("Content-Type") == "application/json"
+    )
+    if is_api_error and isinstance(body, dict) and "detail" in body:
+        quoted = body.pop("request_id", None)
+        assert quoted == response["X-Request-ID"], body  # noqa: S101 (a check of every test)
+    return body
+
+
+# Django's test client parses JSON in _parse_json (not in django-stubs, hence the ignores).
+_parse_json = Client._parse_json  # type: ignore[attr-defined]
+Client._parse_json = _error_body_quoting_its_request  # type: ignore[attr-defined]  # APIClient's too
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 

@@ -5,6 +5,9 @@ URL or headers over its limits: 400, 414, 431), with a small HTML page. API clie
 every error as JSON with a `detail`, so those answers are JSON too."""
 
 import json
+import os
+import tempfile
+from pathlib import Path
 
 from gunicorn import util
 
@@ -21,3 +24,24 @@ def write_json_error(sock, status_int: int, reason: str, mesg: str) -> None:
 
 
 util.write_error = write_json_error
+
+
+# --- metrics across workers (core/metrics.py) ---------------------------------------------------
+# Each worker is a process of its own: prometheus-client keeps each one's values in files in
+# PROMETHEUS_MULTIPROC_DIR, and /metrics sums them, whichever worker answers. Set here before
+# any worker imports the app, unless the operator chose a directory; emptied at start (the
+# values of a previous run are not this run's), and a dead worker's gauges are dropped.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", tempfile.mkdtemp(prefix="portal-metrics-"))
+
+
+def on_starting(server) -> None:
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker) -> None:
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)

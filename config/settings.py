@@ -2,6 +2,7 @@
 from the environment; the defaults run on a laptop, and production values that are missing
 stop start-up with a message that says which one."""
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -117,6 +118,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before anything else runs (core/health.py).
+    "core.health.HealthMiddleware",
+    # The request id, and one log line and the metrics of each request (core/requestlog.py).
+    "core.requestlog.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -170,7 +175,12 @@ DATABASES = {
 # A database that does not answer is a 503 within this many seconds (core/middleware.py),
 # not a worker held for the operating system's TCP timeout.
 DB_CONNECT_TIMEOUT = env_int("DB_CONNECT_TIMEOUT", 5)
+# After a connection failed or timed out, a process answers 503 at once, without trying,
+# for this long; then one request tries again (core/postgresql/base.py).
+DB_RETRY_SECONDS = env_int("DB_RETRY_SECONDS", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend, failing fast while the database is out of reach.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
     # The token lookup runs as a prepared statement (tokens/lookup.py). Behind a pooler in
     # transaction mode that does not keep prepared statements (PgBouncer < 1.21), set
     # DB_PREPARED_STATEMENTS=0.
@@ -521,18 +531,40 @@ USE_TZ = True
 
 # --- Logging ---------------------------------------------------------------------------------
 # Requests are logged without their headers or bodies: a token value never reaches a log line.
+# LOG_FORMAT=json: every line one JSON object, each request's with its fields
+# (core/requestlog.py); plain text otherwise (make run).
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain")
+if LOG_FORMAT not in ("plain", "json"):
+    raise ImproperlyConfigured("LOG_FORMAT is plain or json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "config.logging.JsonFormatter"},
+    },
     "filters": {"redact": {"()": "config.logging.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     # Django's own console handler would print every line twice beside the root one.
     "loggers": {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         # Request lines name the path, which for an upload URL holds its secret.
         "django.request": {"filters": ["redact"], "propagate": True},
-        "django.server": {"filters": ["redact"], "propagate": True},
+        # runserver's own line for each request: ours (portal.request) says more.
+        "django.server": {"filters": ["redact"], "level": "WARNING", "propagate": True},
     },
 }
+
+# GET /metrics (Prometheus's text format, core/metrics.py) answers these addresses and
+# networks only; any other gets a 403. Comma-separated; loopback by default.
+METRICS_ALLOWED_IPS = [
+    entry.strip()
+    for entry in os.environ.get("METRICS_ALLOWED_IPS", "127.0.0.1,::1").split(",")
+    if entry.strip()
+]
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_entry!r} is no address") from None

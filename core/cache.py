@@ -19,6 +19,8 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache
 from redis.exceptions import RedisError
 
+from core import metrics
+
 logger = logging.getLogger(__name__)
 
 _METHODS = (
@@ -53,18 +55,29 @@ class ResilientRedisCache(RedisCache):
 
     def _failed(self, error: Exception) -> None:
         self._down_until = time.monotonic() + self.retry_seconds
+        metrics.fallback("cache", True)
         logger.warning(
             "Redis unreachable (%s): this process uses its own memory for %ss",
             type(error).__name__,
             self.retry_seconds,
         )
 
+    def _succeeded(self) -> None:
+        """Redis answered: if it had not, the fallback is over."""
+        if self._down_until:
+            self._down_until = 0.0
+            metrics.fallback("cache", False)
+            logger.warning("Redis answers again")
+
     def _call(self, name: str, *args, **kwargs):
         if self.available:
             try:
-                return getattr(super(), name)(*args, **kwargs)
+                result = getattr(super(), name)(*args, **kwargs)
             except RedisError as error:
                 self._failed(error)
+            else:
+                self._succeeded()
+                return result
         return getattr(self.fallback, name)(*args, **kwargs)
 
     def pipeline(self):
@@ -85,9 +98,12 @@ class ResilientRedisCache(RedisCache):
                 pipeline = self.pipeline()
                 pipeline.incr(full_key)
                 pipeline.expire(full_key, lifetime)
-                return pipeline.execute()[0]
+                count = pipeline.execute()[0]
             except RedisError as error:
                 self._failed(error)
+            else:
+                self._succeeded()
+                return count
         return local_count(self.fallback, key, lifetime)
 
 
@@ -139,9 +155,12 @@ def run_batch(ops: list[tuple]) -> list:
     if isinstance(cache, ResilientRedisCache):
         if cache.available:
             try:
-                return _redis_batch(cache, ops)
+                results = _redis_batch(cache, ops)
             except RedisError as error:
                 cache._failed(error)
+            else:
+                cache._succeeded()
+                return results
         return [_local_op(cache.fallback, op) for op in ops]
     return [_local_op(cache, op) for op in ops]
 

@@ -11,6 +11,7 @@ import time
 from django.conf import settings
 from rest_framework.throttling import BaseThrottle
 
+from core import metrics
 from core.cache import COUNT, run_batch
 
 
@@ -32,7 +33,10 @@ class TenantRateThrottle(BaseThrottle):
         key = f"throttle:tenant:{tenant_id}:{window}"
         count = run_batch([(COUNT, key, length + 5), *ops])[0]
         self._wait = (window + 1) * length - now
-        return count <= limit
+        if count > limit:
+            metrics.THROTTLED.inc()
+            return False
+        return True
 
     def wait(self) -> float:
         return self._wait

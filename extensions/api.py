@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsActiveUser, request_can
 from accounts.roles import Capability
+from core.exceptions import BadRequest
 from extensions import feed
 from extensions.models import OutputFormat, SiemAgent
 from extensions.services import siem_agent_delivered
@@ -73,11 +74,11 @@ class SiemFeedApi(APIView):
         except ValueError:
             limit = 0
         if not 1 <= limit <= MAX_LIMIT:
-            raise exceptions.ValidationError({"detail": f"limit must be from 1 to {MAX_LIMIT}."})
+            raise BadRequest(f"limit must be from 1 to {MAX_LIMIT}.")
         try:
             events, cursor, has_more = feed.read(agent, request.query_params.get("cursor"), limit)
         except feed.BadCursor as error:
-            raise exceptions.ValidationError({"detail": str(error)}) from None
+            raise BadRequest(str(error)) from None
         siem_agent_delivered(agent=agent, count=len(events))
         tenant = agent.tenant
         if agent.output_format == OutputFormat.CEF:

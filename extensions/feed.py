@@ -15,6 +15,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.utils import timezone
 
 from core.http import route_url
@@ -32,18 +33,26 @@ class BadCursor(ValueError):
     pass
 
 
-def encode_cursor(positions: dict[str, Position]) -> str:
-    """base64 of {"<stream>": [micros, id]}: the position (core/keyset.py) in each stream."""
+def cursor_signer(agent) -> signing.Signer:
+    # An HMAC with SECRET_KEY, salted with the agent: a cursor works for the agent it was
+    # given to only, and none can be made or changed by hand.
+    return signing.Signer(salt=f"extensions.feed.cursor:{agent.pk}")
+
+
+def encode_cursor(agent, positions: dict[str, Position]) -> str:
+    """base64 of {"<stream>": [micros, id]} (the position in each stream, core/keyset.py),
+    signed for `agent`."""
     raw = json.dumps(
         {name: [position.micros, position.pk] for name, position in sorted(positions.items())}
     )
-    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    return cursor_signer(agent).sign(base64.urlsafe_b64encode(raw.encode()).decode().rstrip("="))
 
 
-def decode_cursor(cursor: str) -> dict[str, Position]:
+def decode_cursor(agent, cursor: str) -> dict[str, Position]:
     try:
-        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (binascii.Error, ValueError, UnicodeError, RecursionError):
+        payload = cursor_signer(agent).unsign(cursor)
+        raw = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (signing.BadSignature, binascii.Error, ValueError, UnicodeError, RecursionError):
         raise BadCursor("cursor is not one this feed gave") from None
     if not isinstance(raw, dict) or not set(raw) <= set(STREAMS):
         raise BadCursor("cursor is not one this feed gave")
@@ -56,6 +65,10 @@ def decode_cursor(cursor: str) -> dict[str, Position]:
             raise BadCursor("cursor is not one this feed gave")
         positions[name] = position
     return positions
+
+
+def _order(position: Position) -> tuple[int, int]:
+    return position.micros, position.pk
 
 
 @dataclass
@@ -72,7 +85,9 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
     """Up to `limit` events after the cursor (or from the agent's creation), the cursor to
     send next time, and whether more are waiting."""
     start = Position.of(agent.created_at, 0)
-    positions = decode_cursor(cursor) if cursor else {}
+    positions = decode_cursor(agent, cursor) if cursor else {}
+    # Never before the agent existed, whatever the cursor says.
+    positions = {name: max(at, start, key=_order) for name, at in positions.items()}
     wanted = {
         "alerts": agent.send_alerts,
         "activities": agent.send_activities,
@@ -100,7 +115,7 @@ def read(agent, cursor: str | None, limit: int) -> tuple[list[Event], str, bool]
         positions[event.stream] = Position.of(event.record.created, event.record.pk)
     for name in streams:
         positions.setdefault(name, start)
-    return events, encode_cursor(positions), has_more
+    return events, encode_cursor(agent, positions), has_more
 
 
 # --- formats -----------------------------------------------------------------------------------

@@ -21,10 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], ready_path: str = "/accounts/login/"):
-    """One gunicorn worker with our config (config/gunicorn.py), yielding its base URL once
-    it answers `ready_path` (with any status)."""
+def gunicorn(
+    env: dict[str, str], ready_path: str = "/healthz", workers: int = 1, log: Path | None = None
+):
+    """gunicorn with our config (config/gunicorn.py) and `workers` worker processes,
+    yielding its base URL once it answers `ready_path` (with any status); its log (stderr)
+    written to `log` if given."""
     port = free_port()
+    stderr = log.open("w") if log is not None else None
     process = subprocess.Popen(
         [
             sys.executable,
@@ -36,12 +40,13 @@ def gunicorn(env: dict[str, str], ready_path: str = "/accounts/login/"):
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "1",
+            str(workers),
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
         env={**os.environ, **env},
+        stderr=stderr,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -57,6 +62,8 @@ def gunicorn(env: dict[str, str], ready_path: str = "/accounts/login/"):
     finally:
         process.terminate()
         process.wait(timeout=30)
+        if stderr is not None:
+            stderr.close()
 
 
 class BlackHole:

@@ -3,12 +3,15 @@ from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication
 
 from core.http import origin_of
+from core.metrics import TOKEN_CHECKS
 from tokens import keys
 from tokens.lifecycle import INVALID_TOKEN, Action, request_refusal
 from tokens.lookup import token_by_digest
 from tokens.refusals import token_refused
 from tokens.services import token_mark_used
 from tokens.usage import use_ops
+
+ACCEPTED, INVALID = TOKEN_CHECKS.labels("accepted"), TOKEN_CHECKS.labels("invalid")
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -37,22 +40,22 @@ class ApiTokenAuthentication(BaseAuthentication):
                 )
             return None
         value = credentials.rstrip()
-        if keys.kind_of(value) is None:
-            raise exceptions.AuthenticationFailed(INVALID_TOKEN)
-
-        token = token_by_digest(keys.digest(value))
+        token = token_by_digest(keys.digest(value)) if keys.kind_of(value) else None
         if token is None:
+            INVALID.inc()
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         now = timezone.now()
         host = getattr(request._request, "tenant_host", None)
         refused = request_refusal(token, self.action, now, host=host)
         if refused is not None:
+            TOKEN_CHECKS.labels(refused.reason).inc()
             # A known token refused: the log says so (at most once a minute per token), and
             # what the lifecycle says follows (an alert, a chain revoked).
             token_refused(token=token, refused=refused, origin=origin_of(request))
             if refused.status == 403:
                 raise exceptions.PermissionDenied(refused.message)
             raise exceptions.AuthenticationFailed(refused.message)
+        ACCEPTED.inc()
         origin = origin_of(request)
         token_mark_used(token=token, origin=origin, at=now)
         if self.count_usage and (ops := use_ops(token.pk, origin, now)):

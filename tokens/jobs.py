@@ -14,15 +14,16 @@ import logging
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import DurationField, ExpressionWrapper, F
+from django.db.models import DurationField, ExpressionWrapper, F, Min
 from django.tasks import TaskResultStatus
 from django.utils import timezone
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from core.http import SYSTEM
+from core.metrics import database_gauge
 from tokens.events import token_event
 from tokens.lifecycle import EventReason
-from tokens.models import ApiToken, EventKind, ExpiryReminder, Kind, TokenPolicy
+from tokens.models import ApiToken, EventKind, ExpiryReminder, Kind, Notice, TokenPolicy
 from tokens.notifications import tell_owner_dormant, tell_owner_expiring, time_left
 from tokens.policy import dormant
 from tokens.services import token_revoke
@@ -141,3 +142,29 @@ def tasks_reclaim(now: datetime | None = None) -> int:
     now = now or timezone.now()
     stale = DBTaskResult.objects.running().filter(started_at__lt=now - TASK_LEASE)
     return stale.update(status=TaskResultStatus.READY, started_at=None)
+
+
+# --- what /metrics reads of the queue and the outbox when scraped (core/metrics.py) ----------
+
+
+@database_gauge("portal_tasks_waiting", "Tasks due in the queue, waiting for a worker.")
+def tasks_waiting() -> int:
+    return DBTaskResult.objects.ready().count()
+
+
+@database_gauge(
+    "portal_task_oldest_waiting_seconds",
+    "How long the task that waited longest has waited for a worker since it was due (0: none).",
+)
+def task_oldest_waiting_seconds() -> float:
+    now = timezone.now()
+    due = DBTaskResult.objects.ready()  # django-tasks-db: run_after is a far date when unset
+    at_once = due.filter(run_after=get_date_max()).aggregate(at=Min("enqueued_at"))["at"]
+    later = due.exclude(run_after=get_date_max()).aggregate(at=Min("run_after"))["at"]
+    since = min((at for at in (at_once, later) if at is not None), default=None)
+    return max(0.0, (now - since).total_seconds()) if since else 0.0
+
+
+@database_gauge("portal_notices_waiting", "E-mails to token owners not yet delivered.")
+def notices_waiting() -> int:
+    return Notice.objects.waiting().count()

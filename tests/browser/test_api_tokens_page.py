@@ -37,7 +37,13 @@ def call_me(portal, value: str) -> tuple[int, dict]:
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        status, body, request_id = (
+            error.code,
+            json.loads(error.read()),
+            error.headers["X-Request-ID"],
+        )
+    assert body.pop("request_id") == request_id  # an error quotes its request, as always
+    return status, body
 
 
 def row(page, name: str):

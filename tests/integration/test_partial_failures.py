@@ -145,7 +145,8 @@ def test_with_the_database_out_of_reach_the_api_is_a_json_503(database_out_of_re
     assert headers["Content-Type"] == "application/json"
     assert headers["Retry-After"] == "5"
     assert json.loads(body) == {
-        "detail": "The service is temporarily unavailable; try again shortly."
+        "detail": "The service is temporarily unavailable; try again shortly.",
+        "request_id": headers["X-Request-ID"],
     }
 
 

@@ -191,6 +191,10 @@ class ApiToken(models.Model):
         now = now or timezone.now()
         return self.expires_at is not None and now < self.expires_at <= now + EXPIRY_WARNING
 
+    def log_fields(self) -> dict:
+        """What a request log line says of the token it used (core/requestlog.py)."""
+        return {"token_id": self.pk, "token_kind": self.kind}
+
     @property
     def made_by(self):
         """Who generated it: its owner, or whoever did it for them."""
