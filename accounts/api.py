@@ -1,6 +1,6 @@
 """Users of the tenant, for full admins: list them, deprovision one, restore one."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
@@ -11,7 +11,7 @@ from accounts.permissions import has_capability
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision
 from core.paths import row_by_path_id
-from core.schema import page_of
+from core.schema import page_of, page_parameters
 
 CanManageUsers = has_capability(Capability.SETTINGS_MANAGE)
 
@@ -49,7 +49,7 @@ class UserListApi(APIView):
     permission_classes = [CanManageUsers]
 
     @extend_schema(
-        parameters=[OpenApiParameter("page", int)],
+        parameters=page_parameters(UserPagination.page_size),
         responses={200: page_of("UserPage", UserOutputSerializer(many=True))},
     )
     def get(self, request):
@@ -67,7 +67,8 @@ class UserDeprovisionApi(APIView):
     def post(self, request, user_id: str):
         user = get_tenant_user(request, user_id)
         if user.pk == request.user.pk:
-            raise exceptions.ValidationError({"detail": "You cannot deprovision yourself."})
+            # Allowed to deprovision, but never oneself: a 403 (the request is well formed).
+            raise exceptions.PermissionDenied("You cannot deprovision yourself.")
         user_deprovision(user=user)
         return Response(UserOutputSerializer(user).data)
 

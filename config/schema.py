@@ -11,6 +11,28 @@ def drop_aliases(endpoints, **kwargs):
     ]
 
 
+def closed_request_bodies(result, **kwargs):
+    """Every request body is closed (`additionalProperties: false`): a field an endpoint does
+    not know is refused with a 400 (core/bodies.py), and the schema says so."""
+    schemas = result.get("components", {}).get("schemas", {})
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            content = (
+                operation.get("requestBody", {}).get("content", {})
+                if isinstance(operation, dict)
+                else {}
+            )
+            for media in content.values():
+                ref = media.get("schema", {}).get("$ref", "")
+                body = schemas.get(ref.rsplit("/", 1)[-1]) if ref else media.get("schema")
+                if body and body.get("type") == "object" and "properties" in body:
+                    body["additionalProperties"] = False
+                    if {"expires_at", "expires_in_days"} <= set(body["properties"]):
+                        # One or the other (tokens/api/tokens.py ExpiryInput), never both.
+                        body["not"] = {"required": ["expires_at", "expires_in_days"]}
+    return result
+
+
 class ApiTokenScheme(OpenApiAuthenticationExtension):
     target_class = "tokens.authentication.ApiTokenAuthentication"
     name = "apiToken"

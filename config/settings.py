@@ -439,11 +439,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "core.renderers.PortalBrowsableAPIRenderer",
     ],
-    # DRF's parsers, refusing deep nesting, NUL and lone surrogates with a 400.
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONParser",
-        "core.parsers.FormParser",
-    ],
+    # DRF's JSON parser, refusing deep nesting, NUL and lone surrogates with a 400. JSON
+    # only: a form cannot say a number or a boolean. The data API's lists take forms too,
+    # as the reference's (security/api/base.py).
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONParser"],
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["core.throttling.TenantRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "core.schema.ApiAutoSchema",
@@ -468,6 +467,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": PORTAL_VERSION,
     "SERVE_INCLUDE_SCHEMA": False,
     "PREPROCESSING_HOOKS": ["config.schema.drop_aliases"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.closed_request_bodies",
+    ],
 }
 
 # The public report of leaked credentials (POST /api/v1/credentials/revoke/): reports an

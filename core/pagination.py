@@ -2,6 +2,8 @@
 
 from django.core.paginator import Paginator
 from django.utils.functional import cached_property
+from rest_framework import exceptions
+from rest_framework.pagination import PageNumberPagination
 
 COUNT_BOUND = 1_000
 
@@ -33,3 +35,22 @@ class BoundedPaginator(Paginator):
     @property
     def over_bound(self) -> bool:
         return self._bounded_count > COUNT_BOUND
+
+
+class StrictPageNumberPagination(PageNumberPagination):
+    """DRF's page numbers, with a `page_size` that must be a whole number from 1 (400
+    otherwise, rather than the default given silently); above the largest, the largest."""
+
+    page_size_query_param = "page_size"
+    page_size: int = 50
+    max_page_size: int = 100
+
+    def get_page_size(self, request) -> int:
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not (asked.isascii() and asked.isdigit()) or int(asked) < 1:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Give a whole number from 1 to {self.max_page_size}."]}
+            )
+        return min(int(asked), self.max_page_size)

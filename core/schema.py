@@ -14,7 +14,7 @@ from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
@@ -29,6 +29,9 @@ class ErrorSerializer(serializers.Serializer):
             "errors": serializers.DictField(
                 required=False,
                 help_text="Validation errors by field, where a body or a parameter was refused.",
+            ),
+            "request_id": serializers.CharField(
+                help_text="The answer's X-Request-ID: quote it when you ask about this answer."
             ),
         }
 
@@ -46,12 +49,32 @@ def page_of(name: str, serializer: serializers.Serializer) -> serializers.Serial
     )
 
 
+def page_parameters(default: int, largest: int | None = None) -> list[OpenApiParameter]:
+    """The `page` (and, if the list takes one, `page_size`: up to `largest`) of a
+    PageNumberPagination list, as it takes them."""
+    page = OpenApiParameter(
+        "page",
+        {"type": "integer", "minimum": 1},
+        description="From 1; past the last page: 404 `Invalid page.`",
+    )
+    if largest is None:
+        return [page]
+    return [
+        page,
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1},
+            description=f"From 1 ({default}); more than {largest}: {largest}.",
+        ),
+    ]
+
+
 ERRORS = {
     400: "The request is malformed, a value is refused, or the change is not allowed (a "
     "built-in range, your own account): `detail` names which.",
     401: "No credential, or one that is unknown, revoked, expired or malformed.",
     403: "The credential is valid but may not do this: `detail` names the permission.",
-    404: "Nothing of this tenant has that id.",
+    404: "Nothing of this tenant has that id (on a paged list: no such page, `Invalid page.`).",
     409: "The change conflicts with the current state (a name taken, a race lost); nothing "
     "was written.",
     429: "Too many requests: wait as long as `Retry-After` says.",
@@ -104,7 +127,8 @@ class ApiAutoSchema(AutoSchema):
             isinstance(p, type) and issubclass(p, AllowAny) for p in view.permission_classes
         ):
             codes += [401, 403]
-        if "{" in self.path:
+        paged = any(getattr(p, "name", None) == "page" for p in self.get_override_parameters())
+        if "{" in self.path or (self.method == "GET" and paged):
             codes.append(404)
         if getattr(view, "conflicts", False) and self.method in {"POST", "PUT", "PATCH"}:
             codes.append(409)

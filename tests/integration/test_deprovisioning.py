@@ -128,7 +128,7 @@ def test_the_users_api_lists_the_tenants_users_only(api_client, admin_user, oper
 @pytest.mark.parametrize(
     ("user_id", "status", "detail"),
     [
-        ("self", 400, "You cannot deprovision yourself."),
+        ("self", 403, "You cannot deprovision yourself."),
         ("other-tenant", 404, "User not found."),
         ("abc", 404, "User not found."),
         ("99999999999999999999999", 404, "User not found."),

@@ -12,7 +12,7 @@ from django.test import Client
 
 from accounts.models import User
 from security.models import Alert, Subnet
-from tests.factories import make_alert, make_entity, make_subnet
+from tests.factories import make_alert, make_entity, make_subnet, make_token
 from tokens.rotation import scim_token_rotate
 
 CONTOSO = "contoso.us2.portal.test"
@@ -307,3 +307,16 @@ def test_a_scim_create_that_loses_the_race_for_a_user_name_is_a_409(scim, tenant
     assert response.status_code == 409
     assert response.json()["detail"] == "A user named dana@contoso.com exists"
     assert response.json()["scimType"] == "uniqueness"
+
+
+@pytest.mark.parametrize("ordering", ["name,", ",name", "name,,-status", ","])
+def test_an_empty_part_of_the_tokens_ordering_is_left_out(api_client, admin_user, ordering):
+    """It was a 500 (schemathesis found it): the empty name reached order_by()."""
+    make_token(admin_user, name="Beta")
+    make_token(admin_user, name="alpha")
+    api_client.force_authenticate(admin_user)
+
+    response = api_client.get("/api/v1/tokens/", {"ordering": ordering})
+
+    assert response.status_code == 200
+    assert [t["name"] for t in response.json()["results"]] == ["alpha", "Beta"]

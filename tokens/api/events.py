@@ -8,15 +8,15 @@ from drf_spectacular.utils import (
     inline_serializer,
 )
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.permissions import IsPortalUser, request_capabilities
 from accounts.roles import Capability
 from core.http import no_store
+from core.pagination import StrictPageNumberPagination
 from core.paths import row_by_path_id
-from core.schema import page_of
+from core.schema import page_of, page_parameters
 from tokens.filters import TokenEventFilter
 from tokens.models import ActorKind, ApiToken, EventKind, TokenEvent
 from tokens.selectors import scoped_credential
@@ -67,27 +67,36 @@ class TokenEventSerializer(serializers.Serializer):
         return {"kind": event.actor_kind, "label": event.actor_label, "user_id": event.actor_id}
 
 
-class EventPagination(PageNumberPagination):
+class EventPagination(StrictPageNumberPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
 
 
 EVENT_PAGE = page_of("TokenEventPage", TokenEventSerializer(many=True))
 EVENT_PARAMETERS = [
     OpenApiParameter("kind", str, enum=list(EventKind.values)),
-    OpenApiParameter("token", int, description="A token's id."),
+    OpenApiParameter(
+        "token",
+        {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        description="A token's id.",
+    ),
     OpenApiParameter("user", str, description="Whose token it is (a user name)."),
     OpenApiParameter("actor", str, description="Who acted (a user name)."),
     OpenApiParameter("since", OpenApiTypes.DATETIME, description="From this time (ISO 8601)."),
     OpenApiParameter("until", OpenApiTypes.DATETIME, description="Before this time."),
-    OpenApiParameter("page", int),
-    OpenApiParameter("page_size", int, description="1 to 200 (50)."),
+    *page_parameters(EventPagination.page_size, EventPagination.max_page_size),
 ]
 
 
 def event_page(view: APIView, request, events) -> Response:
-    """One page of `events`, narrowed by the request's filters, newest first."""
+    """One page of `events`, narrowed by the request's filters, newest first. A bound of the
+    time range given empty is refused (the activity page's form sends them empty, and there
+    it means no bound; a script that sends one empty has lost its value)."""
+    empty = [name for name in ("since", "until") if request.query_params.get(name) == ""]
+    if empty:
+        raise exceptions.ValidationError(
+            {name: ["Give an ISO 8601 date and time, or leave it out."] for name in empty}
+        )
     filterset = TokenEventFilter(request.query_params, queryset=events, request=request)
     if not filterset.is_valid():
         raise exceptions.ValidationError(filterset.errors)

@@ -110,8 +110,12 @@ class TokenCreatedSerializer(TokenOutputSerializer):
 
 
 class ReauthenticateSerializer(serializers.Serializer):
-    """A signed-in session whose sign-in is too old for what it asks (minting a token,
-    changing the policy): sign in again at `reauthenticate_url` (accounts/reauthentication)."""
+    """No credential, or one refused; or a signed-in session whose sign-in is too old for
+    what it asks (minting a token, changing the policy), which says where to sign in again:
+    `reauthenticate_url` (accounts/reauthentication)."""
 
     detail = serializers.CharField()
-    reauthenticate_url = serializers.CharField()
+    reauthenticate_url = serializers.CharField(
+        required=False, help_text="Only when the sign-in is too old: where to confirm it."
+    )
+    request_id = serializers.CharField(help_text="Quote it when you ask about this answer.")

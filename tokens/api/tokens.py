@@ -1,12 +1,11 @@
 """The tokens API: the API tokens a request may see (listed, filtered, one with its usage),
 generated with a signed-in session, and revoked."""
 
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    extend_schema,
-)
+import re
+from datetime import date
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,7 +18,8 @@ from core.bodies import (
 )
 from core.errors import Conflict
 from core.http import NO_STORE, no_store, origin_of
-from core.schema import ErrorSerializer, page_of
+from core.pagination import StrictPageNumberPagination
+from core.schema import ErrorSerializer, page_of, page_parameters
 from tokens.api.shapes import (
     ReauthenticateSerializer,
     TokenCreatedSerializer,
@@ -29,6 +29,7 @@ from tokens.api.shapes import (
 from tokens.expiry import (
     MAX_EXPIRY_DAYS,
     expiry_in_days,
+    expiry_on,
 )
 from tokens.filters import TokenFilter
 from tokens.lifecycle import Status
@@ -41,18 +42,52 @@ from tokens.selectors import get_visible_token, visible_tokens
 from tokens.services import token_generate, token_revoke
 
 ORDERING = list(TokenFilter.base_filters["ordering"].param_map)
+_ONE = "-?(" + "|".join(ORDERING) + ")"
+ORDERING_PATTERN = f"^({_ONE})?(,({_ONE})?)*$"  # empty parts are left out
 
 
-class TokenPagination(PageNumberPagination):
+class TokenPagination(StrictPageNumberPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 100
+
+
+DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "string", "format": "date-time"},
+            {"type": "string", "format": "date"},
+        ],
+        "nullable": True,
+        "description": "An ISO 8601 date and time (no zone: UTC), or a date alone: through "
+        "that day (UTC), refused from the next midnight.",
+        "example": "2027-01-15T09:30:00Z",
+    }
+)
+class ExpiryMoment(serializers.DateTimeField):
+    """An ISO 8601 moment in ASCII digits (a time without a zone is UTC); a date alone means
+    through that day (UTC), as "On a date…" in the dialog: refused from the next midnight."""
+
+    def to_internal_value(self, value):
+        if not isinstance(value, str) or not value.isascii():
+            raise serializers.ValidationError(
+                "Give an ISO 8601 date or date and time in ASCII digits, "
+                "such as 2027-01-15 or 2027-01-15T09:30:00Z."
+            )
+        if DATE_ONLY.fullmatch(value):
+            try:
+                return expiry_on(date.fromisoformat(value))
+            except ValueError:
+                raise serializers.ValidationError("That date does not exist.") from None
+        return super().to_internal_value(value)
 
 
 class ExpiryInput(serializers.Serializer):
     """When a new token (or a regenerated one) stops working: a moment, or days from now."""
 
-    expires_at = serializers.DateTimeField(
+    expires_at = ExpiryMoment(
         required=False, allow_null=True, help_text="When it stops working; null: never."
     )
     expires_in_days = WholeNumber(
@@ -111,12 +146,11 @@ class TokenListApi(APIView):
             ),
             OpenApiParameter(
                 "ordering",
-                str,
-                enum=sorted(ORDERING + [f"-{name}" for name in ORDERING]),
-                description="Comma-separated; a leading - sorts descending.",
+                {"type": "string", "pattern": ORDERING_PATTERN},
+                description=f"Comma-separated among {', '.join(ORDERING)}; a leading - sorts "
+                "descending.",
             ),
-            OpenApiParameter("page", int),
-            OpenApiParameter("page_size", int, description="1 to 100 (50)."),
+            *page_parameters(TokenPagination.page_size, TokenPagination.max_page_size),
         ],
         responses={200: page_of("TokenPage", TokenOutputSerializer(many=True))},
     )
