@@ -33,6 +33,9 @@ SUBNETS_READ = (C.INVESTIGATION_READ, C.INVESTIGATION_MANAGE, C.SETTINGS_READ, C
 
 class DataApiView(APIView):
     permission_classes = [HasCapabilityFor]
+    # The data API takes forms as well as JSON, as Defender for Cloud Apps' clients send
+    # them (the portal's own API takes JSON only: settings' DEFAULT_PARSER_CLASSES).
+    parser_classes = [JSONParser, FormParser]
     capabilities: dict[str, tuple[Capability, ...]] = {}
 
     @property
