@@ -2,7 +2,10 @@
 /cas/ and unversioned paths are the same operations). How operations are described is
 core/schema.py."""
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerExtension,
+)
 
 
 def drop_aliases(endpoints, **kwargs):
@@ -31,6 +34,19 @@ def closed_request_bodies(result, **kwargs):
                         # One or the other (tokens/api/tokens.py ExpiryInput), never both.
                         body["not"] = {"required": ["expires_at", "expires_in_days"]}
     return result
+
+
+class PolicyChangeSchema(OpenApiSerializerExtension):
+    """The token policy's rules between fields, stated in its request body's schema."""
+
+    target_class = "tokens.api.policy.PolicyChangeInput"
+
+    def map_serializer(self, auto_schema, direction):
+        from tokens.api.policy import policy_conflicts
+
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        schema["allOf"] = [{"not": conflict} for conflict in policy_conflicts()]
+        return schema
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):

@@ -320,3 +320,57 @@ def test_the_saved_message_is_said_once(client, admin_user):
     )
 
     assert saved.content.decode().count("The token policy is saved.") == 1
+
+
+def test_a_patch_at_odds_with_the_stored_policy_is_a_409_and_one_at_odds_with_itself_a_400(
+    admin_api,
+):
+    admin_api.put(POLICY, STRICT, format="json")  # at most 30 days, never not allowed
+
+    longer = admin_api.patch(POLICY, {"default_expiry": "90"}, format="json")
+    never = admin_api.patch(POLICY, {"default_expiry": "never"}, format="json")
+    itself = admin_api.patch(
+        POLICY,
+        {"max_lifetime_days": 7, "allow_never": False, "default_expiry": "30"},
+        format="json",
+    )
+    together = admin_api.patch(
+        POLICY, {"max_lifetime_days": 365, "default_expiry": "90"}, format="json"
+    )
+
+    assert (longer.status_code, longer.json()) == (
+        409,
+        {
+            "detail": "The default (90 days) is longer than the maximum lifetime (30 days). "
+            "Change them together, or with PUT."
+        },
+    )
+    assert never.status_code == 409
+    assert never.json()["detail"] == (
+        "The default cannot be never when never is not allowed. Change them together, or with PUT."
+    )
+    assert itself.status_code == 400
+    assert itself.json()["detail"] == (
+        "default_expiry: The default (30 days) is longer than the maximum lifetime (7 days)."
+    )
+    assert together.status_code == 200
+    assert TokenPolicy.objects.get().default_expiry == "90"
+
+
+def test_the_schema_states_the_policys_rules_between_fields(api_client):
+    import yaml
+
+    schema = yaml.safe_load(api_client.get("/api/schema/").content)
+    body = schema["components"]["schemas"]["PolicyChangeInput"]
+
+    assert {
+        "not": {
+            "properties": {
+                "default_expiry": {"enum": ["90"]},
+                "max_lifetime_days": {"type": "integer", "maximum": 89},
+            },
+            "required": ["default_expiry", "max_lifetime_days"],
+        }
+    } in body["allOf"]
+    assert len(body["allOf"]) == 6  # never twice, then 7, 30, 90 and 365 days
+    assert body["additionalProperties"] is False

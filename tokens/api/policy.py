@@ -1,6 +1,7 @@
 """The tenant's token policy through the API: read it, set it (PUT) or part of it (PATCH),
 or ask what a change would do (dry_run)."""
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import (
     extend_schema,
 )
@@ -17,6 +18,7 @@ from core.bodies import (
     StrictFields,
     WholeNumber,
 )
+from core.errors import Conflict
 from core.http import origin_of
 from tokens.api.shapes import ReauthenticateSerializer
 from tokens.expiry import (
@@ -73,7 +75,37 @@ class TokenPolicySerializer(StrictFields, serializers.Serializer):
     )
 
 
+# Fields that a policy's rules relate (TokenPolicy.clean): the default against allowing
+# "never" and against the maximum lifetime.
+RELATED = frozenset({"default_expiry", "allow_never", "max_lifetime_days"})
+
+
+def policy_conflicts() -> list[dict]:
+    """TokenPolicy.clean's rules between fields, as JSON Schema: the bodies that break them."""
+    never = {"enum": ["never"]}
+    conflicts: list[dict] = [
+        {"properties": {"default_expiry": never, "allow_never": {"enum": [False]}}},
+        {"properties": {"default_expiry": never, "max_lifetime_days": {"type": "integer"}}},
+    ] + [
+        {
+            "properties": {
+                "default_expiry": {"enum": [days]},
+                "max_lifetime_days": {"type": "integer", "maximum": int(days) - 1},
+            }
+        }
+        for days, _ in POLICY_EXPIRY_CHOICES
+        if days != "never"
+    ]
+    for conflict in conflicts:
+        conflict["required"] = sorted(conflict["properties"])
+    return conflicts
+
+
 class PolicyChangeInput(TokenPolicySerializer):
+    """A policy (PUT) or part of one (PATCH), and whether to only say what it would do. The
+    default expiry must agree with allow_never and max_lifetime_days: a body that breaks it
+    is a 400; a PATCH that breaks it only with what is stored, a 409."""
+
     dry_run = JsonBoolean(
         required=False,
         default=False,
@@ -114,6 +146,7 @@ class TokenPolicyApi(APIView):
     event in the token log."""
 
     permission_classes = [IsPortalUser, has_capability(Capability.SETTINGS_MANAGE)]
+    conflicts = True  # a PATCH at odds with the stored policy: 409
 
     @extend_schema(responses={200: TokenPolicySerializer})
     def get(self, request):
@@ -144,12 +177,21 @@ class TokenPolicyApi(APIView):
             refuse_stale_session(request)
         fields = {name: value for name, value in data.items() if name in POLICY_FIELDS}
         tenant_id = request.user.tenant_id
-        if dry_run:
-            plan = token_policy_plan(tenant_id=tenant_id, **fields)
-        else:
-            plan = token_policy_save(
-                tenant_id=tenant_id, by=request.user, origin=origin_of(request), **fields
-            )
+        try:
+            if dry_run:
+                plan = token_policy_plan(tenant_id=tenant_id, **fields)
+            else:
+                plan = token_policy_save(
+                    tenant_id=tenant_id, by=request.user, origin=origin_of(request), **fields
+                )
+        except ValidationError as error:
+            said = error.message_dict if hasattr(error, "error_dict") else {}
+            if partial and not set(fields) >= RELATED and "default_expiry" in said:
+                # What the PATCH left as it was takes part: the change conflicts with it.
+                raise Conflict(
+                    said["default_expiry"][0] + " Change them together, or with PUT."
+                ) from None
+            raise
         answer = {
             **TokenPolicySerializer(plan.policy).data,
             "dry_run": dry_run,
