@@ -2,7 +2,6 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -10,6 +9,7 @@ from accounts.models import User
 from accounts.permissions import has_capability
 from accounts.roles import Capability
 from accounts.services import user_deprovision, user_reprovision
+from core.pagination import StrictPageNumberPagination
 from core.paths import row_by_path_id
 from core.schema import page_of, page_parameters
 
@@ -39,8 +39,9 @@ def get_tenant_user(request, user_id: str) -> User:
     return user
 
 
-class UserPagination(PageNumberPagination):
+class UserPagination(StrictPageNumberPagination):
     page_size = 100
+    page_size_query_param = None  # the page is always 100
 
 
 class UserListApi(APIView):

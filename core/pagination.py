@@ -38,14 +38,27 @@ class BoundedPaginator(Paginator):
 
 
 class StrictPageNumberPagination(PageNumberPagination):
-    """DRF's page numbers, with a `page_size` that must be a whole number from 1 (400
-    otherwise, rather than the default given silently); above the largest, the largest."""
+    """DRF's page numbers, with a `page` that must be a whole number from 1 (404 otherwise)
+    and a `page_size` (where the list takes one) a whole number from 1 (400 otherwise,
+    rather than the default given silently); above the largest, the largest."""
 
-    page_size_query_param = "page_size"
+    page_size_query_param: str | None = "page_size"
     page_size: int = 50
     max_page_size: int = 100
 
+    def get_page_number(self, request, paginator):
+        """The page asked for: a whole number from 1 (or "last"); anything else, an empty
+        value included, is no page (404), rather than the first page given silently."""
+        asked = request.query_params.get(self.page_query_param)
+        if asked is None or asked in self.last_page_strings:
+            return super().get_page_number(request, paginator)
+        if not (asked.isascii() and asked.isdigit()) or int(asked) < 1:
+            raise exceptions.NotFound("Invalid page.")
+        return asked
+
     def get_page_size(self, request) -> int:
+        if not self.page_size_query_param:
+            return self.page_size
         asked = request.query_params.get(self.page_size_query_param)
         if asked is None:
             return self.page_size

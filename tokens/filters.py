@@ -1,10 +1,13 @@
 import re
+from datetime import UTC
 
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db import connections
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
+from django_filters.fields import IsoDateTimeField
 
 from accounts.models import User
 from tokens.lifecycle import Status
@@ -165,6 +168,24 @@ class TokenFilter(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(user__in=owners.values("pk")))
 
 
+class UtcDateTimeField(IsoDateTimeField):
+    """An ISO 8601 moment, turned to UTC before it reaches the database: PostgreSQL takes
+    offsets up to 15:59 only, where ISO 8601 (and Python) go to 23:59."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError("That moment is out of range.", code="invalid") from None
+
+
+class UtcDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UtcDateTimeField
+
+
 class TokenEventFilter(django_filters.FilterSet):
     """The filters of the token event log, shared by the activity page and the API: the
     kind of event, the token (its id), a user (whose token it is), an actor (who did it:
@@ -175,8 +196,8 @@ class TokenEventFilter(django_filters.FilterSet):
     token = django_filters.NumberFilter(field_name="token_id", min_value=1, max_value=2**63 - 1)
     user = django_filters.CharFilter(method="filter_person", field_name="owner", max_length=150)
     actor = django_filters.CharFilter(method="filter_person", field_name="actor", max_length=150)
-    since = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="gte")
-    until = django_filters.IsoDateTimeFilter(field_name="created", lookup_expr="lt")
+    since = UtcDateTimeFilter(field_name="created", lookup_expr="gte")
+    until = UtcDateTimeFilter(field_name="created", lookup_expr="lt")
 
     def filter_person(self, queryset, name, value):
         """The person by user name (any case) among the tenant's users, then their events

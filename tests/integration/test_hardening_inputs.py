@@ -320,3 +320,23 @@ def test_an_empty_part_of_the_tokens_ordering_is_left_out(api_client, admin_user
 
     assert response.status_code == 200
     assert [t["name"] for t in response.json()["results"]] == ["alpha", "Beta"]
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("2858-09-11T03:47:08+17:37", 200),  # was a 500 on PostgreSQL (offsets stop at 15:59)
+        ("2026-01-01T00:00:00-23:59", 200),
+        ("9999-12-31T23:00:00-17:00", 400),  # past year 9999 in UTC
+    ],
+)
+def test_an_event_filters_offset_beyond_postgresqls_is_taken_in_utc(
+    api_client, admin_user, since, status
+):
+    api_client.force_authenticate(admin_user)
+
+    response = api_client.get("/api/v1/token-events/", {"since": since})
+
+    assert response.status_code == status
+    if status == 400:
+        assert response.json()["detail"] == "since: That moment is out of range."

@@ -4,13 +4,16 @@ once with a global admin's API token and once with a signed-in session, checking
 answer: no 5xx, every body as the schema says, no status code the schema does not list, no
 request the schema calls valid refused, none it calls invalid accepted.
 
-Bounded (a few cases per operation, a fixed seed) so that it runs in about a minute. The
-portal's own API is covered (tokens, their events, the token policy, /me, users); the data
-API, SCIM and the SIEM feed are left to the hypothesis fuzz tests until their schema is
-made as exact (issue 23). Strings are generated without NUL: every API refuses a NUL with
-a 400, as docs/api.md says, and the schema does not repeat it on each string."""
+Bounded (a few cases per operation, a fixed seed) so that each run takes about a minute.
+The portal's own API is covered (tokens, their events, the token policy, /me, users); the
+data API, SCIM and the SIEM feed are left to the hypothesis fuzz tests until their schema
+is made as exact (issue 23). Strings are generated without NUL: every API refuses a NUL
+with a 400, as docs/api.md says, and the schema does not repeat it on each string; names
+and descriptions without the characters core/names.py refuses (tests/schemathesis_hooks.py),
+which their schema says in words."""
 
 import io
+import os
 import secrets
 import subprocess
 import sys
@@ -21,6 +24,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from accounts.models import User
+from tests.servers import ROOT
 from tokens.services import token_generate
 
 HOST = "contoso.us2.portal.test"
@@ -59,7 +63,11 @@ def schemathesis(base: str, tmp_path: Path, *options: str) -> subprocess.Complet
         str(tmp_path),
         *options,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    # What the schema says in words only, the fuzzer is told (tests/schemathesis_hooks.py).
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "tests.schemathesis_hooks", "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, check=False, env=env
+    )
 
 
 @pytest.mark.django_db(transaction=True)
@@ -94,15 +102,15 @@ def test_the_schema_holds_for_a_signed_in_session(demo, tmp_path):
     # (it only removes the Authorization header), and "use_after_free" takes a revoked
     # token still readable (by design: with its status, who revoked it and why) for one
     # that was deleted.
-    # Not yet: a new token's name refuses invisible characters (core/names.py: Unicode
-    # categories that no schema pattern here can name exactly); issue 23 goes on.
+    # Without the coverage phase, whose boundary values skip the hooks: minting takes an
+    # expiry after now, which only tests/schemathesis_hooks.py can say.
     run = schemathesis(
         base,
         tmp_path,
+        "--phases",
+        "examples,fuzzing,stateful",
         "--exclude-checks",
         "ignored_auth,use_after_free",
-        "--exclude-operation-id",
-        "api_v1_tokens_post",
         "--header",
         f"Cookie: sessionid={session}; csrftoken={csrf}",
         "--header",

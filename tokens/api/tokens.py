@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsPortalUser
 from accounts.reauthentication import refuse_stale_session
+from accounts.roles import SCOPES
 from core.bodies import (
     JsonString,
     StrictFields,
@@ -49,6 +50,32 @@ ORDERING_PATTERN = f"^({_ONE})?(,({_ONE})?)*$"  # empty parts are left out
 class TokenPagination(StrictPageNumberPagination):
     page_size = 50
     max_page_size = 100
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"\S",
+        "description": "1 to 100 characters once trimmed; no control or invisible characters.",
+    }
+)
+class TypedName(JsonString):
+    """A name a person types: checked by the service (tokens/services.token_check_name), so
+    that a blank one is told "Enter a token name."."""
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "nullable": True,
+        "minItems": 1,
+        "maxItems": 20,
+        "items": {"type": "string", "enum": [scope.value for scope in SCOPES]},
+    }
+)
+class ScopeList(serializers.ListField):
+    """Capabilities by name, checked by the service (tokens/services.token_check_scopes),
+    whose messages name the unknown one or the one the role lacks."""
 
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -119,14 +146,14 @@ class TokenListApi(APIView):
     permission_classes = [IsPortalUser]
 
     class InputSerializer(StrictFields, ExpiryInput):
-        name = JsonString(allow_blank=True, trim_whitespace=False)
+        name = TypedName(trim_whitespace=False, error_messages={"blank": "Enter a token name."})
         description = JsonString(
             required=False,
             allow_blank=True,
             trim_whitespace=False,
             help_text="What it is for (at most 300 characters); optional.",
         )
-        scopes = serializers.ListField(
+        scopes = ScopeList(
             child=JsonString(),
             required=False,
             allow_null=True,
