@@ -69,6 +69,19 @@ class ResilientRedisCache(RedisCache):
             metrics.fallback("cache", False)
             logger.warning("Redis answers again")
 
+    def ping(self) -> bool:
+        """Whether Redis answers now; False while the fallback is in force (asked again only
+        once its wait is over), and a failed ping starts it."""
+        if not self.available:
+            return False
+        try:
+            self.pipeline().ping().execute()
+        except RedisError as error:
+            self._failed(error)
+            return False
+        self._succeeded()
+        return True
+
     def _call(self, name: str, *args, **kwargs):
         if self.available:
             try:

@@ -15,7 +15,7 @@ from django.core.cache import caches
 from django.db import DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpResponse, JsonResponse
-from redis.exceptions import RedisError
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from core import metrics
 from core.cache import ResilientRedisCache
@@ -56,14 +56,7 @@ def cache_state() -> str:
     cache = caches["default"]
     if not isinstance(cache, ResilientRedisCache):
         return "local"
-    if not cache.available:
-        return "fallback"
-    try:
-        cache.pipeline().ping().execute()
-    except RedisError as error:
-        cache._failed(error)
-        return "fallback"
-    return "ok"
+    return "ok" if cache.ping() else "fallback"
 
 
 def readiness() -> tuple[bool, dict[str, str]]:
@@ -98,7 +91,7 @@ def metrics_response(request) -> HttpResponse:
             status=403,
             headers=_HEADERS,
         )
-    return HttpResponse(metrics.exposition(), content_type=metrics.CONTENT_TYPE, headers=_HEADERS)
+    return HttpResponse(metrics.exposition(), content_type=CONTENT_TYPE_LATEST, headers=_HEADERS)
 
 
 class HealthMiddleware:

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator
 from django.conf import settings
 from django.db import DatabaseError
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     REGISTRY,
     CollectorRegistry,
     Counter,
@@ -115,6 +114,3 @@ def allowed(address: str) -> bool:
     return any(
         ip in ipaddress.ip_network(net, strict=False) for net in settings.METRICS_ALLOWED_IPS
     )
-
-
-CONTENT_TYPE = CONTENT_TYPE_LATEST

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -64,6 +65,16 @@ def gunicorn(
         process.wait(timeout=30)
         if stderr is not None:
             stderr.close()
+
+
+def http_get(url: str, timeout: float = 20, **headers) -> tuple[int, dict, bytes]:
+    """GET over real HTTP: the status, headers and body, for an error status too."""
+    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (our servers, loopback)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
 
 
 class BlackHole:

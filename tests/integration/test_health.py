@@ -6,8 +6,6 @@ hanging database."""
 import json
 import threading
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 
 import pytest
@@ -18,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from core import health
 from tests.factories import make_token
 from tests.integration.test_partial_failures import resilient_cache
-from tests.servers import BlackHole, free_port, gunicorn
+from tests.servers import BlackHole, free_port, gunicorn, http_get
 from tokens import keys
 
 READY = {"database": "ok", "migrations": "ok", "cache": "local"}
@@ -98,13 +96,9 @@ def test_only_get_and_head_are_health_checks(client, db):
 # --- over real HTTP, PostgreSQL hanging -------------------------------------------------------
 
 
-def get(url: str, timeout: float = 30, **headers) -> tuple[int, dict, dict]:
-    request = urllib.request.Request(url, headers=headers)  # noqa: S310 (loopback)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            return response.status, dict(response.headers), json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), json.loads(error.read())
+def get(url: str, **headers) -> tuple[int, dict, dict]:
+    status, answered, body = http_get(url, timeout=30, **headers)
+    return status, answered, json.loads(body)
 
 
 CONNECT_TIMEOUT, RETRY = 2, 5
@@ -176,7 +170,7 @@ def test_with_postgresql_hanging_each_worker_tries_once_a_period_and_answers_the
             thread.start()
         for thread in threads:
             thread.join()
-        scraped = urllib.request.urlopen(base + "/metrics", timeout=30).read().decode()  # noqa: S310
+        scraped = http_get(base + "/metrics", timeout=30)[2].decode()
 
     tried = hanging_database.accepted
     waits = sorted(a[2] for a in answers)

@@ -10,8 +10,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from contextlib import ExitStack
 from datetime import timedelta
 
@@ -27,7 +25,7 @@ from conftest import skip_or_fail
 from core import metrics
 from tests.factories import make_token
 from tests.integration.test_partial_failures import resilient_cache
-from tests.servers import free_port, gunicorn
+from tests.servers import free_port, gunicorn, http_get
 from tokens import keys
 from tokens.outbox import deliver_soon, notice_queue
 
@@ -263,12 +261,7 @@ def test_the_cache_fallback_is_in_the_metrics_while_in_force(client, db, setting
 
 
 def call(base: str, path: str, **headers) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(base + path, headers=headers)  # noqa: S310 (loopback)
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+    return http_get(base + path, **headers)
 
 
 @pytest.mark.postgres

@@ -5,15 +5,13 @@ error is JSON with a `detail`."""
 
 import json
 import socket
-import urllib.error
-import urllib.request
 
 import pytest
 from django.core.cache import caches
 
 from accounts.roles import Role
 from tests.factories import make_user
-from tests.servers import BlackHole, free_port, gunicorn
+from tests.servers import BlackHole, free_port, gunicorn, http_get
 from tokens import keys
 
 CONTOSO = "contoso.us2.portal.test"
@@ -126,12 +124,7 @@ def database_out_of_reach(request):
 
 
 def fetch(base: str, path: str, host: str, **headers) -> tuple[int, dict, bytes]:
-    request = urllib.request.Request(base + path, headers={"Host": host, **headers})  # noqa: S310
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:  # noqa: S310 (loopback)
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
+    return http_get(base + path, Host=host, **headers)
 
 
 def test_with_the_database_out_of_reach_the_api_is_a_json_503(database_out_of_reach):
