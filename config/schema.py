@@ -15,8 +15,9 @@ def drop_aliases(endpoints, **kwargs):
 
 
 def closed_request_bodies(result, **kwargs):
-    """Every request body is closed (`additionalProperties: false`): a field an endpoint does
-    not know is refused with a 400 (core/bodies.py), and the schema says so."""
+    """Every request body that does not say otherwise is closed (`additionalProperties:
+    false`): a field an endpoint does not know is refused with a 400 (core/bodies.py), and the
+    schema says so. The data API's bodies say that they take more (core/schema.py)."""
     schemas = result.get("components", {}).get("schemas", {})
     for path in result.get("paths", {}).values():
         for operation in path.values():
@@ -29,7 +30,7 @@ def closed_request_bodies(result, **kwargs):
                 ref = media.get("schema", {}).get("$ref", "")
                 body = schemas.get(ref.rsplit("/", 1)[-1]) if ref else media.get("schema")
                 if body and body.get("type") == "object" and "properties" in body:
-                    body["additionalProperties"] = False
+                    body.setdefault("additionalProperties", False)
                     if {"expires_at", "expires_in_days"} <= set(body["properties"]):
                         # One or the other (tokens/api/tokens.py ExpiryInput), never both.
                         body["not"] = {"required": ["expires_at", "expires_in_days"]}

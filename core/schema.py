@@ -18,6 +18,8 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_seri
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from core.bodies import RequestBody, StrictFields
+
 
 class ErrorSerializer(serializers.Serializer):
     """The one error body (its fields are given by get_fields: a field named `errors` would
@@ -75,6 +77,8 @@ ERRORS = {
     401: "No credential, or one that is unknown, revoked, expired or malformed.",
     403: "The credential is valid but may not do this: `detail` names the permission.",
     404: "Nothing of this tenant has that id (on a paged list: no such page, `Invalid page.`).",
+    414: "The address is too long (a long `filters` in the query string): send the list's "
+    "body by POST.",
     409: "The change conflicts with the current state (a name taken, a race lost); nothing "
     "was written.",
     429: "Too many requests: wait as long as `Retry-After` says.",
@@ -98,6 +102,17 @@ class ApiAutoSchema(AutoSchema):
         if owner and name == "InputSerializer":
             return owner.removesuffix("Api") + "Request"
         return super().get_serializer_name(serializer, direction)
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict:
+        # A body says whether it takes fields it does not know: the portal's own write
+        # bodies refuse them (StrictFields), the data API's ignore them as the reference's
+        # clients send more than each call reads (RequestBody). Other bodies are closed by
+        # config/schema.closed_request_bodies.
+
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "request" and isinstance(serializer, RequestBody):
+            schema["additionalProperties"] = not isinstance(serializer, StrictFields)
+        return schema
 
     def _has_serializer(self) -> bool:
         return hasattr(self.view, "get_serializer") or hasattr(self.view, "serializer_class")
@@ -130,6 +145,10 @@ class ApiAutoSchema(AutoSchema):
         paged = any(getattr(p, "name", None) == "page" for p in self.get_override_parameters())
         if "{" in self.path or (self.method == "GET" and paged):
             codes.append(404)
+        if self.method == "GET" and any(
+            getattr(p, "name", None) == "filters" for p in self.get_override_parameters()
+        ):
+            codes.append(414)
         if getattr(view, "conflicts", False) and self.method in {"POST", "PUT", "PATCH"}:
             codes.append(409)
         if view.throttle_classes:
@@ -140,6 +159,8 @@ class ApiAutoSchema(AutoSchema):
         responses = super()._get_response_bodies(direction)
         for code in self.error_statuses():
             if str(code) not in responses:
-                answer = OpenApiResponse(response=self.error_serializer, description=ERRORS[code])
+                # 414 comes from the HTTP server in front, before the application: no body.
+                body = None if code == 414 else self.error_serializer
+                answer = OpenApiResponse(response=body, description=ERRORS[code])
                 responses[str(code)] = self._get_response_for_code(answer, str(code))
         return responses

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 from accounts.permissions import IsActiveUser, request_can
 from accounts.roles import Capability
 from core.exceptions import BadRequest
+from core.inputs import parse_int
 from extensions import feed
 from extensions.models import OutputFormat, SiemAgent
 from extensions.services import siem_agent_delivered
@@ -47,8 +48,16 @@ class SiemFeedApi(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("cursor", str, description="As the last answer gave it."),
-            OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT} (100)."),
+            OpenApiParameter(
+                "cursor",
+                str,
+                description="As the last answer gave it (signed: others are a 400).",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=f"1 to {MAX_LIMIT} (100).",
+            ),
         ],
         responses={
             (200, "application/json"): {
@@ -69,10 +78,7 @@ class SiemFeedApi(APIView):
         agent = SiemAgent.objects.filter(token=request.auth).select_related("tenant").first()
         if agent is None:
             raise exceptions.PermissionDenied("This token's SIEM agent no longer exists.")
-        try:
-            limit = int(request.query_params.get("limit", 100))
-        except ValueError:
-            limit = 0
+        limit = parse_int(request.query_params.get("limit", "100")) or 0  # ASCII digits only
         if not 1 <= limit <= MAX_LIMIT:
             raise BadRequest(f"limit must be from 1 to {MAX_LIMIT}.")
         try:

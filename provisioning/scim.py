@@ -34,7 +34,7 @@ from accounts.services import (
     user_scim_delete,
 )
 from core.errors import Conflict
-from core.inputs import parse_int
+from core.inputs import INT64, parse_int
 from core.names import is_clean_name
 from core.parsers import JSONParser
 from core.paths import row_by_path_id
@@ -102,13 +102,71 @@ class ScimErrorSerializer(serializers.Serializer):
 class ScimSchema(ApiAutoSchema):
     error_serializer = ScimErrorSerializer
 
+    def _get_request_body(self, direction: str = "request") -> Any:
+        body = super()._get_request_body(direction)
+        if body:
+            body["required"] = True  # a User, a PatchOp
+        return body
 
-SCIM_USER = {"type": "object", "description": "A SCIM User (RFC 7643 4.1)."}
+
+def _text_schema(longest: int, **extra) -> dict:
+    return {"type": "string", "maxLength": longest, "nullable": True, **extra}
+
+
+WHOLE = {"type": "integer", "minimum": -INT64, "maximum": INT64}
+FLAG = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": ["True", "False"]}]}
+SCIM_USER_ANSWER = {"type": "object", "description": "A SCIM User (RFC 7643 4.1)."}
+SCIM_USER = {
+    "type": "object",
+    "description": "A SCIM User (RFC 7643 4.1): the attributes this portal keeps; others are "
+    "ignored. Texts are trimmed and refuse control and invisible characters.",
+    "properties": {
+        "userName": _text_schema(150, minLength=1, nullable=False),
+        "externalId": _text_schema(200),
+        "displayName": _text_schema(150),
+        "active": FLAG,
+        "name": {
+            "type": "object",
+            "properties": {
+                "givenName": _text_schema(150),
+                "familyName": _text_schema(150),
+            },
+        },
+        "emails": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"value": _text_schema(254), "primary": {"type": "boolean"}},
+            },
+        },
+    },
+    "required": ["userName"],
+}
 SCIM_PATCH = {
     "type": "object",
     "description": "A SCIM PatchOp (RFC 7644 3.5.2): replace or add userName, externalId, "
     "active, name, emails, displayName.",
-    "properties": {"schemas": {"type": "array"}, "Operations": {"type": "array"}},
+    "properties": {
+        "schemas": {"type": "array", "items": {"type": "string"}},
+        "Operations": {
+            "type": "array",
+            "minItems": 1,
+            "items": {
+                "type": "object",
+                "properties": {
+                    "op": {"type": "string", "enum": ["add", "replace", "Add", "Replace"]},
+                    "path": {
+                        "type": "string",
+                        "description": "An attribute, or none: value "
+                        "is then an object of attributes.",
+                    },
+                    "value": {"description": "The attribute's value, as in a User."},
+                },
+                "required": ["op"],
+            },
+        },
+    },
+    "required": ["Operations"],
 }
 
 
@@ -291,10 +349,12 @@ class UsersScim(ScimView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "filter", str, description='Only userName eq "..." and externalId eq "...".'
+                "filter",
+                {"type": "string", "pattern": _FILTER.pattern.replace(r"\s", " ")},
+                description='Only userName eq "..." and externalId eq "...", in any case.',
             ),
-            OpenApiParameter("startIndex", int, description="From 1."),
-            OpenApiParameter("count", int, description=f"0 to {MAX_COUNT}."),
+            OpenApiParameter("startIndex", WHOLE, description="From 1 (below: 1)."),
+            OpenApiParameter("count", WHOLE, description=f"0 to {MAX_COUNT} (more: {MAX_COUNT})."),
         ],
         responses={200: {"type": "object", "description": "A SCIM ListResponse of Users."}},
     )
@@ -335,7 +395,7 @@ class UsersScim(ScimView):
             raise ScimError("startIndex and count must be integers", scim_type="invalidValue")
         return min(max(start, 1), MAX_START), min(max(count, 0), MAX_COUNT)
 
-    @extend_schema(request={"application/scim+json": SCIM_USER}, responses={201: SCIM_USER})
+    @extend_schema(request={"application/scim+json": SCIM_USER}, responses={201: SCIM_USER_ANSWER})
     @transaction.atomic
     def post(self, request):
         if not isinstance(request.data, dict):
@@ -364,11 +424,11 @@ class UsersScim(ScimView):
 
 
 class UserScim(ScimView):
-    @extend_schema(responses={200: SCIM_USER})
+    @extend_schema(responses={200: SCIM_USER_ANSWER})
     def get(self, request, user_id: str):
         return Response(self.resource(self.get_user(user_id)))
 
-    @extend_schema(request={"application/scim+json": SCIM_PATCH}, responses={200: SCIM_USER})
+    @extend_schema(request={"application/scim+json": SCIM_PATCH}, responses={200: SCIM_USER_ANSWER})
     @transaction.atomic
     def patch(self, request, user_id: str):
         user = self.get_user(user_id)

@@ -21,7 +21,10 @@ from django.utils import timezone
 from core.inputs import InputError, load_json, parse_int
 
 MAX_MS = 253402300799999  # 9999-12-31T23:59:59.999Z
-MAX_VALUES = 1000  # values in one eq/neq list
+# Values in one list (eq, neq, contains, range, ...). Most tests of a list are one OR per
+# value, and SQLite parses an OR of n terms n deep, refusing 1,000: 250 values (an entity
+# reference is two terms) beside every other filter of a request stay well within.
+MAX_VALUES = 250
 
 
 class FilterError(InputError):
@@ -97,6 +100,8 @@ class Field:
     text_columns: tuple[str, ...] = ()
     # For multi/entities kinds: how values are written in the column (str by default).
     value_kind: str = "str"
+    # The OpenAPI schema of one value, where a custom test takes more than the kind's.
+    one: dict | None = None
 
 
 def spec(column: str, kind: str, *operators: str, **extra) -> Field:
@@ -325,6 +330,83 @@ def build_q(resource: str, fields: dict[str, Field], filters: Any) -> Q:
                 )
             combined &= condition(name, spec, operator, value, now)
     return combined
+
+
+# --- the schema of a filter ---------------------------------------------------------------------
+# What each operator of each field takes, for the OpenAPI schema (security/api/base.py): the
+# same values as the tests above accept, so that a client generated from the schema sends
+# what works. Numbers may come as JSON numbers or as ASCII digits in a string.
+
+DIGITS = {"type": "string", "pattern": "^[+-]?[0-9]{1,18}$"}
+WHOLE = {"anyOf": [{"type": "integer", "minimum": -INT64, "maximum": INT64}, DIGITS]}
+TEXT = {"type": "string", "maxLength": 1000}
+FLAG = {
+    "anyOf": [
+        {"type": "boolean"},
+        {"type": "array", "items": {"type": "boolean"}, "minItems": 1, "maxItems": 1},
+    ]
+}
+ENTITY = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "inst": WHOLE},
+    "required": ["id"],
+}
+MOMENT = {
+    "anyOf": [
+        {"type": "integer", "minimum": 0, "maximum": MAX_MS},
+        {"type": "string", "pattern": "^[+]?[0-9]{1,14}$"},
+    ],
+    "description": "Milliseconds since 1970-01-01T00:00:00Z.",
+}
+_ONE: dict[str, dict] = {
+    "int": WHOLE,
+    "str": TEXT,
+    "time": MOMENT,
+    "entity": ENTITY,
+    "entities": ENTITY,
+}
+
+
+def one_value(spec: Field) -> dict:
+    if spec.one is not None:
+        return spec.one
+    if spec.kind == "multi":
+        return WHOLE if spec.value_kind == "int" else {"anyOf": [TEXT, {"type": "integer"}]}
+    return _ONE[spec.kind]
+
+
+def _one_or_more(item: dict) -> dict:
+    return {
+        "anyOf": [item, {"type": "array", "items": item, "minItems": 1, "maxItems": MAX_VALUES}]
+    }
+
+
+def operator_schema(spec: Field, operator: str) -> dict:
+    """The value one operator of one field takes."""
+    if spec.kind == "bool" and operator in {"eq", "neq", "cabinetmatchedrulesequals"}:
+        return spec.one or FLAG
+    one = one_value(spec)
+    if operator in {"gt", "gte", "lt", "lte"}:
+        return one
+    if operator == "range":
+        bounds = {
+            "type": "object",
+            "properties": {"start": one, "end": one},
+            "required": ["start", "end"],
+            "additionalProperties": False,
+            "description": "start at or before end.",
+        }
+        return {"type": "array", "items": bounds, "minItems": 1, "maxItems": MAX_VALUES}
+    if operator in {"isset", "isnotset"}:
+        return FLAG
+    if operator in {"gte_ndays", "lte_ndays"}:
+        days = {"type": "string", "pattern": "^[+]?[0-9]{1,4}$"}
+        return {"anyOf": [{"type": "integer", "minimum": 0, "maximum": 36500}, days]}
+    if operator in {"startswithsingle", "text"}:
+        return TEXT
+    if operator in _TEXT_LOOKUPS:
+        return _one_or_more(TEXT)
+    return _one_or_more(one)
 
 
 # --- the request ---------------------------------------------------------------------------------

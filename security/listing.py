@@ -8,6 +8,8 @@ from django.db.models import Q
 
 from security.enumerations import ENTITY_TYPE_NAMES
 from security.filters import (
+    FLAG,
+    WHOLE,
     Field,
     FilterError,
     boolean_value,
@@ -21,6 +23,23 @@ from security.filters import (
 EQ = ("eq", "neq")
 SET = ("isset", "isnotset")
 DATES = ("lte", "gte", "range", "lte_ndays", "gte_ndays")
+
+
+# What the custom tests below take beyond their kind, for the schema (security/filters.py).
+def _any_case(*words: str) -> dict:
+    """A string that is one of the words in any case."""
+    spelled = ("".join(f"[{c.upper()}{c.lower()}]" for c in word) for word in words)
+    return {"type": "string", "pattern": f"^({'|'.join(spelled)})$"}
+
+
+def _flag_or(item: dict) -> dict:
+    return {"anyOf": [item, {"type": "array", "items": item, "minItems": 1, "maxItems": 1}]}
+
+
+SOURCE = {"anyOf": [WHOLE, {"type": "string", "pattern": "^(t:[+-]?[0-9]{1,18}|s:.*)$"}]}
+ENTITY_TYPE = {"anyOf": [WHOLE, _any_case(*ENTITY_TYPE_NAMES)]}
+LOOSE_FLAG = {"anyOf": [FLAG, _any_case("true", "false")]}
+FLAG_OR_UNKNOWN = _flag_or({"type": "boolean", "nullable": True})  # null: not known
 
 
 def _alert_open(operator: str, value: Any, where: str) -> Q:
@@ -156,7 +175,7 @@ ACTIVITY_FIELDS: dict[str, Field] = {
     "date": spec("timestamp", "time", *DATES),
     "created": spec("created", "time", "lte", "gte", "range", "gt", "lt", "eq"),
     "policy": spec("policies_text", "multi", *EQ, *SET),
-    "source": spec("source", "int", *EQ, custom=_activity_source),
+    "source": spec("source", "int", *EQ, custom=_activity_source, one=SOURCE),
     "activity.alertId": spec("alert_ids_text", "multi", "eq"),
     "activityObject": spec("object_ids_text", "multi", *EQ),
     "entity": spec("entity_key", "entity", *EQ, *SET),
@@ -189,14 +208,16 @@ def _display_name(operator: str, value: Any, where: str) -> Q:
 
 
 ENTITY_FIELDS: dict[str, Field] = {
-    "type": spec("type", "int", *EQ, custom=_entity_type),
+    "type": spec("type", "int", *EQ, custom=_entity_type, one=ENTITY_TYPE),
     "displayName": spec("display_name", "str", *EQ, custom=_display_name),
-    "isAdmin": spec("is_admin", "bool", "eq", custom=_entity_is_admin),
+    "isAdmin": spec("is_admin", "bool", "eq", custom=_entity_is_admin, one=LOOSE_FLAG),
     "entity": spec("entity_id", "entity", *EQ, custom=_entity_entity),
     "userGroups": spec("user_groups_text", "multi", *EQ),
     "app": spec("saas", "int", *EQ),
     "instance": spec("inst", "int", *EQ),
-    "isExternal": spec("is_external", "bool", "eq", custom=_entity_is_external),
+    "isExternal": spec(
+        "is_external", "bool", "eq", custom=_entity_is_external, one=FLAG_OR_UNKNOWN
+    ),
     "domain": spec("domain", "str", *EQ, *SET),
     "organization": spec("organization", "str", *EQ, *SET),
     "status": spec("status", "int", *EQ),

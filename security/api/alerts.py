@@ -1,11 +1,14 @@
 """Alerts: list, fetch, close (benign, false positive, true positive, and the deprecated
 dismiss and resolve), mark read and unread."""
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.bodies import JsonTree, RequestBody, StrictBool, StrictInt, StrictText
+from core.schema import ApiAutoSchema
 from security import listing, records, services
 from security.api.base import (
     ALERTS_MANAGE,
@@ -13,6 +16,7 @@ from security.api.base import (
     RECORD,
     DataApiView,
     ResourceList,
+    filters_schema,
     object_id_or_404,
     one_or_404,
 )
@@ -40,16 +44,47 @@ class AlertDetailApi(DataApiView):
         return Response(records.alert_data(alert, self.tenant))
 
 
+class AlertCloseSchema(ApiAutoSchema):
+    """The body as each route takes it: the reasons its kind takes, and `filters` required
+    (selecting something) where no alert is named by the path."""
+
+    view: Any
+
+    def get_request_serializer(self) -> Any:
+        body = self._map_serializer(self.view.InputSerializer(), "request")
+        _, reasons = services.CLOSE_KINDS[self.view.kind]
+        body["properties"]["reasonId"] = (
+            {**body["properties"]["reasonId"], "enum": [*sorted(reasons), None]}
+            if reasons is not None
+            else {"nullable": True, "enum": [None], "description": "Takes none."}
+        )
+        filters = {**filters_schema(listing.ALERT_FIELDS), "minProperties": 1}
+        if "{" in self.path:
+            body["properties"]["filters"] = {**filters, "nullable": True}
+        else:
+            body["properties"]["filters"] = filters
+            body["required"] = ["filters"]
+        return {"application/json": body}
+
+    def _get_request_body(self, direction: str = "request") -> Any:
+        body = super()._get_request_body(direction)
+        if body and "{" not in self.path:
+            body["required"] = True  # filters, at least
+        return body
+
+
 class AlertCloseApi(DataApiView):
     """close_benign / close_false_positive / close_true_positive: the alerts that `filters`
     selects (it must select something: an empty filter would close every alert)."""
 
+    schema = AlertCloseSchema()
     capabilities = {"POST": ALERTS_MANAGE}
     kind = ""
 
     class InputSerializer(RequestBody):
         filters = JsonTree(
             required=False,
+            allow_null=True,
             help_text='The alerts to close, in the list language: {"id": {"eq": ["<id>"]}}.',
         )
         comment = StrictText(max_length=10_000)

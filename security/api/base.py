@@ -16,10 +16,12 @@ from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.schema import ApiAutoSchema
 from security import listing
 from security.filters import (
+    INT64,
     MAX_LIMIT,
     SCAN_LIMITS,
     ListRequest,
     build_q,
+    operator_schema,
     parse_list_request,
 )
 
@@ -33,9 +35,9 @@ SUBNETS_READ = (C.INVESTIGATION_READ, C.INVESTIGATION_MANAGE, C.SETTINGS_READ, C
 
 class DataApiView(APIView):
     permission_classes = [HasCapabilityFor]
-    # The data API takes forms as well as JSON, as Defender for Cloud Apps' clients send
-    # them (the portal's own API takes JSON only: settings' DEFAULT_PARSER_CLASSES).
-    parser_classes = [JSONParser, FormParser]
+    # An action's body is a JSON object, as the reference shows it; lists (ResourceList) also
+    # take forms, for `limit` as the reference sends it.
+    parser_classes = [JSONParser]
     capabilities: dict[str, tuple[Capability, ...]] = {}
 
     @property
@@ -86,6 +88,28 @@ def record_page(record: dict = RECORD) -> dict:
     }
 
 
+def filters_schema(fields: dict) -> dict:
+    """`filters` in the list language, each field with the operators it takes and what each
+    operator takes (security/filters.py)."""
+    return {
+        "type": "object",
+        "description": 'The list language: {"<field>": {"<operator>": <value or values>}}.',
+        "properties": {
+            name: {
+                "type": "object",
+                "properties": {
+                    operator: operator_schema(field, operator)
+                    for operator in sorted(field.operators)
+                },
+                "additionalProperties": False,
+                "minProperties": 1,
+            }
+            for name, field in fields.items()
+        },
+        "additionalProperties": False,
+    }
+
+
 class ResourceListSchema(ApiAutoSchema):
     """A list's operations, from what the view accepts: its filter fields with their
     operators, its sort fields, and (activities) scan mode."""
@@ -96,19 +120,11 @@ class ResourceListSchema(ApiAutoSchema):
         return getattr(self.view, "scan", None) is not None
 
     def _filters(self) -> dict:
-        return {
-            "type": "object",
-            "description": 'The list language: {"<field>": {"<operator>": <value or values>}}.',
-            "properties": {
-                name: {
-                    "type": "object",
-                    "properties": {operator: {} for operator in sorted(field.operators)},
-                    "additionalProperties": False,
-                }
-                for name, field in self.view.fields.items()
-            },
-            "additionalProperties": False,
-        }
+        return filters_schema(self.view.fields)
+
+    def _limit_bounds(self) -> dict:
+        """limit's bounds as a query parameter (scan mode's are stated in the body)."""
+        return {"minimum": 1, "maximum": MAX_LIMIT}
 
     def _limit_text(self) -> str:
         text = f"Records per page, 1 to {MAX_LIMIT} ({MAX_LIMIT} unless given)"
@@ -119,32 +135,89 @@ class ResourceListSchema(ApiAutoSchema):
     def get_override_parameters(self):
         if self.method != "GET":
             return super().get_override_parameters()
-        parameters = [
+        # Scan mode is documented in the body (POST), where its bounds can be stated.
+        return [
             OpenApiParameter("filters", str, description="The filters object as JSON text."),
-            OpenApiParameter("skip", int, description="Records to skip (0 unless given)."),
-            OpenApiParameter("limit", int, description=self._limit_text()),
+            OpenApiParameter(
+                "skip",
+                {"type": "integer", "minimum": 0, "maximum": INT64},
+                description="Records to skip (0 unless given).",
+            ),
+            OpenApiParameter(
+                "limit", {"type": "integer", **self._limit_bounds()}, description=self._limit_text()
+            ),
             OpenApiParameter("sortField", str, enum=sorted(self.view.sorts)),
             OpenApiParameter("sortDirection", str, enum=["asc", "desc"]),
         ]
-        if self._scan():
-            parameters.append(
-                OpenApiParameter("isScan", bool, description="Scan mode: pages in date order.")
-            )
+
+    def _get_parameters(self) -> list:
+        # filters as JSON text in the query string: its schema is the list language's.
+        parameters = super()._get_parameters()
+        for parameter in parameters:
+            if parameter["name"] == "filters" and parameter["in"] == "query":
+                del parameter["schema"]
+                parameter["content"] = {"application/json": {"schema": self._filters()}}
         return parameters
 
     def get_request_serializer(self):
         if self.method != "POST":
             return None
         properties = {
-            "filters": self._filters(),
-            "skip": {"type": "integer", "minimum": 0},
-            "limit": {"type": "integer", "minimum": 1, "description": self._limit_text()},
-            "sortField": {"type": "string", "enum": sorted(self.view.sorts)},
-            "sortDirection": {"type": "string", "enum": ["asc", "desc"]},
+            "filters": {**self._filters(), "nullable": True},
+            "skip": {"type": "integer", "minimum": 0, "maximum": INT64},
+            "limit": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_LIMIT,
+                "description": self._limit_text(),
+            },
+            "sortField": {
+                "type": "string",
+                "enum": [*sorted(self.view.sorts), None],
+                "nullable": True,
+            },
+            "sortDirection": {"type": "string", "enum": ["asc", "desc", None], "nullable": True},
         }
-        if self._scan():
-            properties["isScan"] = {"type": "boolean"}
-        return {"application/json": {"type": "object", "properties": properties}}
+        # Fields it does not know are ignored, as the reference's clients send more.
+        if not self._scan():
+            return {
+                "application/json": {
+                    "type": "object",
+                    "properties": properties,
+                    "additionalProperties": True,
+                }
+            }
+        # The bounds of limit depend on isScan: two shapes, exactly one of which a body has.
+        scan = {
+            **properties,
+            "sortField": {
+                "type": "string",
+                "enum": ["date", None],
+                "nullable": True,
+                "description": "Scan mode goes in date order.",
+            },
+            "isScan": {"type": "boolean", "enum": [True]},
+            "limit": {**properties["limit"], "minimum": SCAN_LIMITS[0], "maximum": SCAN_LIMITS[1]},
+            "skip": {
+                "type": "integer",
+                "enum": [0],
+                "description": "Scan mode resumes with nextQueryFilters, not skip.",
+            },
+        }
+        paged = {**properties, "isScan": {"type": "boolean", "enum": [False]}}
+        return {
+            "application/json": {
+                "oneOf": [
+                    {"type": "object", "properties": paged, "additionalProperties": True},
+                    {
+                        "type": "object",
+                        "properties": scan,
+                        "required": ["isScan"],
+                        "additionalProperties": True,
+                    },
+                ]
+            }
+        }
 
     def get_response_serializers(self):
         page = {

@@ -2,7 +2,6 @@
 
 import ipaddress
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -44,7 +43,14 @@ class SubnetListApi(ResourceList):
 CATEGORIES = ", ".join(f"{value} {label}" for value, label in IpCategory.choices)
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field(
+    {
+        "anyOf": [
+            {"type": "integer", "enum": IpCategory.values},
+            {"type": "string", "enum": [str(value) for value in IpCategory.values]},
+        ]
+    }
+)
 class Category(JsonValue):
     """An IpCategory value, also written as digits (the reference's script sends it as read
     from a CSV)."""
@@ -59,7 +65,14 @@ class Category(JsonValue):
         return data
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
+@extend_schema_field(
+    {
+        "type": "array",
+        "items": {"type": "string", "description": "An IPv4 or IPv6 range (CIDR)."},
+        "minItems": 1,
+        "maxItems": 1000,
+    }
+)
 class Cidrs(JsonValue):
     message = "subnets must be a list of 1 to 1000 CIDR strings."
 
@@ -80,7 +93,9 @@ class Cidrs(JsonValue):
         return cidrs
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string"}})
+@extend_schema_field(
+    {"type": "array", "items": {"type": "string", "minLength": 1, "maxLength": 100}}
+)
 class Tags(JsonValue):
     def clean(self, data):
         if not isinstance(data, list) or not all(

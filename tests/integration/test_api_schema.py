@@ -180,24 +180,51 @@ def _parameters(schema, path: str, method: str) -> set[str]:
     return {p["name"] for p in schema["paths"][path][method].get("parameters", [])}
 
 
+def _body(schema, path: str, method: str = "post") -> dict:
+    return schema["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+
+
 def test_the_list_language_is_in_the_schema(schema):
+    # Scan mode is stated in the body, where limit's bounds can depend on it.
     assert _parameters(schema, "/api/v1/activities/", "get") == {
         "filters",
         "skip",
         "limit",
         "sortField",
         "sortDirection",
-        "isScan",
     }
-    assert "isScan" not in _parameters(schema, "/api/v1/alerts/", "get")
-    body = schema["paths"]["/api/v1/alerts/"]["post"]["requestBody"]["content"]["application/json"][
-        "schema"
-    ]
-    assert body["properties"]["sortField"]["enum"] == ["date", "severity"]
-    assert set(body["properties"]["filters"]["properties"]["severity"]["properties"]) == {
-        "eq",
-        "neq",
+    body = _body(schema, "/api/v1/alerts/")
+    assert body["properties"]["sortField"]["enum"] == ["date", "severity", None]
+    assert body["properties"]["limit"] | {"description": ""} == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 100,
+        "description": "",
     }
+    severity = body["properties"]["filters"]["properties"]["severity"]
+    assert set(severity["properties"]) == {"eq", "neq"}
+    assert severity["minProperties"] == 1
+    # What each operator takes: a number (or its digits), or a list of 1 to 250 of them.
+    whole = {
+        "anyOf": [
+            {"type": "integer", "minimum": -(2**63 - 1), "maximum": 2**63 - 1},
+            {"type": "string", "pattern": "^[+-]?[0-9]{1,18}$"},
+        ]
+    }
+    assert severity["properties"]["eq"] == {
+        "anyOf": [whole, {"type": "array", "items": whole, "minItems": 1, "maxItems": 250}]
+    }
+    paged, scan = _body(schema, "/api/v1/activities/")["oneOf"]
+    assert (paged["properties"]["isScan"]["enum"], paged["properties"]["limit"]["maximum"]) == (
+        [False],
+        100,
+    )
+    assert scan["required"] == ["isScan"]
+    assert (scan["properties"]["limit"]["minimum"], scan["properties"]["limit"]["maximum"]) == (
+        500,
+        5000,
+    )
+    assert scan["properties"]["skip"]["enum"] == [0]
     assert _parameters(schema, "/api/v1/tokens/", "get") == {
         "status",
         "search",
@@ -218,7 +245,14 @@ def test_bodies_and_error_answers_are_declared(schema):
     assert set(close["responses"]) == {"200", "400", "401", "403", "429", "503"}
     assert set(create["responses"]) == {"200", "400", "401", "403", "409", "429", "503"}
     assert set(scim_create["responses"]) == {"201", "400", "401", "403", "409", "503"}
-    assert set(components["AlertCloseRequest"]["properties"]) == {
+    close_body = close["requestBody"]
+    assert close_body["required"] is True
+    assert list(close_body["content"]) == ["application/json"]
+    assert close_body["content"]["application/json"]["schema"]["required"] == ["filters"]
+    assert close_body["content"]["application/json"]["schema"]["properties"]["reasonId"][
+        "enum"
+    ] == [2, 4, 5, 6, None]
+    assert set(close_body["content"]["application/json"]["schema"]["properties"]) == {
         "filters",
         "comment",
         "reasonId",

@@ -486,3 +486,23 @@ def test_a_filter_no_tenant_accepts_is_still_a_400_naming_it(admin_api, resource
 
     assert response.status_code == 400
     assert response.json()["detail"].startswith(detail)
+
+
+def test_a_list_of_values_holds_250_of_them_on_every_database(admin_api, alerts):
+    # Each value of a delimited column's list is one OR: SQLite refuses an OR 1,000 deep,
+    # which was a 503 before the bound.
+    wanted = alerts["open_unread"].public_id
+    many = [{"id": f"u{n}", "inst": 0} for n in range(1, 251)]
+
+    found = admin_api.post(
+        "/api/v1/alerts/",
+        {"filters": {"entity.entity": {"eq": many}, "entity.user": {"neq": ["x"] * 250}}},
+        format="json",
+    )
+    too_many = admin_api.post(
+        "/api/v1/alerts/", {"filters": {"entity.user": {"neq": ["x"] * 251}}}, format="json"
+    )
+
+    assert [row["_id"] for row in found.json()["data"]] == [wanted]
+    assert too_many.status_code == 400
+    assert too_many.json()["detail"] == "filters.entity.user.neq: at most 250 values"

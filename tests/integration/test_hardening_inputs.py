@@ -119,12 +119,12 @@ def test_a_page_address_with_a_nul_is_a_400_too(client, admin_user):
 
 
 @pytest.mark.parametrize(("text", "problem"), UNSTORABLE)
-def test_unstorable_texts_in_a_close_filter_sent_as_a_form_are_refused(admin_api, text, problem):
+def test_unstorable_texts_in_a_list_filter_sent_as_a_form_are_refused(admin_api, text, problem):
     """A form carries the filters as JSON text, which the body parser cannot look into."""
     filters = json.dumps({f"k{text}": {"eq": ["1"]}})
 
     response = admin_api.post(
-        "/api/v1/alerts/close_benign/",
+        "/api/v1/alerts/",
         urlencode({"filters": filters}),
         content_type="application/x-www-form-urlencoded",
     )
@@ -132,6 +132,20 @@ def test_unstorable_texts_in_a_close_filter_sent_as_a_form_are_refused(admin_api
     assert response.status_code == 400
     assert response.json()["detail"] == f"a key in filters {problem}" + (
         "" if text == "\x00" else " (not valid Unicode)"
+    )
+
+
+def test_an_action_takes_its_body_as_json_only(admin_api):
+    # A form's values are all text, where an action's fields are numbers and flags.
+    response = admin_api.post(
+        "/api/v1/alerts/close_benign/",
+        urlencode({"filters": '{"id": {"eq": ["x"]}}', "reasonId": "2"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 415
+    assert response.json()["detail"] == (
+        'Unsupported media type "application/x-www-form-urlencoded" in request.'
     )
 
 
