@@ -108,11 +108,21 @@ class ApiAutoSchema(AutoSchema):
         # bodies refuse them (StrictFields), the data API's ignore them as the reference's
         # clients send more than each call reads (RequestBody). Other bodies are closed by
         # config/schema.closed_request_bodies.
-
         schema = super()._map_basic_serializer(serializer, direction)
         if direction == "request" and isinstance(serializer, RequestBody):
             schema["additionalProperties"] = not isinstance(serializer, StrictFields)
         return schema
+
+    def body_required(self) -> bool:
+        """Whether the operation needs a body (one without is a 400); DRF's bodies say it by
+        their required fields, a body given as a schema by this."""
+        return False
+
+    def _get_request_body(self, direction: str = "request") -> Any:
+        body = super()._get_request_body(direction)
+        if body and self.body_required():
+            body["required"] = True
+        return body
 
     def _has_serializer(self) -> bool:
         return hasattr(self.view, "get_serializer") or hasattr(self.view, "serializer_class")

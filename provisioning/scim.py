@@ -102,11 +102,8 @@ class ScimErrorSerializer(serializers.Serializer):
 class ScimSchema(ApiAutoSchema):
     error_serializer = ScimErrorSerializer
 
-    def _get_request_body(self, direction: str = "request") -> Any:
-        body = super()._get_request_body(direction)
-        if body:
-            body["required"] = True  # a User, a PatchOp
-        return body
+    def body_required(self) -> bool:
+        return True  # a User, a PatchOp
 
 
 def _text_schema(longest: int, **extra) -> dict:

@@ -340,12 +340,14 @@ def build_q(resource: str, fields: dict[str, Field], filters: Any) -> Q:
 DIGITS = {"type": "string", "pattern": "^[+-]?[0-9]{1,18}$"}
 WHOLE = {"anyOf": [{"type": "integer", "minimum": -INT64, "maximum": INT64}, DIGITS]}
 TEXT = {"type": "string", "maxLength": 1000}
-FLAG = {
-    "anyOf": [
-        {"type": "boolean"},
-        {"type": "array", "items": {"type": "boolean"}, "minItems": 1, "maxItems": 1},
-    ]
-}
+
+
+def alone_or_in_a_list(item: dict) -> dict:
+    """The value, or a list holding just it (as boolean_value takes a flag)."""
+    return {"anyOf": [item, {"type": "array", "items": item, "minItems": 1, "maxItems": 1}]}
+
+
+FLAG = alone_or_in_a_list({"type": "boolean"})
 ENTITY = {
     "type": "object",
     "properties": {"id": {"type": "string"}, "inst": WHOLE},

@@ -12,6 +12,7 @@ from security.filters import (
     WHOLE,
     Field,
     FilterError,
+    alone_or_in_a_list,
     boolean_value,
     entity_key,
     integer_value,
@@ -32,14 +33,10 @@ def _any_case(*words: str) -> dict:
     return {"type": "string", "pattern": f"^({'|'.join(spelled)})$"}
 
 
-def _flag_or(item: dict) -> dict:
-    return {"anyOf": [item, {"type": "array", "items": item, "minItems": 1, "maxItems": 1}]}
-
-
 SOURCE = {"anyOf": [WHOLE, {"type": "string", "pattern": "^(t:[+-]?[0-9]{1,18}|s:.*)$"}]}
 ENTITY_TYPE = {"anyOf": [WHOLE, _any_case(*ENTITY_TYPE_NAMES)]}
 LOOSE_FLAG = {"anyOf": [FLAG, _any_case("true", "false")]}
-FLAG_OR_UNKNOWN = _flag_or({"type": "boolean", "nullable": True})  # null: not known
+FLAG_OR_UNKNOWN = alone_or_in_a_list({"type": "boolean", "nullable": True})  # null: not known
 
 
 def _alert_open(operator: str, value: Any, where: str) -> Q:

@@ -66,11 +66,8 @@ class AlertCloseSchema(ApiAutoSchema):
             body["required"] = ["filters"]
         return {"application/json": body}
 
-    def _get_request_body(self, direction: str = "request") -> Any:
-        body = super()._get_request_body(direction)
-        if body and "{" not in self.path:
-            body["required"] = True  # filters, at least
-        return body
+    def body_required(self) -> bool:
+        return "{" not in self.path  # filters, at least
 
 
 class AlertCloseApi(DataApiView):

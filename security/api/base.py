@@ -122,10 +122,6 @@ class ResourceListSchema(ApiAutoSchema):
     def _filters(self) -> dict:
         return filters_schema(self.view.fields)
 
-    def _limit_bounds(self) -> dict:
-        """limit's bounds as a query parameter (scan mode's are stated in the body)."""
-        return {"minimum": 1, "maximum": MAX_LIMIT}
-
     def _limit_text(self) -> str:
         text = f"Records per page, 1 to {MAX_LIMIT} ({MAX_LIMIT} unless given)"
         if self._scan():
@@ -144,7 +140,9 @@ class ResourceListSchema(ApiAutoSchema):
                 description="Records to skip (0 unless given).",
             ),
             OpenApiParameter(
-                "limit", {"type": "integer", **self._limit_bounds()}, description=self._limit_text()
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+                description=self._limit_text(),
             ),
             OpenApiParameter("sortField", str, enum=sorted(self.view.sorts)),
             OpenApiParameter("sortDirection", str, enum=["asc", "desc"]),
