@@ -1,3 +1,4 @@
+import json
 import os
 import uuid
 
@@ -16,6 +17,9 @@ def _error_body_quoting_its_request(client, response, **extra):
     """Every API error body carries the request's id, the one in its X-Request-ID header
     (core/requestlog.py): checked here for every response a test client parses, and taken
     out, so that each test's expected body shows what is particular to it."""
+    if response.streaming and not hasattr(response, "_json"):
+        # A streamed answer (the data API's bulk path) is read once, as a client reads it.
+        response._json = json.loads(b"".join(response.streaming_content), **extra)
     body = _parse_json(client, response, **extra)  # parsed once, then kept on the response
     if getattr(response, "request_id_checked", False):
         return body

@@ -1,6 +1,11 @@
 """`make bench`: see __main__.py."""
 
+import http.client
 import os
+import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -36,3 +41,42 @@ def rotated(items: list[str], round_number: int) -> list[str]:
     """The items in the order of this round, so that each goes first in turn (interleaving)."""
     shift = round_number % len(items)
     return items[shift:] + items[:shift]
+
+
+@contextmanager
+def gunicorn(workers: int) -> Iterator[int]:
+    """gunicorn serving the portal on a free port of 127.0.0.1 with this benchmark's
+    settings and database (the environment's), as docs/operations.md runs it; its port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-c",
+            "config/gunicorn.py",
+            "config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        env=os.environ.copy(),
+    )
+    try:
+        for _ in range(100):
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=2).connect()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

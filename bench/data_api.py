@@ -8,21 +8,28 @@ client with an API token, and their server time is compared. The rows are writte
 database's bulk path (executemany on SQLite, COPY on PostgreSQL): the ORM would take minutes
 to build a million model instances."""
 
+import gc
+import http.client
+import io
 import json
+import os
 import random
+import re
 import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench import counting_queries, rotated, setup_django
+from bench import counting_queries, gunicorn, rotated, setup_django
 
 SIZES = {"small": 10_000, "large": 1_000_000}
 USERS = 50
 DAYS = 180
 ROUNDS = 7
 REQUESTS_PER_ROUND = 10
+HTTP_ROUNDS = 3
+HTTP_REQUESTS = 5
 NOW = datetime.now(UTC).replace(microsecond=0)
 
 # name -> list body. The same bodies go to both tenants.
@@ -115,9 +122,9 @@ COLUMNS = [
     "file_id",
     "office365_url",
     "feedback",
-    "document",
+    "record",
 ]
-JSON_COLUMNS = {"feedback", "document"}
+JSON_COLUMNS = {"feedback"}
 
 
 def rows(tenant_id: int, count: int, rng: random.Random):
@@ -228,6 +235,85 @@ def body_for(name: str, label: str) -> str:
     return text
 
 
+def post(client, body: str, **headers):
+    """One list request in process, its answer read to the end as a client reads it (a
+    streamed answer is only written while it is read)."""
+    response = client.post("/api/v1/activities/", body, content_type="application/json", **headers)
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return response, content
+
+
+def rows_query(client, body: str) -> tuple[str, list]:
+    """The SQL and parameters of the query that reads a request's rows (the one that reads
+    `security_activity` in order), as the view sends it."""
+    from django.db import connection
+
+    seen: list[tuple[str, list]] = []
+
+    def capture(execute, sql, params, many, context):
+        seen.append((sql, list(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(capture):
+        post(client, body)
+    reads = [q for q in seen if '"security_activity"' in q[0] and "ORDER BY" in q[0]]
+    assert reads, seen
+    return reads[0]
+
+
+def every_column(sql: str) -> str:
+    """The same query with every column of the table in its SELECT (its ORDER BY, which
+    names the view's columns by their place, naming them instead)."""
+    select = re.match(r'SELECT (.*?) FROM "security_activity"', sql, flags=re.S)
+    assert select, sql
+    columns = [c.split(" AS ")[0] for c in select.group(1).split(", ")]
+    return re.sub(
+        r"ORDER BY (.*?)(?= LIMIT|$)",
+        lambda m: (
+            "ORDER BY " + re.sub(r"\b(\d+)\b", lambda n: columns[int(n.group(1)) - 1], m.group(1))
+        ),
+        'SELECT "security_activity".* FROM "security_activity"' + sql[select.end() :],  # noqa: S608 (the benchmark's own query)
+        count=1,
+        flags=re.S,
+    )
+
+
+def floor_bytes(sql: str, params: list) -> bytes:
+    """The floor of a request: the same rows of the same query, fetched raw by a cursor
+    with every column (no model, no JSON decoded: PostgreSQL's jsonb read as text), and
+    their bytes written out (here joined, to be answered over HTTP: bench/urls.py)."""
+    from django.db import connection
+
+    sink = io.BytesIO()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            from psycopg.types.string import TextLoader
+
+            cursor.cursor.adapters.register_loader("jsonb", TextLoader)
+        cursor.execute(every_column(sql), params)
+        for row in cursor.fetchall():
+            for value in row:
+                sink.write(value.encode() if isinstance(value, str) else str(value).encode())
+    return sink.getvalue()
+
+
+def peak_memory(client, body: str) -> dict:
+    """Python's peak allocation while one request is answered and its answer read piece by
+    piece (as a server writes it to the socket), against the answer's size."""
+    import tracemalloc
+
+    gc.collect()
+    tracemalloc.start()
+    response = client.post("/api/v1/activities/", body, content_type="application/json")
+    size = 0
+    for piece in response.streaming_content if response.streaming else [response.content]:
+        size += len(piece)
+    del response
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"peak_bytes": peak, "answer_bytes": size}
+
+
 def measure(tokens: dict) -> dict:
     from django.test import Client
 
@@ -238,39 +324,126 @@ def measure(tokens: dict) -> dict:
         for label, token in tokens.items()
     }
     bodies = {(name, label): body_for(name, label) for name in QUERIES for label in SIZES}
-    samples = {key: [] for key in bodies}
+    samples = {key: {"ours": [], "floor": []} for key in bodies}
     details = {}
+    floors = {}
     for key, body in bodies.items():  # warm up, and check that every query answers
         name, label = key
         with counting_queries() as queries:
-            response = clients[label].post(
-                "/api/v1/activities/", body, content_type="application/json"
-            )
-        assert response.status_code == 200, (key, response.content[:300])
-        data = response.json()
-        details[key] = {"queries": len(queries), "rows": len(data["data"])}
+            response, content = post(clients[label], body)
+        assert response.status_code == 200, (key, content[:300])
+        data = json.loads(content)
+        _, gzipped = post(clients[label], body, HTTP_ACCEPT_ENCODING="gzip")
+        details[key] = {
+            "queries": len(queries),
+            "rows": len(data["data"]),
+            "bytes": len(content),
+            "gzip_bytes": len(gzipped),
+        }
+        floors[key] = rows_query(clients[label], body)
+        details[key]["floor_bytes"] = len(floor_bytes(*floors[key]))
     keys = list(bodies)
     for round_number in range(ROUNDS):
         for key in rotated(keys, round_number):
             name, label = key
             for _ in range(REQUESTS_PER_ROUND):
                 started = time.perf_counter()
-                clients[label].post(
-                    "/api/v1/activities/", bodies[key], content_type="application/json"
-                )
-                samples[key].append((time.perf_counter() - started) * 1000)
-    result = {}
+                post(clients[label], bodies[key])
+                samples[key]["ours"].append((time.perf_counter() - started) * 1000)
+                started = time.perf_counter()
+                floor_bytes(*floors[key])
+                samples[key]["floor"].append((time.perf_counter() - started) * 1000)
+    result: dict = {}
     for name in QUERIES:
         result[name] = {}
         for label in SIZES:
-            times = samples[(name, label)]
             result[name][label] = {
-                "median_ms": statistics.median(times),
-                "min_ms": min(times),
-                "max_ms": max(times),
+                **{
+                    f"{variant}_{stat}": fn(times)
+                    for variant, times in samples[(name, label)].items()
+                    for stat, fn in (
+                        ("median_ms", statistics.median),
+                        ("min_ms", min),
+                        ("max_ms", max),
+                    )
+                },
+                "median_ms": statistics.median(samples[(name, label)]["ours"]),
+                "min_ms": min(samples[(name, label)]["ours"]),
+                "max_ms": max(samples[(name, label)]["ours"]),
                 **details[(name, label)],
             }
-    return result
+    step = body_for("scan: a step of 5000 from the middle", "large")
+    result["memory"] = peak_memory(clients["large"], step)
+    return result, {name: floors[(name, "large")] for name in QUERIES}
+
+
+def save_queries(queries: dict, path: str) -> None:
+    """The floor's queries for the HTTP floor view (bench/urls.py), times tagged."""
+
+    def tagged(value):
+        return {"datetime": value.isoformat()}
+
+    Path(path).write_text(json.dumps(queries, default=tagged))
+
+
+def load_queries(path: str) -> dict:
+    def untagged(value: dict):
+        return datetime.fromisoformat(value["datetime"]) if set(value) == {"datetime"} else value
+
+    return json.loads(Path(path).read_text(), object_hook=untagged)
+
+
+def measure_http(tokens: dict, result: dict, floors: dict) -> None:
+    """Each request of the million-activity tenant over HTTP (gunicorn on loopback, one
+    worker, as docs/operations.md runs it), plain and with Accept-Encoding: gzip, read to
+    the end; and its floor answered by the same server (bench/urls.py)."""
+    import tempfile
+
+    from django.db import connections
+
+    connections.close_all()
+    queries = Path(tempfile.mkdtemp(prefix="portal-bench-")) / "floor-queries.json"
+    save_queries(list(floors.values()), str(queries))
+    os.environ["BENCH_FLOOR_QUERIES"] = str(queries)
+    headers = {
+        "Host": "large.us2.portal.localhost",
+        "Authorization": f"Token {tokens['large']}",
+        "Content-Type": "application/json",
+    }
+    bodies = {name: body_for(name, "large") for name in QUERIES}
+    ways = ("floor", "plain", "gzip")
+    with gunicorn(workers=1) as port:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+
+        def send(name: str, how: str) -> float:
+            started = time.perf_counter()
+            if how == "floor":
+                index = list(QUERIES).index(name)
+                connection.request("GET", f"/api/bench/data-floor/{index}/", headers=headers)
+            else:
+                extra = {"Accept-Encoding": "gzip"} if how == "gzip" else {}
+                connection.request(
+                    "POST", "/api/v1/activities/", bodies[name], {**headers, **extra}
+                )
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200, response.status
+            return (time.perf_counter() - started) * 1000
+
+        for name in QUERIES:
+            for how in ways:
+                send(name, how)  # warm-up
+        times: dict = {(name, how): [] for name in QUERIES for how in ways}
+        for round_number in range(HTTP_ROUNDS):
+            for name in rotated(list(QUERIES), round_number):
+                for how in ways:
+                    times[(name, how)] += [send(name, how) for _ in range(HTTP_REQUESTS)]
+        connection.close()
+    for name in QUERIES:
+        large = result[name]["large"]
+        large["http_floor_median_ms"] = statistics.median(times[(name, "floor")])
+        large["http_median_ms"] = statistics.median(times[(name, "plain")])
+        large["http_gzip_median_ms"] = statistics.median(times[(name, "gzip")])
 
 
 def main() -> None:
@@ -280,7 +453,10 @@ def main() -> None:
 
     settings.API_THROTTLE_PER_MINUTE = 0  # measuring the queries, not the throttle
     tokens = seed()
-    Path(out).write_text(json.dumps(measure(tokens)))
+    result, floors = measure(tokens)
+    if not os.environ.get("BENCH_SKIP_HTTP"):
+        measure_http(tokens, result, floors)
+    Path(out).write_text(json.dumps(result))
 
 
 if __name__ == "__main__":

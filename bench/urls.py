@@ -1,3 +1,6 @@
+import os
+
+from django.http import HttpResponse
 from django.urls import path
 from knox.auth import TokenAuthentication as KnoxAuthentication
 from rest_framework.authentication import TokenAuthentication as DrfTokenAuthentication
@@ -44,8 +47,20 @@ VARIANTS = {
     "api-key": probe([], HasAPIKey),
 }
 
+
+def data_floor(request, index: int):
+    """The floor of a data API request over HTTP (bench/data_api.py): the same rows of the
+    same query fetched raw, their bytes answered. The queries are the benchmark's own,
+    written to the file BENCH_FLOOR_QUERIES names."""
+    from bench.data_api import floor_bytes, load_queries
+
+    sql, params = load_queries(os.environ["BENCH_FLOOR_QUERIES"])[index]
+    return HttpResponse(floor_bytes(sql, params), content_type="application/octet-stream")
+
+
 # Under /api/ like every API view, so that the same middleware path runs for each.
 urlpatterns = [
     *[path(f"api/bench/{name}/", view) for name, view in VARIANTS.items()],
+    path("api/bench/data-floor/<int:index>/", data_floor),
     *portal_urlpatterns,
 ]

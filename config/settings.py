@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "core.health.HealthMiddleware",
     # The request id, and one log line and the metrics of each request (core/requestlog.py).
     "core.requestlog.RequestLogMiddleware",
+    # gzip for the data API's lists, for clients that accept it (core/compression.py).
+    "core.compression.CompressionMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

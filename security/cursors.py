@@ -21,7 +21,12 @@ SCAN_CURSOR = "scanCursor"
 
 def scan_cursor(activity: Activity) -> str:
     """`{microseconds}_{id}` of the last row returned (core/keyset.py)."""
-    return Position.of(activity.timestamp, activity.pk).text
+    return scan_cursor_of(activity.timestamp, activity.pk)
+
+
+def scan_cursor_of(timestamp, pk: int) -> str:
+    """The scan cursor of the row with this time and id."""
+    return Position.of(timestamp, pk).text
 
 
 def scan_resume_q(cursor: Any, descending: bool) -> Q:

@@ -228,14 +228,23 @@ class Activity(models.Model):
     file_id = models.CharField(max_length=200, null=True, blank=True)
     office365_url = models.CharField(max_length=500, null=True, blank=True)
     feedback = models.JSONField(default=dict, blank=True)
-    # The rest of the activity as the app's connector delivered it (location, userAgent,
-    # mainInfo, resolvedActor, entityData, rawDataJson, ...).
-    document = models.JSONField(default=dict, blank=True)
+    # The activity as the API serves it, JSON text (security.records.activity_from_record):
+    # every key the app's connector delivered (location, userAgent, mainInfo, resolvedActor,
+    # entityData, rawDataJson, ...) but the tenant's own. An activity never changes once
+    # stored (feedback is kept beside it), so the text is written once and the bulk path
+    # joins it into answers without decoding it; the columns above are its filter index.
+    record = models.TextField(editable=False)
 
     objects = TenantQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "activities"
+        constraints = [
+            # An activity without its record could only be served as broken JSON.
+            models.CheckConstraint(
+                condition=models.Q(record__startswith='{"'), name="activity_record_is_an_object"
+            ),
+        ]
         # One index per way the API narrows and sorts a tenant's months of activities; each
         # ends in the sort key and id so a page (and a scan step) is a short index walk.
         indexes = [

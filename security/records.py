@@ -56,6 +56,9 @@ def _none_to_empty(value: Any) -> Any:
 
 # --- activities (RECORDS 2) ----------------------------------------------------------------------
 
+# Where RECORDS.md names a filter but not the key it reads (RECORDS 8: `activity.takenAction`,
+# `activity.impersonated`, `user.orgUnit`, `device.tags`, `policy`), the key is the filter's
+# own name at the place its neighbours sit; docs/api.md lists them.
 ACTIVITY = Shape(
     columns=[
         Column(("_id",), "public_id"),
@@ -67,9 +70,13 @@ ACTIVITY = Shape(
         Column(("eventTypeValue",), "event_action_type"),
         Column(("eventTypeName",), "event_type_name"),
         Column(("source",), "source"),
+        Column(("takenAction",), "taken_action", omit=is_none),
+        Column(("impersonated",), "impersonated", omit=lambda value: not value),
+        Column(("policies",), "policies_text", split_text, join_text, omit=is_empty),
         Column(("device", "clientIP"), "ip_address", omit=is_none),
         Column(("device", "userAgent"), "user_agent", omit=is_empty),
         Column(("device", "countryCode"), "country", omit=is_none),
+        Column(("device", "tags"), "device_tags_text", split_text, join_text, omit=is_empty),
         Column(("location", "organizationSearchable"), "organization", omit=is_none),
         Column(
             ("location", "category"),
@@ -80,6 +87,7 @@ ACTIVITY = Shape(
         Column(("location", "ipTags"), "ip_tags_text", split_text, join_text, omit=is_empty),
         Column(("user", "userName"), "user_name", omit=is_none),
         Column(("user", "userTags"), "user_tags_text", split_text, join_text),
+        Column(("user", "orgUnit"), "user_org_unit", omit=is_none),
         Column(("userAgent", "deviceType"), "device_type", omit=is_none),
         Column(("userAgent", "tags"), "user_agent_tags_text", split_text, join_text),
         Column(("mainInfo", "rawOperationName"), "action_type", omit=is_empty),
@@ -93,32 +101,79 @@ ACTIVITY = Shape(
         Same(("location", "countryCode"), ("device", "countryCode")),
     ],
     computed=[
-        Computed(("tenantId",), lambda row, tenant: row.tenant_id),
-        Computed(("aadTenantId",), lambda row, tenant: _tenant_directory(tenant)),
         Computed(
             ("location", "categoryValue"),
             lambda row, tenant: IP_CATEGORY_VALUES.get(row.ip_category or 0, "NONE"),
         ),
     ],
+    # The tenant's keys: put in front of the stored record when it is served.
+    ignored=[("tenantId",), ("aadTenantId",)],
 )
 
 
-def activity_from_record(record: dict[str, Any], **columns: Any) -> Activity:
-    """An unsaved activity storing `record` (as an app's connector delivers it; the tenant
-    and the entity are the caller's), with the filter columns the record implies: the
-    user's domain, the acting entity's key."""
-    values, document = ACTIVITY.split(record)
-    activity = Activity(**values, document=document, **columns)
+def _dumps(record: dict[str, Any]) -> str:
+    """JSON text as the API writes it (DRF's renderer: compact, UTF-8, no NaN)."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def _derived_activity_columns(activity: Activity, document: dict[str, Any]) -> None:
+    """The filter columns a record implies without holding them at one path: the user's
+    domain, the acting entity's key, the objects it acted on, the file it names (as the
+    files list's `id`, `<site>|<item>`), its Office 365 address, the alert it handled."""
     if activity.user_name and "@" in activity.user_name and not activity.user_domain:
         activity.user_domain = activity.user_name.rsplit("@", 1)[1]
     actor = document.get("resolvedActor") or {}
     if actor.get("id") and not activity.entity_key:
         activity.entity_key = f"{actor['id']}:{actor.get('instanceId', 0)}"
+    main = document.get("mainInfo") or {}
+    objects = [o.get("id") for o in main.get("eventObjects") or [] if isinstance(o, dict)]
+    activity.object_ids_text = activity.object_ids_text or join_text(
+        [i for i in objects if isinstance(i, str) and i]
+    )
+    raw = document.get("rawDataJson") or {}
+    site, item = raw.get("Site"), raw.get("ListItemUniqueId")
+    if isinstance(site, str) and isinstance(item, str) and not activity.file_id:
+        activity.file_id = f"{site}|{item}"
+    target = raw.get("ObjectId")
+    if isinstance(target, str) and target.startswith("https://") and not activity.office365_url:
+        activity.office365_url = target[:500]
+    handled = (document.get("adallom") or {}).get("alertMongoId")
+    if isinstance(handled, str) and not activity.alert_ids_text:
+        activity.alert_ids_text = join_text([handled])
+
+
+def activity_from_record(record: dict[str, Any], **columns: Any) -> Activity:
+    """An unsaved activity storing `record` (as an app's connector delivers it; the tenant
+    and the entity are the caller's): the filter columns it holds and implies, and the
+    record itself as the JSON text the API serves (`Activity.record`): an activity never
+    changes once stored, so it is written once, here, and served without being decoded."""
+    values, document = ACTIVITY.split(record)
+    activity = Activity(**values, **columns)
+    _derived_activity_columns(activity, document)
+    return with_record(activity, document)
+
+
+def with_record(activity: Activity, document: dict[str, Any] | None = None) -> Activity:
+    """The activity with its served record written from its columns and the rest of the
+    record (`document`): the one place that text is made."""
+    activity.record = _dumps(ACTIVITY.show(activity, document=document or {}))
     return activity
 
 
+def activity_prefix(tenant) -> str:
+    """The opening of each of the tenant's served activities: `{` and the tenant's keys,
+    which the stored record leaves out (the directory's id may change)."""
+    keys = {"tenantId": tenant.pk, "aadTenantId": _tenant_directory(tenant)}
+    return _dumps(keys)[:-1] + ","
+
+
+def activity_text(stored: str, prefix: str) -> str:
+    """A stored record as served, given the tenant's `activity_prefix`."""
+    return prefix + stored[1:]
+
+
 def activity_data(activity: Activity, tenant) -> dict[str, Any]:
-    return ACTIVITY.show(activity, tenant)
+    return json.loads(activity_text(activity.record, activity_prefix(tenant)))
 
 
 # --- alerts (RECORDS 3) --------------------------------------------------------------------------

@@ -121,11 +121,14 @@ class Shape:
     # values): dropped when a record is taken in.
     ignored: Sequence[tuple[str, ...]] = field(default_factory=tuple)
 
-    def show(self, row: Any, context: Any = None) -> dict[str, Any]:
-        """The record of `row`: its document with the columns, repeats and computed keys at
-        their paths. The row's document is left as it is: only the objects on those paths
-        are copied (a record of thousands of keys costs a few small copies)."""
-        record: dict[str, Any] = dict(row.document) if isinstance(row.document, dict) else {}
+    def show(self, row: Any, context: Any = None, document: Any = None) -> dict[str, Any]:
+        """The record of `row`: its document (or `document`, for a row that keeps none) with
+        the columns, repeats and computed keys at their paths. The document is left as it
+        is: only the objects on those paths are copied (a record of thousands of keys costs
+        a few small copies)."""
+        if document is None:
+            document = row.document
+        record: dict[str, Any] = dict(document) if isinstance(document, dict) else {}
         copied: set[int] = set()  # the objects already copied for this record
         for column in self.columns:
             value = getattr(row, column.attr)
@@ -146,6 +149,14 @@ class Shape:
             else:
                 _put(record, same.path, value, copied)
         return record
+
+    def fill(self, row: Any, document: dict[str, Any]) -> None:
+        """The row's columns from the keys still in its document: a row stored before a
+        column was read from the record kept that key in its document."""
+        for column in self.columns:
+            value = _get(document, column.path)
+            if value is not _MISSING:
+                setattr(row, column.attr, column.into(value))
 
     def split(self, record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """(the model's column values, its document) from a record as an app reports it."""

@@ -65,8 +65,10 @@ def make_activity(tenant, **fields):
     from django.utils import timezone
 
     from security.models import Activity
+    from security.records import with_record
 
     n = next(_sequence)
+    document = fields.pop("document", {})  # the rest of the record, beside its columns
     fields.setdefault("timestamp", timezone.now())
     fields.setdefault("created", fields["timestamp"])
     fields.setdefault("service", 11161)
@@ -75,7 +77,9 @@ def make_activity(tenant, **fields):
     entity = fields.get("entity")
     if entity is not None:
         fields.setdefault("entity_key", f"{entity.entity_id}:{entity.inst}")
-    return Activity.objects.create(tenant=tenant, **fields)
+    activity = with_record(Activity(tenant=tenant, **fields), document)
+    activity.save()
+    return activity
 
 
 def make_file(tenant, **fields):

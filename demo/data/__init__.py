@@ -62,8 +62,7 @@ def seed(
         )
         rows.append(activity_from_record(record, tenant=tenant))
     for row in rows:
-        actor = row.document.get("resolvedActor", {}).get("id")
-        row.entity = entities.get(actor)
+        row.entity = entities.get(row.entity_key.rsplit(":", 1)[0])  # the resolved actor
     records_add(tenant=tenant, records=rows)
 
     alerts = [

@@ -2,9 +2,12 @@
 envelope and 404s for ids. Request bodies are input serializers (core/bodies.py), declared
 as each view's InputSerializer."""
 
+import json
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from django.conf import settings
+from django.http import StreamingHttpResponse
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -51,9 +54,10 @@ class DataApiView(APIView):
         return self.request.user.username
 
 
-def envelope(queryset, list_request: ListRequest, present) -> dict:
-    """One page in the reference's envelope. `total` is exact up to DATA_API_COUNT_BOUND and
-    then says so with `moreThanTotal`: counting past it would read every matching row."""
+def page_of(queryset, list_request: ListRequest) -> tuple[list, dict]:
+    """One page's rows, and the rest of the reference's envelope. `total` is exact up to
+    DATA_API_COUNT_BOUND and then says so with `moreThanTotal`: counting past it would read
+    every matching row."""
     skip, limit = list_request.skip, list_request.limit
     rows = list(queryset[skip : skip + limit + 1])
     has_next = len(rows) > limit
@@ -62,15 +66,53 @@ def envelope(queryset, list_request: ListRequest, present) -> dict:
         total, more = len(rows), False
     else:
         bound = settings.DATA_API_COUNT_BOUND
-        counted = queryset.order_by()[: bound + 1].count()
+        # Counting ids only: an index answers it, without reading a record.
+        counted = queryset.order_by().values("pk")[: bound + 1].count()
         total, more = min(counted, bound), counted > bound
-    return {
-        "data": [present(row) for row in rows],
-        "hasNext": has_next,
-        "max": total,
-        "total": total,
-        "moreThanTotal": more,
-    }
+    return rows, {"hasNext": has_next, "max": total, "total": total, "moreThanTotal": more}
+
+
+def envelope(queryset, list_request: ListRequest, present) -> dict:
+    """One page in the reference's envelope, each row as `present` makes its record."""
+    rows, rest = page_of(queryset, list_request)
+    return {"data": [present(row) for row in rows], **rest}
+
+
+# Records per piece of a streamed answer: pieces of some 300 KB.
+STREAM_RECORDS = 100
+
+
+def _pieces(texts: Iterator[str], rest: Callable[[], dict]) -> Iterator[str]:
+    yield '{"data":['
+    batch: list[str] = []
+    separator = ""
+    for text in texts:
+        batch.append(text)
+        if len(batch) == STREAM_RECORDS:
+            yield separator + ",".join(batch)
+            batch.clear()
+            separator = ","
+    if batch:
+        yield separator + ",".join(batch)
+    ending = json.dumps(rest(), ensure_ascii=False, separators=(",", ":"))
+    yield "]" + ("," + ending[1:] if ending != "{}" else "}")
+
+
+def streamed_envelope(texts: Iterator[str], rest: Callable[[], dict]) -> StreamingHttpResponse:
+    """The list envelope written as it goes: `{"data":[` and the records, already JSON text,
+    a hundred at a time, then the envelope's other keys, `rest()`, read once the records
+    are written (a scan's next cursor is its last record's). Nothing holds the whole answer;
+    compressed on the way out when the client accepts it (core/compression.py)."""
+    response = StreamingHttpResponse(_pieces(texts, rest), content_type="application/json")
+    response.compressible = True  # type: ignore[attr-defined]
+    return response
+
+
+def wants_json(request) -> bool:
+    """Whether the answer is rendered as JSON (not the browsable API's page)."""
+    return getattr(request, "accepted_renderer", None) is not None and (
+        request.accepted_renderer.format == "json"
+    )
 
 
 RECORD = {"type": "object", "description": "A record as the reference shows it."}
@@ -263,7 +305,9 @@ class ResourceList(DataApiView):
 
     def get(self, request):
         list_request = parse_list_request(request)
-        return Response(envelope(self.narrowed(list_request), list_request, self.present))
+        response = Response(envelope(self.narrowed(list_request), list_request, self.present))
+        response.compressible = True  # type: ignore[attr-defined]  # core/compression.py
+        return response
 
     post = get
 
@@ -280,3 +324,19 @@ def object_id_or_404(pk: str) -> str:
     if len(pk) != 24 or not all(c in "0123456789abcdef" for c in pk.lower()):
         raise exceptions.NotFound("Not found.")
     return pk.lower()
+
+
+# The characters of every id form a record is listed with: ObjectIds, 64-hex hashes,
+# `<tenant>_<app>_<guid>`, `<tenant>_<timestamp>_<32 hex>`, and a file's `<site>|<item>`.
+_ID_CHARACTERS = frozenset("0123456789abcdefABCDEF-_|ghijklmnopqrstuvwxyzGHIJKLMNOPQRSTUVWXYZ.")
+
+
+def record_id_or_404(pk: str, max_length: int = 100) -> str:
+    """`pk` as it names a record in the URL, whichever form the list showed it in (the
+    lookup is exact; a 24-hex ObjectId in any case, as before); a 404 for what cannot be
+    an id at all, before any query."""
+    if not 0 < len(pk) <= max_length or not set(pk) <= _ID_CHARACTERS:
+        raise exceptions.NotFound("Not found.")
+    if len(pk) in (24, 64) and all(c in "0123456789abcdefABCDEF" for c in pk):
+        return pk.lower()
+    return pk

@@ -9,8 +9,8 @@ from security.api.base import (
     RECORD,
     DataApiView,
     ResourceList,
-    object_id_or_404,
     one_or_404,
+    record_id_or_404,
 )
 from security.models import File
 
@@ -38,10 +38,10 @@ class FileDetailApi(DataApiView):
 
     @extend_schema(request=None, responses={200: RECORD})
     def get(self, request, pk: str):
-        file = one_or_404(
-            File.objects.for_tenant(self.tenant).select_related("owner"),
-            public_id=object_id_or_404(pk),
-        )
-        return Response(records.file_data(file))
+        # By its `_id`, or by its `id` in the app (`<site>|<item>`), as the list shows both.
+        key = record_id_or_404(pk, max_length=200)
+        files = File.objects.for_tenant(self.tenant).select_related("owner")
+        file = files.filter(public_id=key).first() if len(key) == 24 else None
+        return Response(records.file_data(file or one_or_404(files.order_by("id"), file_id=key)))
 
     post = get

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.roles import Role
 from security.models import Activity
+from security.records import with_record
 from tests.factories import make_activity
 
 
@@ -71,13 +72,15 @@ def many(tenant):
     """1,234 activities, many sharing one timestamp (so a scan must not rely on time alone)."""
     now = timezone.now().replace(microsecond=0)
     rows = [
-        Activity(
-            tenant=tenant,
-            timestamp=now - timedelta(seconds=i // 300),
-            created=now,
-            service=11161 if i % 2 else 20893,
-            app_name="app",
-            description=f"#{i}",
+        with_record(
+            Activity(
+                tenant=tenant,
+                timestamp=now - timedelta(seconds=i // 300),
+                created=now,
+                service=11161 if i % 2 else 20893,
+                app_name="app",
+                description=f"#{i}",
+            )
         )
         for i in range(1234)
     ]

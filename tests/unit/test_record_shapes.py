@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from security.records import (
-    ACTIVITY,
     ENTITY,
     FILE,
+    activity_data,
     activity_from_record,
     entity_from_record,
     file_from_record,
@@ -29,18 +29,57 @@ def test_an_activity_round_trips(index):
     record = real("activity-record.json")[index]
     # Keys the tenant gives, and the label drawn from the category (the 2020 record has the
     # string "null" where later ones have NONE: RECORDS 1).
-    tenant = SimpleNamespace(entra_tenant_id=record["aadTenantId"], public_id="x")
+    tenant = SimpleNamespace(
+        pk=record["tenantId"], entra_tenant_id=record["aadTenantId"], public_id="x"
+    )
     expected = record | {"location": record["location"] | {"categoryValue": "NONE"}}
+    taken_in = copy.deepcopy(record)
 
     activity = activity_from_record(record)
-    activity.tenant_id = record["tenantId"]
-    document = copy.deepcopy(activity.document)
-    shown = ACTIVITY.show(activity, tenant)
 
-    assert shown == expected
-    assert activity.document == document
-    assert "device" in document
-    assert "clientIP" not in document["device"]
+    assert activity_data(activity, tenant) == expected
+    assert record == taken_in  # taking a record in leaves it as it was
+    # Stored as served, but for the tenant's keys, which are put in front when served.
+    stored = json.loads(activity.record)
+    assert stored == {k: v for k, v in expected.items() if k not in ("tenantId", "aadTenantId")}
+    assert activity.ip_address == record["device"]["clientIP"]
+
+
+def test_an_activity_fills_the_filter_columns_its_record_implies():
+    onedrive = real("activity-record.json")[0]
+    raw = onedrive["rawDataJson"]
+    record = onedrive | {
+        "takenAction": "block",
+        "impersonated": True,
+        "policies": ["5f01dce13de79160fbec4150"],
+        "device": onedrive["device"] | {"tags": ["000000030000000000000000"]},
+        "user": onedrive["user"] | {"orgUnit": "Finance"},
+        "adallom": {"alertMongoId": "5dcc13ab0d1d2e0f3a4b5c6d"},
+    }
+
+    activity = activity_from_record(record)
+
+    assert activity.taken_action == "block"
+    assert activity.impersonated is True
+    assert activity.policies_text == "|5f01dce13de79160fbec4150|"
+    assert activity.device_tags_text == "|000000030000000000000000|"
+    assert activity.user_org_unit == "Finance"
+    assert activity.alert_ids_text == "|5dcc13ab0d1d2e0f3a4b5c6d|"
+    # The file as the files list names it (`<site>|<item>`), its address, the objects.
+    assert activity.file_id == f"{raw['Site']}|{raw['ListItemUniqueId']}"
+    assert activity.office365_url == raw["ObjectId"]
+    assert (
+        activity.object_ids_text
+        == "|"
+        + "|".join(o["id"] for o in onedrive["mainInfo"]["eventObjects"] if o.get("id"))
+        + "|"
+    )
+    # ... and every one of them is served back where it came from.
+    served = json.loads(activity.record)
+    assert served["takenAction"] == "block"
+    assert served["policies"] == ["5f01dce13de79160fbec4150"]
+    assert served["device"]["tags"] == ["000000030000000000000000"]
+    assert served["user"]["orgUnit"] == "Finance"
 
 
 def test_an_entity_round_trips():
