@@ -197,7 +197,7 @@ def cef_line(event: Event, tenant) -> str:
     ]
     if event.stream == "alerts":
         head = [
-            "ALERT_" + str(record.alert_type),
+            "ALERT_" + str(record.id_value),
             record.title,
             CEF_SEVERITY.get(record.severity, 5),
         ]

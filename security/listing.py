@@ -125,8 +125,10 @@ ALERT_FIELDS: dict[str, Field] = {
     "read": spec("status", "bool", "eq", custom=_alert_read),
     "date": spec("timestamp", "time", *DATES),
     "resolutionDate": spec("resolution_date", "time", "lte", "gte", "range"),
-    "risk": spec("risk", "int", *EQ),
-    "alertType": spec("alert_type", "int", *EQ),
+    # The reference leaves their values undocumented; what a record holds of them is its
+    # investigation priority score (threatScore) and its alert type (idValue, RECORDS 3.1).
+    "risk": spec("threat_score", "int", *EQ),
+    "alertType": spec("id_value", "int", *EQ),
     "id": spec("public_id", "str", *EQ),
     "ID": spec("public_id", "str", *EQ),
     "source": spec("source", "str", "eq"),

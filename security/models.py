@@ -36,7 +36,8 @@ def object_id() -> str:
 
 def delimited(values) -> str:
     """`|a|b|` for ["a", "b"]: what the *_text columns hold, so `|a|` finds one value."""
-    return "|" + "|".join(str(value) for value in values) + "|" if values else ""
+    values = [str(value) for value in values]  # a generator is truthy even when empty
+    return "|" + "|".join(values) + "|" if values else ""
 
 
 __all__ = ["AlertStatus", "IpCategory", "Resolution", "Severity"]  # their home: enumerations
@@ -116,8 +117,6 @@ class Alert(models.Model):
     stories = models.JSONField(default=list)
     intent = models.JSONField(default=list)
     threat_score = models.IntegerField(default=0)
-    risk = models.IntegerField(default=0)
-    alert_type = models.IntegerField(default=0)
     source = models.CharField(max_length=32, default="policy")
     is_system = models.BooleanField(default=False)
     # When the alert was stored here: the order in which the SIEM feed delivers alerts.
@@ -346,15 +345,16 @@ class File(models.Model):
     def prepare(self) -> None:
         """The columns drawn from others (called by save() and records_add): the owner's
         name and address from the owner entity where the record gave none; the users it is
-        shared with (collaborators of type 1, an inference: groups are type 2); the file and
-        the folders above it."""
+        shared with (collaborators of type 1, an inference: groups are type 2), by id and as
+        entities; the file and the folders above it."""
         if self.owner is not None:
             self.owner_name = self.owner_name or self.owner.display_name
             self.owner_address = self.owner_address or self.owner.email
         collaborators = self.document.get("collaborators") or []
-        self.collaborator_users_text = delimited(
-            c.get("id") for c in collaborators if isinstance(c, dict) and c.get("type") == 1
-        )
+        users = [c.get("id") for c in collaborators if isinstance(c, dict) and c.get("type") == 1]
+        self.collaborator_users_text = delimited(users)
+        # The same people as entity references (collaborators.entity), in the file's instance.
+        self.collaborator_entities_text = delimited(f"{u}:{self.instance}" for u in users if u)
         ancestors = [self.file_id, self.parent_folder]
         for key in ("parentIds", "effectiveParents"):
             ancestors += [a for a in self.document.get(key) or [] if isinstance(a, str)]

@@ -56,9 +56,13 @@ def _none_to_empty(value: Any) -> Any:
 
 # --- activities (RECORDS 2) ----------------------------------------------------------------------
 
-# Where RECORDS.md names a filter but not the key it reads (RECORDS 8: `activity.takenAction`,
-# `activity.impersonated`, `user.orgUnit`, `device.tags`, `policy`), the key is the filter's
-# own name at the place its neighbours sit; docs/api.md lists them.
+# Where RECORDS.md names a filter but not the key it reads (RECORDS 8), the key is the
+# filter's own name at the place its neighbours sit: these, per resource (docs/api.md).
+KEYS_OF_OUR_CHOOSING = {
+    "activities": ("takenAction", "impersonated", "policies", "device.tags", "user.orgUnit"),
+    "files": ("fileScanLabels", "policies", "ownerOrgUnit", "quarantined"),
+}
+
 ACTIVITY = Shape(
     columns=[
         Column(("_id",), "public_id"),
@@ -371,6 +375,11 @@ FILE = Shape(
         Column(("groups",), "collaborator_groups_text", split_text, join_text),
         Column(("parentId",), "parent_folder", omit=is_empty),
         Column(("fTags",), "labels_text", split_text, join_text),
+        # KEYS_OF_OUR_CHOOSING: RECORDS.md names the filters, not the keys they read.
+        Column(("fileScanLabels",), "scan_labels_text", split_text, join_text, omit=is_empty),
+        Column(("policies",), "policies_text", split_text, join_text, omit=is_empty),
+        Column(("ownerOrgUnit",), "owner_org_unit", omit=is_empty),
+        Column(("quarantined",), "quarantined", omit=lambda value: not value),
     ],
     same=[Same(("originalId",), ("_id",)), Same(("saasId",), ("appId",))],
     computed=[

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from demo.data.alerts import alert_record
 from demo.data.catalogue import DISCOVERED_APPS, EVENT_TYPES, MAIL_OPERATIONS, RANGES
+from demo.data.controls import control_records, file_controls
 from demo.data.events import activity_row, office_event
 from demo.data.files import file_record
 from demo.data.people import Person, people
@@ -61,28 +62,33 @@ def seed(
             admin=admin,
         )
         rows.append(activity_from_record(record, tenant=tenant))
-    for row in rows:
-        row.entity = entities.get(row.entity_key.rsplit(":", 1)[0])  # the resolved actor
-    records_add(tenant=tenant, records=rows)
-
-    alerts = [
-        alert_from_record(
-            alert_record(
-                tenant,
-                persons[i % len(persons)],
-                rng,
-                now - timedelta(hours=rng.randrange(1, 60 * 24)),
-                i,
-            )
+    alert_records = [
+        alert_record(
+            tenant,
+            persons[i % len(persons)],
+            rng,
+            now - timedelta(hours=rng.randrange(1, 60 * 24)),
+            i,
         )
         for i in range(48)
     ]
-    records_add(tenant=tenant, records=alerts)
+    # The tenant's own controls (blocked sessions, office sign-ins, impersonation, the
+    # alerts closed), with a random stream of their own: the rest stays as it was.
+    rows += [
+        activity_from_record(record, tenant=tenant)
+        for record in control_records(tenant, persons, alert_records, now, seed + 1)
+    ]
+    for row in rows:
+        row.entity = entities.get(row.entity_key.rsplit(":", 1)[0])  # the resolved actor
+    records_add(tenant=tenant, records=rows)
+    records_add(tenant=tenant, records=[alert_from_record(r) for r in alert_records])
 
     files = []
     for i in range(60):
         person = persons[i % len(persons)]
-        file = file_from_record(file_record(tenant, person, rng, i, now))
+        colleague = persons[(i + 1) % len(persons)]
+        record = file_controls(file_record(tenant, person, rng, i, now), person, colleague, i)
+        file = file_from_record(record)
         owner = entities.get(person.object_id)
         file.owner, file.owner_key = owner, f"{person.object_id}:0"
         files.append(file)

@@ -194,7 +194,8 @@ def _user_record(person: Person, rng: random.Random, now: datetime) -> dict:
         "isExternal": person.is_external,
         "email": person.upn,
         "role": "Global Administrator" if person.is_admin else "User",
-        "organization": None,
+        # The directory's company name: Contoso's own people, or a guest's company.
+        "organization": person.domain.split(".")[0].title(),
         "lastSeen": last_seen.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "domain": person.domain,
         "scoreTrends": {now.strftime("%Y%m%d"): {}},

@@ -114,12 +114,15 @@ class ScanStep:
     def texts(self) -> Iterator[str]:
         if self.first is None:
             return
-        for count, row in enumerate(itertools.chain([self.first], self.rows)):
-            if count == self.limit:
-                self.has_next = True
-                break
-            self.last = row
-            yield records.activity_text(row[0], self.prefix)
+        try:
+            for count, row in enumerate(itertools.chain([self.first], self.rows)):
+                if count == self.limit:
+                    self.has_next = True
+                    break
+                self.last = row
+                yield records.activity_text(row[0], self.prefix)
+        finally:
+            self.rows.close()  # the cursor (a server-side one on PostgreSQL) closed now
 
     def rest(self) -> dict:
         data: dict = {"hasNext": self.has_next}

@@ -132,7 +132,7 @@ def test_cef_lines_escape_what_cef_requires(admin_user, tenant):
         title="Mass download | by user",
         description="path=C:\\data\nline two",
         severity=2,
-        alert_type=15,
+        id_value=15,
     )
     make_activity(
         tenant,
