@@ -2,7 +2,7 @@
 PostgreSQL too, each in a fresh database of its own. Prints the tables and the targets, and
 writes them to bench/results/latest.md.
 
-`python -m bench auth`, `page`, `activity`, `alerts` or `data` runs one benchmark;
+`python -m bench auth`, `page`, `activity`, `alerts`, `data` or `throughput` runs one benchmark;
 BENCH_ONLY=SQLite or BENCH_ONLY=PostgreSQL runs one engine; BENCH_SKIP_HTTP=1 skips wrk."""
 
 import json
@@ -252,12 +252,36 @@ def data_api_report(label: str, result: dict) -> tuple[list[str], list[tuple[str
     return lines, checks
 
 
+def throughput_report(label: str, result: dict) -> tuple[list[str], list[tuple[str, bool]]]:
+    lines = [
+        f"### Pulling 150,000 activities by scan steps of 5,000: {label}",
+        "",
+        f"gunicorn with {result['workers']} workers on loopback, the throttle off; one client, "
+        "each step's answer read, decompressed and parsed (Python's json) before the next.",
+        "",
+        "| client | seconds | of which the client's parsing | server and wire | bytes on the "
+        "wire | bytes/s | activities/s | one step's bytes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for way in ("plain", "gzip"):
+        r = result[way]
+        lines.append(
+            f"| {'Accept-Encoding: gzip' if way == 'gzip' else 'plain'} | {r['seconds']:.1f} | "
+            f"{r['client_parse_seconds']:.1f} | {r['server_and_wire_seconds']:.1f} | "
+            f"{r['wire_bytes']:,} | {r['bytes_per_second'] / 1e6:.1f} MB/s | "
+            f"{r['activities_per_second']:,.0f} | {r['step_bytes']:,} |"
+        )
+    lines.append("")
+    return lines, []
+
+
 BENCHES = {
     "auth": ("bench.auth", auth_report),
     "page": ("bench.page", page_report),
     "activity": ("bench.activity", activity_report),
     "alerts": ("bench.alerts", alerts_report),
     "data": ("bench.data_api", data_api_report),
+    "throughput": ("bench.throughput", throughput_report),
 }
 
 
