@@ -1,6 +1,6 @@
 """gzip for the data API's large answers, for clients that ask for it (`Accept-Encoding:
 gzip`, as Python's requests and every SIEM's HTTP client send it): a scan step of 5,000
-activities is some 16 MB of JSON, about 2 MB compressed.
+activities is some 19 MB of JSON, about 3 MB compressed.
 
 Only answers a view marks `compressible` are compressed (the data API's lists: records an
 app reported, no secret in them), never a page or an answer that holds a token value or a
@@ -11,7 +11,7 @@ compressed or not, so that no cache hands a compressed answer to a client that d
 Compressed by ISA-L (isal), at its level 1: on this machine a 5,000 step of 19 MB takes
 26 ms and comes to 3.2 MB, where zlib's fastest level takes 116 ms for 3.3 MB and its
 default (6) 278 ms for 2.4 MB: zlib would have doubled a step's time (docs/DECISIONS.md
-84). The output is ordinary gzip."""
+85). The output is ordinary gzip."""
 
 from collections.abc import Iterable, Iterator
 

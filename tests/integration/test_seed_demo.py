@@ -47,7 +47,14 @@ def test_seed_demo_fills_contoso_with_varied_security_data(db):
     call_command("seed_demo", force=True)
     call_command("seed_demo", force=True)
 
-    assert Activity.objects.count() == 3000
+    closed = Alert.objects.exclude(resolution_status=0).count()
+    # 3,000 of the apps' events; the controls': 12 blocked downloads, 20 office sign-ins, 3
+    # reads of another's mailbox, and this product's record of each alert closed.
+    assert Activity.objects.count() == 3000 + 12 + 20 + 3 + closed
+    assert Activity.objects.filter(source=1, taken_action="block").count() == 12
+    assert Activity.objects.filter(ip_category=1).count() == 20
+    assert Activity.objects.filter(impersonated=True).count() == 3
+    assert Activity.objects.filter(service=20595).count() == closed > 0
     # Exchange Online in the last day: three scan pages of 500.
     assert Activity.objects.filter(service=20893, timestamp__gte=last_day).count() >= 1500
     assert Alert.objects.count() == 48
@@ -55,8 +62,15 @@ def test_seed_demo_fills_contoso_with_varied_security_data(db):
     assert {severity for severity, _ in severity_status} == {0, 1, 2, 3}
     assert {status for _, status in severity_status} == {0, 3, 4, 5}
     assert all(Alert.objects.filter(severity=severity).count() >= 10 for severity in (0, 1, 2, 3))
-    # OneDrive, SharePoint and Exchange Online events, and Entra ID sign-ins (Microsoft Azure).
-    assert set(Activity.objects.values_list("service", flat=True)) == {15600, 20892, 20893, 12260}
+    # OneDrive, SharePoint and Exchange Online events, Entra ID sign-ins (Microsoft Azure),
+    # and this product's own (Microsoft Cloud App Security).
+    assert set(Activity.objects.values_list("service", flat=True)) == {
+        15600,
+        20892,
+        20893,
+        12260,
+        20595,
+    }
     assert Activity.objects.exclude(user_name=None).values("user_name").distinct().count() == 7
     # A user entity per person (type 2, with three accounts each) and two applications'.
     assert Entity.objects.filter(type=2, parent=None).count() == 7
