@@ -10,15 +10,13 @@ import json
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-from bench import counting_queries, rotated, setup_django
+from bench import counting_queries, gunicorn, rotated, setup_django
 
 USERS = 10_000
 ROUNDS = 7
@@ -141,24 +139,6 @@ def measure_in_process(headers: dict[str, str]) -> dict[str, dict]:
     }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_until_serving(base: str) -> None:
-    """Until our own server on loopback answers (over plain HTTP), for 10 s at most."""
-    for _ in range(100):
-        try:
-            request = urllib.request.Request(f"{base}/api/bench/floor/", headers={"Host": HOST})  # noqa: S310
-            urllib.request.urlopen(request, timeout=2).read()  # noqa: S310
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("gunicorn did not start")
-
-
 def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
     wrk = shutil.which("wrk")
     if os.environ.get("BENCH_SKIP_HTTP"):
@@ -167,25 +147,8 @@ def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
         return (
             "skipped: wrk is not installed (Debian package wrk; `make bench` installs it as root)"
         )
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(HTTP_WORKERS),
-            "--log-level",
-            "warning",
-        ],
-        env=os.environ.copy(),
-    )
-    try:
+    with gunicorn(HTTP_WORKERS) as port:
         base = f"http://127.0.0.1:{port}"
-        _wait_until_serving(base)
 
         def run(variant: str, seconds: int) -> float:
             command = [wrk, "-t1", f"-c{HTTP_CONNECTIONS}", f"-d{seconds}s", "-H", f"Host: {HOST}"]
@@ -207,9 +170,6 @@ def measure_http(headers: dict[str, str]) -> dict[str, dict] | str:
         for round_number in range(HTTP_ROUNDS):
             for variant in rotated(VARIANTS, round_number):
                 rates[variant].append(run(variant, HTTP_SECONDS))
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     return {
         variant: {"rps": statistics.median(r), "min_rps": min(r), "max_rps": max(r)}
         for variant, r in rates.items()
