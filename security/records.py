@@ -115,7 +115,7 @@ ACTIVITY = Shape(
 )
 
 
-def _dumps(record: dict[str, Any]) -> str:
+def json_text(record: dict[str, Any]) -> str:
     """JSON text as the API writes it (DRF's renderer: compact, UTF-8, no NaN)."""
     return json.dumps(record, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
@@ -160,7 +160,7 @@ def activity_from_record(record: dict[str, Any], **columns: Any) -> Activity:
 def with_record(activity: Activity, document: dict[str, Any] | None = None) -> Activity:
     """The activity with its served record written from its columns and the rest of the
     record (`document`): the one place that text is made."""
-    activity.record = _dumps(ACTIVITY.show(activity, document=document or {}))
+    activity.record = json_text(ACTIVITY.show(activity, document=document or {}))
     return activity
 
 
@@ -168,7 +168,7 @@ def activity_prefix(tenant) -> str:
     """The opening of each of the tenant's served activities: `{` and the tenant's keys,
     which the stored record leaves out (the directory's id may change)."""
     keys = {"tenantId": tenant.pk, "aadTenantId": _tenant_directory(tenant)}
-    return _dumps(keys)[:-1] + ","
+    return json_text(keys)[:-1] + ","
 
 
 def activity_text(stored: str, prefix: str) -> str:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from demo.data.events import office_event, sign_in_event
 from demo.data.people import Person
 from security.enumerations import IpCategory, Resolution, app_name
+from security.shapes import from_iso
 
 CLOUD_APP_SECURITY = 20595
 # The session policy that blocks downloads to unmanaged devices, and the device tag that
@@ -137,9 +138,8 @@ def control_records(tenant, persons: list[Person], alerts: list[dict], now: date
         impersonation(tenant, admin, owners[i % len(owners)], rng, when()) for i in range(3)
     ]
     for alert in alerts:
-        if alert.get("resolveTime"):
-            handled = datetime.fromisoformat(alert["resolveTime"].replace("Z", "+00:00"))
-            records.append(alert_handled(tenant, admin, alert, handled))
+        if (closed := from_iso(alert.get("resolveTime"))) is not None:
+            records.append(alert_handled(tenant, admin, alert, closed))
     return records
 
 

@@ -2,7 +2,6 @@
 envelope and 404s for ids. Request bodies are input serializers (core/bodies.py), declared
 as each view's InputSerializer."""
 
-import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -17,7 +16,7 @@ from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.schema import ApiAutoSchema
-from security import listing
+from security import listing, records
 from security.filters import (
     INT64,
     MAX_LIMIT,
@@ -94,7 +93,7 @@ def _pieces(texts: Iterator[str], rest: Callable[[], dict]) -> Iterator[str]:
             separator = ","
     if batch:
         yield separator + ",".join(batch)
-    ending = json.dumps(rest(), ensure_ascii=False, separators=(",", ":"))
+    ending = records.json_text(rest())
     yield "]" + ("," + ending[1:] if ending != "{}" else "}")
 
 

@@ -7,10 +7,9 @@ from django.db import migrations
 def mend(apps, schema_editor):
     for model_name in ("Entity", "Alert", "Activity", "File", "Subnet"):
         model = apps.get_model("security", model_name)
-        for field in model._meta.get_fields():
-            if field.name.endswith("_text") and getattr(field, "get_internal_type", None):
-                if field.get_internal_type() == "TextField":
-                    model.objects.filter(**{field.name: "||"}).update(**{field.name: ""})
+        for field in model._meta.concrete_fields:
+            if field.name.endswith("_text") and field.get_internal_type() == "TextField":
+                model.objects.filter(**{field.name: "||"}).update(**{field.name: ""})
 
 
 class Migration(migrations.Migration):

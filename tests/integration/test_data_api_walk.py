@@ -9,7 +9,6 @@ whole data set (seed_demo's records), through the API as a client would:
 """
 
 import re
-from datetime import datetime
 
 import pytest
 
@@ -17,6 +16,7 @@ from accounts.models import Tenant
 from accounts.roles import Role
 from demo import data as security_data
 from security import listing
+from security.shapes import from_iso, to_ms
 from tests.factories import make_token, make_user
 
 HOST = "walk.us2.portal.test"
@@ -149,7 +149,7 @@ def true(value):
 def moment(value):
     """A record's time (ms, or ISO text) as a range of that one millisecond."""
     if isinstance(value, str):
-        value = int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp() * 1000)
+        value = to_ms(from_iso(value))
     return None if value is None else [{"start": value, "end": value}]
 
 
