@@ -16,6 +16,7 @@ from rest_framework.authentication import BaseAuthentication
 from accounts import entra
 from accounts.models import Tenant, User
 from accounts.roles import Capability
+from core.http import origin_of
 
 # The refusal for a credential whose owner was deprovisioned, whatever the credential: an API
 # token of theirs (tokens/authentication.py) or an Entra token in their name.
@@ -111,7 +112,11 @@ class EntraBearerAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 "Malformed token: 'roles' must be a list of permission names"
             )
-        return self._application_context(tenant, claims)
+        user, credential = self._application_context(tenant, claims)
+        from accounts.services import application_seen  # services import this module's words
+
+        application_seen(application=user, ip=origin_of(request).ip)
+        return user, credential
 
     @staticmethod
     def _tenant(request, claims) -> Tenant:

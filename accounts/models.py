@@ -180,3 +180,24 @@ class User(AbstractUser):
     @property
     def is_deprovisioned(self) -> bool:
         return self.deprovisioned_at is not None or not self.is_active
+
+
+class SeenApplication(models.Model):
+    """An Entra application (app registration, application context) that called the API of
+    a tenant: when first and last (at most a minute behind), from where, with what it was
+    granted then. The credential inventory lists it; nothing of its token is kept."""
+
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="+")
+    app_id = models.CharField(max_length=100)
+    first_seen = models.DateTimeField()
+    last_seen = models.DateTimeField()
+    last_ip = models.GenericIPAddressField(null=True, blank=True)
+    capabilities = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "app_id"], name="seen_application_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.app_id} ({self.tenant_id})"

@@ -17,7 +17,20 @@ def request_capabilities(request) -> frozenset[Capability]:
 
 
 def request_can(request, capability: Capability) -> bool:
-    return capability in request_capabilities(request)
+    """Whether the request may use `capability`; if it may, and its credential counts what
+    it uses (an API token), the use is counted."""
+    if capability not in request_capabilities(request):
+        return False
+    capability_used(request, capability)
+    return True
+
+
+def capability_used(request, capability: Capability) -> None:
+    """A check of `capability` passed: the credential counts it, if it counts what it uses
+    (an API token: tokens.models.ApiToken.capability_used, no write)."""
+    counts = getattr(getattr(request, "auth", None), "capability_used", None)
+    if counts is not None:
+        counts(capability.value if isinstance(capability, Capability) else capability)
 
 
 class IsActiveUser(BasePermission):
@@ -46,9 +59,7 @@ def has_capability(capability: Capability) -> type[BasePermission]:
         message = f"This requires the {capability.value} permission."
 
         def has_permission(self, request, view) -> bool:
-            return super().has_permission(request, view) and capability in request_capabilities(
-                request
-            )
+            return super().has_permission(request, view) and request_can(request, capability)
 
     HasCapability.__name__ = f"Has{capability.name.title().replace('_', '')}"
     return HasCapability
@@ -85,8 +96,10 @@ class HasCapabilityFor(IsActiveUser):
             return True
         needed = view.capabilities.get(method, ())
         held = request_capabilities(request)
-        if not any(capability in held for capability in needed):
+        used = next((capability for capability in needed if capability in held), None)
+        if used is None:
             names = " or ".join(capability.value for capability in needed)
             self.message = f"This requires the {names} permission."
             return False
+        capability_used(request, used)
         return True

@@ -56,6 +56,9 @@ SCOPES: tuple[Capability, ...] = (
     _C.SETTINGS_MANAGE,
 )
 READ_ONLY: frozenset[Capability] = _READ_ALL
+# The capabilities that change data (`*.manage`, the tokens table's own included): a tenant's
+# token policy may require an allow-list of the tokens that hold any.
+CHANGES_DATA: frozenset[Capability] = frozenset(c for c in Capability if ".manage" in c.value)
 
 # What each capability lets a token or an Entra token do, in the words the pages use (the
 # data API's routes, security/api/, ask for these).

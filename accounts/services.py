@@ -1,10 +1,12 @@
 """Changes to tenants and users: the Django admin, the management commands, the users API
 and SCIM provisioning all call these."""
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Tenant, User
+from accounts.models import SeenApplication, Tenant, User
+from accounts.signals import role_changed
 from core.errors import Conflict
 
 
@@ -37,11 +39,17 @@ def user_save(
     user.full_clean(
         exclude=list(checked_elsewhere), validate_unique=False, validate_constraints=False
     )
+    before = None
+    if not user._state.adding:
+        before = User.objects.filter(pk=user.pk).values_list("role", flat=True).first()
     try:
         with transaction.atomic():
             user.save()
     except IntegrityError:
         raise Conflict(f"A user named {user.username} exists") from None
+    if before is not None and before != user.role:
+        # In this transaction: the tokens' events are written with the change, or neither.
+        role_changed.send(sender=User, user=user, before=before, after=user.role)
     return user
 
 
@@ -73,7 +81,12 @@ def user_deprovision(*, user: User) -> bool:
 def user_role_clear(*, tenant: Tenant, entra_object_id) -> None:
     """A role removed in Entra is removed here too (at a refused sign-in), so the user's
     tokens lose every privilege at once."""
-    User.objects.in_tenant(tenant.pk).filter(entra_object_id=entra_object_id).update(role="")
+    users = User.objects.in_tenant(tenant.pk).filter(entra_object_id=entra_object_id)
+    for user in users.exclude(role="").select_for_update():
+        before = user.role
+        User.objects.filter(pk=user.pk).update(role="")
+        user.role = ""
+        role_changed.send(sender=User, user=user, before=before, after="")
 
 
 @transaction.atomic
@@ -110,3 +123,28 @@ def user_reprovision(*, user: User) -> bool:
     )
     user.refresh_from_db(fields=["deprovisioned_at", "is_active"])
     return bool(updated)
+
+
+SEEN_PRECISION = 60  # seconds: an application's last call is written at most this often
+
+
+def application_seen(*, application, ip: str | None) -> None:
+    """An Entra application called the tenant's API: its row (the credential inventory's),
+    made on its first call and brought up to date at most once a minute (a gate in the
+    shared cache), so that a busy application costs no write per request."""
+    tenant_id, app_id = application.tenant_id, application.app_id[:100]
+    if not cache.add(f"entra-app-seen:{tenant_id}:{app_id}", 1, timeout=SEEN_PRECISION):
+        return
+    now = timezone.now()
+    granted = sorted(c.value for c in application.capabilities)
+    fields = {"last_seen": now, "last_ip": ip, "capabilities": granted}
+    updated = SeenApplication.objects.filter(tenant_id=tenant_id, app_id=app_id).update(**fields)
+    if updated:
+        return
+    try:
+        with transaction.atomic():
+            SeenApplication.objects.create(
+                tenant_id=tenant_id, app_id=app_id, first_seen=now, **fields
+            )
+    except IntegrityError:  # its first two calls at once, on two servers: one row
+        SeenApplication.objects.filter(tenant_id=tenant_id, app_id=app_id).update(**fields)

@@ -40,18 +40,32 @@ def _save(instance) -> None:
 
 
 def _new_token(
-    *, user, label: str, kind: str, submission_key: str = "", origin: Origin = SYSTEM
+    *,
+    user,
+    label: str,
+    kind: str,
+    submission_key: str = "",
+    origin: Origin = SYSTEM,
+    allowed_ips: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
     return token_generate(
-        user=user, name=label[:100], kind=kind, submission_key=submission_key, origin=origin
+        user=user,
+        name=label[:100],
+        kind=kind,
+        submission_key=submission_key,
+        origin=origin,
+        allowed_ips=allowed_ips,
     )
 
 
 def _replace_token(owner, *, by, label: str, kind: str, origin: Origin) -> str:
     """A new token for an agent or collector; its old one is refused from the next request."""
+    kept = None if owner.token is None else owner.token.allowed_ips  # where it runs stays
     if owner.token is not None:
         token_revoke(token=owner.token, by=by, reason=EventReason.REPLACED, origin=origin)
-    owner.token, value = _new_token(user=by, label=label, kind=kind, origin=origin)
+    owner.token, value = _new_token(
+        user=by, label=label, kind=kind, origin=origin, allowed_ips=kept
+    )
     owner.save(update_fields=["token"])
     return value
 
@@ -85,6 +99,7 @@ def siem_agent_create(
     send_activities: bool,
     submission_key: str = "",
     origin: Origin = SYSTEM,
+    allowed_ips: list[str] | None = None,
 ) -> tuple[SiemAgent, str]:
     """A new agent and its `siem` token's value (shown once). A form's second submission with
     the same key raises AlreadySubmitted (tokens/services.py) and adds nothing."""
@@ -98,6 +113,7 @@ def siem_agent_create(
         kind=Kind.SIEM,
         submission_key=submission_key,
         origin=origin,
+        allowed_ips=allowed_ips,
     )
     agent = SiemAgent(
         tenant=user.tenant,
@@ -186,7 +202,13 @@ def _clean_collector(tenant, name, data_sources, exclude_pk=None):
 
 @transaction.atomic
 def log_collector_create(
-    *, user, name: str, data_sources, submission_key: str = "", origin: Origin = SYSTEM
+    *,
+    user,
+    name: str,
+    data_sources,
+    submission_key: str = "",
+    origin: Origin = SYSTEM,
+    allowed_ips: list[str] | None = None,
 ) -> tuple[LogCollector, str]:
     """A new collector and its token's value (shown once); once per form submission, as
     siem_agent_create."""
@@ -200,6 +222,7 @@ def log_collector_create(
         kind=Kind.LOG_COLLECTOR,
         submission_key=submission_key,
         origin=origin,
+        allowed_ips=allowed_ips,
     )
     collector = LogCollector(tenant=user.tenant, name=name, token=token, created_by=user)
     _save(collector)

@@ -63,6 +63,7 @@ def records_add(*, tenant, records: Sequence[models.Model]) -> None:
 TOKEN_EXPOSED_ALERT = 20_000_001  # idValue: the alert type "token exposed publicly"
 TOKEN_REUSED_ALERT = 20_000_002  # idValue: "a rotated-out token value was reused"
 TOKEN_USED_LATE_ALERT = 20_000_003  # idValue: "a rotated-out token value was used late"
+TOKEN_ADDRESS_ALERT = 20_000_004  # idValue: "a token was used from outside its allow-list"
 
 
 def alert_token_exposed(*, token, at, **signal) -> Alert:
@@ -132,6 +133,34 @@ def alert_token_used_late(*, token, at, ip, user_agent, **signal) -> Alert:
             "new value keeps working. Switch whatever made the request to the new value; if "
             "nothing of yours should hold the old one, revoke the token. (This alert is "
             "raised at most once an hour per token.)"
+        ),
+    )
+
+
+def alert_token_address_refused(*, token, at, ip, user_agent, **signal) -> Alert:
+    """A medium-severity alert in the token's tenant (tokens.signals.token_address_refused): a
+    token was used from an address its allow-list does not hold, and refused. Its owner's
+    integration may have moved; or the value is held by someone it should not be."""
+    owner = token.user
+    when = at.strftime("%Y-%m-%d %H:%M UTC")
+    source = f"{ip or 'an unknown address'}" + (f" ({user_agent})" if user_agent else "")
+    return _token_alert(
+        token,
+        at,
+        TOKEN_ADDRESS_ALERT,
+        severity=Severity.MEDIUM,
+        title=(
+            f"API token \u201c{token.name}\u201d of {owner.username} used from {
+                ip or 'an unknown address'
+            }, outside its allow-list, at {when}"
+        ),
+        description=(
+            f"The {token.get_kind_display()} \u201c{token.name}\u201d (ending in "
+            f"\u2026{token.suffix}) of {owner.display_name} ({owner.username}) was used from "
+            f"{source}, which its allow-list ({', '.join(token.allowed_ips or ())}) does not "
+            "include, and refused. If the integration moved, add its address to the "
+            "allow-list on the token's page; if nothing of yours calls from there, revoke the "
+            "token. (This alert is raised at most once an hour per token.)"
         ),
     )
 

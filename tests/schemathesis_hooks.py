@@ -2,7 +2,8 @@
 this module through SCHEMATHESIS_HOOKS): the rules the schema says in words only, which no
 static schema can state. A name, description or tag a person types refuses the characters
 core/names.py names by Unicode category (controls, invisible and unassigned ones); an expiry
-lies between now and 3,650 days from now; an IP range is a CIDR; a filter's range starts at
+lies between now and 3,650 days from now; an IP range is a CIDR, and a token's allow-list
+holds addresses and ranges with their host part zero; a filter's range starts at
 or before its end; the SIEM feed's cursor is one an answer gave. Generated requests that
 break one are left out, so that their 400 is not taken for a lie."""
 
@@ -11,8 +12,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import schemathesis
+from django.core.exceptions import ValidationError
 
 from core.names import is_clean_name
+from tokens.allowlist import allowlist_check
 
 TYPED = ("name", "description", "userName", "externalId", "displayName")
 MOMENTS = (int, str)
@@ -40,6 +43,17 @@ def _is_cidr(value) -> bool:
     try:
         ipaddress.ip_network(value.strip() if isinstance(value, str) else value, strict=False)
     except (TypeError, ValueError):
+        return False
+    return True
+
+
+def _allowlist_possible(entries) -> bool:
+    """A token's allow-list: addresses and ranges whose host part is zero (10.0.0.0/8)."""
+    if not isinstance(entries, list):
+        return True
+    try:
+        allowlist_check(entries)
+    except ValidationError:
         return False
     return True
 
@@ -84,6 +98,8 @@ def filter_body(ctx, body) -> bool:
         return True
     subnets = body.get("subnets")
     if isinstance(subnets, list) and not all(_is_cidr(cidr) for cidr in subnets):
+        return False
+    if not _allowlist_possible(body.get("allowed_ips")):
         return False
     return (
         _typed_clean(body)

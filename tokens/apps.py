@@ -7,4 +7,12 @@ class TokensConfig(AppConfig):
 
     def ready(self) -> None:
         # The task queue's and the outbox's gauges register with /metrics (core/metrics.py).
+        # A role change tells each of the user's tokens what it gained or lost.
+        from accounts.signals import role_changed
         from tokens import jobs  # noqa: F401
+        from tokens.governance import tokens_follow_role
+
+        def follow(sender, user, before, after, **kwargs):
+            tokens_follow_role(user=user, before=before, after=after)
+
+        role_changed.connect(follow, dispatch_uid="tokens-follow-role", weak=False)

@@ -46,17 +46,17 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed(INVALID_TOKEN)
         now = timezone.now()
         host = getattr(request._request, "tenant_host", None)
-        refused = request_refusal(token, self.action, now, host=host)
+        origin = origin_of(request)  # through the trusted proxy, never a header a client sets
+        refused = request_refusal(token, self.action, now, host=host, ip=origin.ip)
         if refused is not None:
             TOKEN_CHECKS.labels(refused.reason).inc()
             # A known token refused: the log says so (at most once a minute per token), and
             # what the lifecycle says follows (an alert, a chain revoked).
-            token_refused(token=token, refused=refused, origin=origin_of(request))
+            token_refused(token=token, refused=refused, origin=origin)
             if refused.status == 403:
                 raise exceptions.PermissionDenied(refused.message)
             raise exceptions.AuthenticationFailed(refused.message)
         ACCEPTED.inc()
-        origin = origin_of(request)
         token_mark_used(token=token, origin=origin, at=now)
         if self.count_usage and (ops := use_ops(token.pk, origin, now)):
             # Counted in the cache, in the request's one round trip (core/cache_writes.py):

@@ -53,11 +53,19 @@ def token_event(
 
 def policy_event(*, tenant_id: int, by, origin: Origin, detail: str) -> TokenEvent:
     """Appends a change of the tenant's token policy to the log (an event of no token)."""
+    return tenant_event(
+        tenant_id=tenant_id, kind=EventKind.POLICY_CHANGED, by=by, origin=origin, detail=detail
+    )
+
+
+def tenant_event(*, tenant_id: int, kind: str, by, origin: Origin, detail: str) -> TokenEvent:
+    """Appends an event of the tenant's tokens as a whole (no one token): a policy change, an
+    export of the credential inventory; `by` a user of the tenant."""
     return _append(
         tenant_id=tenant_id,
         token=None,
         owner=None,
-        kind=EventKind.POLICY_CHANGED,
+        kind=kind,
         actor=by,
         actor_kind=ActorKind.USER,
         label=by.username,

@@ -107,6 +107,10 @@ class TokenFilter(django_filters.FilterSet):
     search_over_bound = False
 
     status = django_filters.ChoiceFilter(choices=Status.choices, method="filter_status")
+    unrestricted = django_filters.ChoiceFilter(
+        choices=[("true", "Unrestricted"), ("false", "With an allow-list")],
+        method="filter_unrestricted",
+    )
     search = django_filters.CharFilter(method="filter_search", max_length=100)
     ordering = TokenOrdering(
         fields=(
@@ -128,6 +132,10 @@ class TokenFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset: ApiTokenQuerySet, name, value):
         return queryset.filter_status(value)
+
+    def filter_unrestricted(self, queryset, name, value):
+        """Usable from anywhere (no allow-list), or only from where their list says."""
+        return queryset.filter(allowed_ips__isnull=value == "true")
 
     def filter_search(self, queryset, name, value):
         """A part of the token's name, or of its owner's user name or names, whatever the

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.roles import DESCRIPTIONS, READ_ONLY, SCOPES
 from core.forms import SubmitOnceForm
+from tokens.allowlist import allowlist_from_text
 from tokens.expiry import (
     DEFAULT_EXPIRY,
     DEFAULT_GRACE,
@@ -95,8 +96,23 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
     scopes = forms.MultipleChoiceField(
         label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
     )
+    allowed_ips = forms.CharField(
+        label="Allowed addresses (optional)",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
-    field_order = ["submission", "name", "description", "expires", "expires_on", "access", "scopes"]
+    field_order = [
+        "submission",
+        "name",
+        "description",
+        "expires",
+        "expires_on",
+        "access",
+        "scopes",
+        "allowed_ips",
+    ]
 
     def __init__(self, *args, policy=None, user=None, **kwargs):
         """With the tenant's `policy`: only the expiries it allows, its default first; with
@@ -117,6 +133,23 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
         if access == "custom":
             return list(self.cleaned_data.get("scopes") or [])
         return None
+
+    def chosen_allowlist(self) -> list[str] | None:
+        return allowlist_from_text(self.cleaned_data.get("allowed_ips") or "")
+
+
+class AllowListForm(forms.Form):
+    """A token's allow-list on its page: one address or range per line; blank: anywhere."""
+
+    allowed_ips = forms.CharField(
+        label="Allowed addresses",
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+
+    def chosen_allowlist(self) -> list[str] | None:
+        return allowlist_from_text(self.cleaned_data.get("allowed_ips") or "")
 
 
 KEEP = "keep"  # the Regenerate dialog's first expiry: the same lifetime as before

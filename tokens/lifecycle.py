@@ -23,6 +23,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.authentication import DEPROVISIONED_OWNER
+from tokens.allowlist import address_allowed
 
 ACTIVE_WINDOW = timedelta(days=7)
 
@@ -59,6 +60,7 @@ class EventReason(models.TextChoices):
     ROTATED_OUT = "rotated_out", "Its value was rotated out"
     REUSED = "reused", "A rotated-out value was reused"
     DORMANT = "dormant", "Unused for the policy's time"
+    ADDRESS_NOT_ALLOWED = "address_not_allowed", "Address not allowed"
 
 
 def grace_end(token) -> datetime | None:
@@ -122,6 +124,9 @@ class Then(models.TextChoices):
     # A rotated-out value used to mint a new one: theft. Every value of the chain is revoked
     # and a high-severity alert raised.
     REVOKE_CHAIN = "revoke_chain", "The whole rotation chain revoked, a high-severity alert"
+    # A use from an address its allow-list does not hold: its tenant is alerted (once an
+    # hour per token); the token stays live (its owner may have moved, or it leaked).
+    ALERT_ADDRESS = "alert_address", "An alert naming the address"
 
 
 INVALID_TOKEN = "Invalid token"  # noqa: S105 (a message, not a secret)
@@ -218,14 +223,27 @@ _OTHER_TENANT = Refusal(EventReason.OTHER_TENANT, INVALID_TOKEN)
 _DEPROVISIONED = Refusal(EventReason.OWNER_DEPROVISIONED, DEPROVISIONED_OWNER, 403)
 
 
+def address_refusal(ip: str | None) -> Refusal:
+    """A use from an address the token's allow-list does not hold: a 403 naming the address
+    (so that whoever runs the script sees where it called from), an alert to follow."""
+    where = ip or "an address that could not be read"
+    return Refusal(
+        EventReason.ADDRESS_NOT_ALLOWED,
+        f"This token may not be used from {where}: its allow-list does not include it.",
+        403,
+        Then.ALERT_ADDRESS,
+    )
+
+
 def request_refusal(
-    token, action: str, now: datetime, *, host: tuple[str, str] | None
+    token, action: str, now: datetime, *, host: tuple[str, str] | None, ip: str | None = None
 ) -> Refusal | None:
     """Why a request made with `token` may not act (None: it may), in the order of the
     checks: the value's state first, then the place (its owner in another tenant, or
     another tenant's address: `host` is the (slug, region) of the address called, None on
-    the generic one), then the owner (deprovisioned). Costs no query: the token's row,
-    owner and tenant come with the one lookup."""
+    the generic one), then the owner (deprovisioned), then the client's address `ip`
+    (against its allow-list, if it has one). Costs no query: the token's row, owner and
+    tenant come with the one lookup."""
     if (refused := refusal(token, action, now)) is not None:
         return refused
     if token.user.tenant_id != token.tenant_id:
@@ -234,4 +252,6 @@ def request_refusal(
         return _OTHER_TENANT
     if token.user.is_deprovisioned:
         return _DEPROVISIONED
+    if token.allowed_ips is not None and not address_allowed(token.allowed_ips, ip):
+        return address_refusal(ip)
     return None

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.roles import CHANGES_DATA
 from core.http import SYSTEM, Origin
 from tokens.events import policy_event
 from tokens.expiry import POLICY_EXPIRY_CHOICES, expiry_in_days, expiry_on
@@ -52,6 +53,25 @@ def policy_check_expiry(policy: TokenPolicy, expires_at: datetime | None, *, now
         raise ValidationError({"expires_at": [problem]})
 
 
+def policy_check_allowlist(
+    policy: TokenPolicy, capabilities, allowed_ips: list[str] | None
+) -> None:
+    """Raises ValidationError (on `allowed_ips`) if the tenant's policy requires an allow-list
+    of a token that may change data (any `*.manage` capability among `capabilities`) and it
+    has none."""
+    changes = sorted(name for name in capabilities if name in CHANGES_DATA)
+    if policy.manage_needs_allowlist and changes and allowed_ips is None:
+        raise ValidationError(
+            {
+                "allowed_ips": [
+                    "This tenant's token policy requires an allow-list for a token that can "
+                    f"change data ({', '.join(changes)}): give the addresses or ranges it "
+                    "will be used from, or narrow it to read capabilities."
+                ]
+            }
+        )
+
+
 POLICY_FIELDS = (
     "max_lifetime_days",
     "allow_never",
@@ -59,6 +79,7 @@ POLICY_FIELDS = (
     "dormant_days",
     "notice_days",
     "strict_rotation",
+    "manage_needs_allowlist",
 )
 POLICY_LABELS = {
     "max_lifetime_days": "Maximum lifetime",
@@ -67,6 +88,7 @@ POLICY_LABELS = {
     "dormant_days": "Retire unused after",
     "notice_days": "Notice before a retirement rule",
     "strict_rotation": "Strict rotation",
+    "manage_needs_allowlist": "Allow-list required for tokens that can change data",
 }
 
 
@@ -77,7 +99,7 @@ def _policy_text(name: str, value) -> str:
         return "unlimited" if value is None else f"{value} days"
     if name == "notice_days":
         return f"{value} days"
-    if name in ("allow_never", "strict_rotation"):
+    if name in ("allow_never", "strict_rotation", "manage_needs_allowlist"):
         return "yes" if value else "no"
     return dict(POLICY_EXPIRY_CHOICES)[value]
 

@@ -12,10 +12,11 @@ from tokens.lifecycle import EventReason, Refusal, Then, then_for
 from tokens.models import ApiToken, EventKind, TokenEvent
 from tokens.policy import policy_of
 from tokens.services import revoke_chain
-from tokens.signals import token_reused, token_used_late
+from tokens.signals import token_address_refused, token_reused, token_used_late
 
 REFUSAL_WINDOW = 60  # seconds: at most one refused-use event per token in this long
 LATE_USE_ALERT_WINDOW = 3600  # seconds: at most one late-use alert per token in this long
+ADDRESS_ALERT_WINDOW = 3600  # seconds: at most one address alert per token in this long
 
 REFUSAL_DETAILS: dict[str, str] = {
     EventReason.REVOKED: "Refused: the token is revoked.",
@@ -26,6 +27,8 @@ REFUSAL_DETAILS: dict[str, str] = {
     "successor still works.",
     EventReason.REUSED: "Refused: a rotated-out value, used to mint a new one; its rotation "
     "chain is revoked.",
+    EventReason.ADDRESS_NOT_ALLOWED: "Refused: used from an address its allow-list does not "
+    "include.",
 }
 STRICT_DETAIL = (
     "Refused: a rotated-out value, used after its grace period; the tenant's "
@@ -63,7 +66,22 @@ def token_refused(*, token: ApiToken, refused: Refusal, origin: Origin) -> Token
                 sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
             )
         )
+    elif then == Then.ALERT_ADDRESS:
+        _alert_address(token, origin)
     return event
+
+
+def _alert_address(token: ApiToken, origin: Origin) -> None:
+    """The tenant's alert for a use from outside a token's allow-list: at most one an hour per
+    token (the first address of the hour is named; the events count the rest)."""
+    if not cache.add(f"token-address:{token.pk}:alert", 1, timeout=ADDRESS_ALERT_WINDOW):
+        return
+    at = timezone.now()
+    transaction.on_commit(
+        lambda: token_address_refused.send(
+            sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
+        )
+    )
 
 
 def _refusal_event(token: ApiToken, reason: str, detail: str, origin: Origin):

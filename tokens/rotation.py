@@ -132,6 +132,8 @@ def token_rotate(
             origin=origin,
             chain_id=chain,
             description=current.description,
+            allowed_ips=current.allowed_ips,
+            granted=current.granted_capabilities,
         )
         # An expired value stays refused: a rotation gives it no grace.
         until = now if current.is_expired(now) else now + GRACE_PERIODS[grace]

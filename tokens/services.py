@@ -11,11 +11,12 @@ from django.utils import timezone
 from accounts.roles import SCOPES
 from core.http import SYSTEM, Origin
 from tokens import keys
+from tokens.allowlist import allowlist_check, allowlist_text
 from tokens.events import token_event
 from tokens.expiry import token_check_expiry
 from tokens.lifecycle import EventReason
 from tokens.models import ApiToken, EventKind, Kind, validate_token_description, validate_token_name
-from tokens.policy import policy_check_expiry, policy_of
+from tokens.policy import policy_check_allowlist, policy_check_expiry, policy_of
 from tokens.usage import Fold
 
 
@@ -73,24 +74,37 @@ def token_generate(
     origin: Origin = SYSTEM,
     chain_id: int | None = None,
     description: str = "",
+    allowed_ips: list[str] | None = None,
+    granted: list[str] | None = None,
 ) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
     this return value: the caller shows it once and forgets it. With a `submission_key`
     (a form's one-time key) a second request with the same key makes nothing and raises
     AlreadySubmitted, however close together the two arrive. `created_at` is now unless
     given (the demo data's tokens are weeks old); `expires_at` None is never (checked by
-    token_check_expiry). The log gets a `generated` event: by `by` (an admin generating for
-    `user`) or `user`, from `origin`. With a `chain_id` it is a rotation's new token."""
+    token_check_expiry). `allowed_ips` (tokens/allowlist.py) limits where it may be used
+    from; None: anywhere (unless the tenant's policy requires a list of a token that can
+    change data). It records what it may do now (`granted_capabilities`), which it never
+    exceeds. The log gets a `generated` event: by `by` (an admin generating for `user`) or
+    `user`, from `origin`. With a `chain_id` it is a rotation's new token, which keeps the
+    old one's `granted` capabilities."""
     name = token_check_new(user=user, name=name)
     description = token_check_description(description)
     created_at = created_at or timezone.now()
     expires_at = token_check_expiry(expires_at, now=created_at)
-    if kind == Kind.API:
-        policy_check_expiry(policy_of(user.tenant_id), expires_at, now=created_at)
+    allowed_ips = allowlist_check(allowed_ips)
     # A rotation keeps the scopes as they were, even ones the role has lost since: at each
     # request they are capped by the role as it is then (DECISIONS 65).
     rotating = chain_id is not None
     scopes = scopes if rotating else token_check_scopes(user, scopes)
+    if granted is None:
+        held = user.capabilities if scopes is None else user.capabilities & set(scopes)
+        granted = sorted(c.value if hasattr(c, "value") else c for c in held)
+    if kind == Kind.API:
+        policy = policy_of(user.tenant_id)
+        policy_check_expiry(policy, expires_at, now=created_at)
+        if not rotating:  # a rotation keeps what the token was (a leaked one must rotate)
+            policy_check_allowlist(policy, granted, allowed_ips)
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
     token = ApiToken(
@@ -107,6 +121,8 @@ def token_generate(
         chain_id=chain_id,
         description=description,
         created_by=by if by is not None and by.pk != user.pk else None,
+        allowed_ips=allowed_ips,
+        granted_capabilities=granted,
     )
     token.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -121,6 +137,8 @@ def token_generate(
     detail = f"Generated for {user.username}." if actor.pk != user.pk else "Generated."
     if scopes is not None:
         detail = detail[:-1] + f", narrowed to {', '.join(scopes) or 'nothing'}."
+    if allowed_ips is not None:
+        detail = detail[:-1] + f", usable from {allowlist_text(allowed_ips)}."
     if rotating:
         detail = detail[:-1] + ", by rotating the token of the same name."
     token_event(

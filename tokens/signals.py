@@ -16,3 +16,8 @@ token_reused = Signal()
 # live; tokens.refusals.token_refused, at most once an hour per token): sent after commit
 # with `token`, `at`, `ip` and `user_agent`; security/ raises an alert in the token's tenant.
 token_used_late = Signal()
+
+# A token was used from an address its allow-list does not hold, and refused
+# (tokens.refusals.token_refused, at most once an hour per token): sent after commit with
+# `token`, `at`, `ip` and `user_agent`; security/ raises an alert in the token's tenant.
+token_address_refused = Signal()

@@ -6,9 +6,10 @@ cas/api/v1/ in the "api" namespace)."""
 
 from django.urls import path
 
-from tokens.api import events, me, policy, reports, rotation
+from tokens.api import events, governance, me, policy, reports, rotation
 from tokens.api import tokens as tokens_api
 from tokens.views import activity, detail, dialogs, table
+from tokens.views import governance as governance_pages
 from tokens.views import policy as policy_page
 
 app_name = "tokens"
@@ -18,6 +19,10 @@ urlpatterns = [
     path("<int:token_id>/", detail.detail, name="detail"),
     path("<int:token_id>/revoke/", detail.revoke, name="revoke"),
     path("<int:token_id>/regenerate/", dialogs.rotate, name="rotate"),
+    path("<int:token_id>/allow-list/", governance_pages.allowlist, name="allowlist"),
+    path("<int:token_id>/narrow/", governance_pages.narrow, name="narrow"),
+    path("unused-capabilities/", governance_pages.unused, name="unused-capabilities"),
+    path("inventory.<str:fmt>", governance_pages.inventory, name="inventory"),
 ]
 
 settings_routes = [
@@ -34,11 +39,22 @@ api_routes = [
     path("me/", me.MeApi.as_view(), name="me"),
     path("tokens/", tokens_api.TokenListApi.as_view(), name="tokens"),
     path("tokens/self/rotate/", rotation.TokenSelfRotateApi.as_view(), name="token-self-rotate"),
+    path(
+        "tokens/unused-capabilities/",
+        governance.UnusedCapabilitiesApi.as_view(),
+        name="token-unused-capabilities",
+    ),
     path("tokens/<str:token_id>/", tokens_api.TokenDetailApi.as_view(), name="token"),
+    path("tokens/<str:token_id>/narrow/", tokens_api.TokenNarrowApi.as_view(), name="token-narrow"),
     path("tokens/<str:token_id>/revoke/", tokens_api.TokenRevokeApi.as_view(), name="token-revoke"),
     path("tokens/<str:token_id>/rotate/", rotation.TokenRotateApi.as_view(), name="token-rotate"),
     path("tokens/<str:token_id>/events/", events.TokenEventsApi.as_view(), name="token-events"),
     path("token-events/", events.TokenEventListApi.as_view(), name="token-event-list"),
     path("token-policy/", policy.TokenPolicyApi.as_view(), name="token-policy"),
     path("credentials/revoke/", reports.CredentialsRevokeApi.as_view(), name="credentials-revoke"),
+    path(
+        "credentials/inventory/",
+        governance.CredentialInventoryApi.as_view(),
+        name="credential-inventory",
+    ),
 ]

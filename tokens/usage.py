@@ -25,11 +25,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max, Sum
 from django.utils import timezone
 
+from accounts.roles import Capability
 from core.cache import ADD, DECREASE, DELETE, GET, MAP_GET, MAP_PUT, run_batch
 from core.http import Origin
-from tokens.models import ApiToken, TokenUsageDay
+from tokens.models import ApiToken, TokenCapabilityDay, TokenUsageDay
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +46,18 @@ def _day_key(token_id: int, day: date) -> str:
 
 def _ips_key(token_id: int) -> str:
     return f"token-usage:{token_id}:ips"
+
+
+def _capability_day_key(token_id: int, capability: str, day: date) -> str:
+    stamp = day.year * 10000 + day.month * 100 + day.day
+    return f"token-usage:{token_id}:cap:{capability}:day:{stamp}"
+
+
+def capabilities_key(token_id: int) -> str:
+    return f"token-usage:{token_id}:caps"  # capability -> the time of its last use
+
+
+CAPABILITIES = tuple(c.value for c in Capability)
 
 
 class Tally:
@@ -64,6 +78,9 @@ class Tally:
         self._counts: dict[tuple[int, int], int] = {}
         # Per token, each address's last use and user agent (formatted when sent).
         self._ips: dict[int, dict[str, tuple[datetime, str]]] = {}
+        # Per (token, capability, day): uses; per (token, capability): the last one's time.
+        self._capabilities: dict[tuple[int, str, int], int] = {}
+        self._capability_last: dict[tuple[int, str], float] = {}
         self._sent = clock()
         self._sender = False  # whether this process's sender thread runs
 
@@ -89,11 +106,22 @@ class Tally:
                 ).start()
             return []
 
+    def add_capability(self, token_id: int, capability: str, now: datetime | None = None) -> None:
+        """A request with the token passed a check of `capability`: counted here, sent with
+        the next batch of uses (which the request's own use has made due, or the sender
+        thread sends within the interval)."""
+        now = now or timezone.now()
+        key = (token_id, capability, now.year * 10000 + now.month * 100 + now.day)
+        with self._lock:
+            self._capabilities[key] = self._capabilities.get(key, 0) + 1
+            self._capability_last[(token_id, capability)] = now.timestamp()
+
     def forked(self) -> None:
         """In a child process (a forking server's worker): the parent's uses are the
         parent's to send, and the child needs a sender thread of its own."""
         self._lock = threading.Lock()
         self._counts, self._ips = {}, {}
+        self._capabilities, self._capability_last = {}, {}
         self._sent = self.clock()
         self._sender = False
 
@@ -108,7 +136,8 @@ class Tally:
         while True:
             self.sleep(interval)
             with self._lock:
-                due = self._counts and self.clock() - self._sent >= interval
+                held = self._counts or self._capabilities
+                due = held and self.clock() - self._sent >= interval
                 ops = self._drain() if due else []
             if ops:
                 try:
@@ -126,7 +155,16 @@ class Tally:
                 (MAP_PUT, _ips_key(token_id), ip, f"{at.timestamp():.3f} {agent}", LIFETIME)
                 for ip, (at, agent) in addresses.items()
             ]
+        ops += [
+            (ADD, f"token-usage:{token_id}:cap:{capability}:day:{day}", count, LIFETIME)
+            for (token_id, capability, day), count in self._capabilities.items()
+        ]
+        ops += [
+            (MAP_PUT, capabilities_key(token_id), capability, f"{stamp:.3f}", LIFETIME)
+            for (token_id, capability), stamp in self._capability_last.items()
+        ]
         self._counts, self._ips = {}, {}
+        self._capabilities, self._capability_last = {}, {}
         self._sent = self.clock()
         return ops
 
@@ -159,6 +197,84 @@ def _pending(token: ApiToken, now: datetime) -> tuple[dict[date, int], dict[str,
     return counts, {ip: when for ip, when in ips.items() if ip}, last
 
 
+def _pending_capabilities(
+    token: ApiToken, now: datetime
+) -> tuple[dict[tuple[str, date], int], dict[str, float]]:
+    """What the cache holds of the token's capability uses: counts by (capability, day) over
+    the last DAYS days, and each capability's last use (a timestamp)."""
+    days = [now.date() - timedelta(days=n) for n in range(DAYS)]
+    keys = [(name, day) for name in CAPABILITIES for day in days]
+    results = run_batch(
+        [(GET, _capability_day_key(token.pk, name, day)) for name, day in keys]
+        + [(MAP_GET, capabilities_key(token.pk))]
+    )
+    counts = {key: int(value) for key, value in zip(keys, results, strict=False) if value}
+    last = {name: float(stamp) for name, stamp in (results[len(keys)] or {}).items()}
+    return counts, last
+
+
+def _add_capability_days(
+    token: ApiToken, counts: dict[tuple[str, date], int], last: dict[str, float]
+) -> None:
+    """Adds each (capability, day)'s count to its row, made where missing, keeping the later
+    last use: one statement that SQLite and PostgreSQL write alike."""
+    if not counts:
+        return
+    table = connection.ops.quote_name(TokenCapabilityDay._meta.db_table)
+    rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(counts))
+    params: list = []
+    for (name, day), count in sorted(counts.items()):
+        stamp = last.get(name)
+        at = datetime.fromtimestamp(stamp, tz=UTC) if stamp else timezone.now()
+        # A day before the last use's day ended by its last second, at the latest.
+        end_of_day = datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=UTC)
+        params += [token.pk, name, day, count, min(at, end_of_day)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (token_id, capability, day, count, last_at) "  # noqa: S608
+            f"VALUES {rows} ON CONFLICT (token_id, capability, day) DO UPDATE SET "
+            f"count = {table}.count + excluded.count, last_at = CASE WHEN excluded.last_at > "
+            f"{table}.last_at THEN excluded.last_at ELSE {table}.last_at END",
+            params,
+        )
+
+
+def capability_use_of(token: ApiToken, now: datetime | None = None) -> dict[str, dict]:
+    """Per capability the token used: its last use and its requests over the last DAYS
+    days; what the database holds plus what the cache still holds."""
+    now = now or timezone.now()
+    counts, last = _pending_capabilities(token, now)
+    since = now.date() - timedelta(days=DAYS)
+    used: dict[str, dict] = {}
+    stored = (
+        TokenCapabilityDay.objects.filter(token=token)
+        .values("capability")
+        .annotate(last=Max("last_at"))
+        .order_by()
+    )
+    recent = dict(
+        TokenCapabilityDay.objects.filter(token=token, day__gt=since)
+        .values("capability")
+        .annotate(n=Sum("count"))
+        .order_by()
+        .values_list("capability", "n")
+    )
+    for row in stored:
+        used[row["capability"]] = {
+            "last_used": row["last"],
+            "requests_30d": recent.get(row["capability"], 0),
+        }
+    for (name, _day), count in counts.items():
+        entry = used.setdefault(name, {"last_used": None, "requests_30d": 0})
+        entry["requests_30d"] += count
+    for name, stamp in last.items():
+        entry = used.setdefault(name, {"last_used": None, "requests_30d": 0})
+        at = datetime.fromtimestamp(stamp, tz=UTC)
+        if entry["last_used"] is None or at > entry["last_used"]:
+            entry["last_used"] = at
+    return used
+
+
 def _merged_ips(stored: list, pending: dict[str, float], extra: tuple | None = None) -> list[dict]:
     """The last RECENT_IPS distinct addresses, newest first: stored, pending, and this use."""
     times: dict[str, float] = {}
@@ -181,6 +297,7 @@ class Fold:
     def __init__(self, token: ApiToken, origin: Origin, now: datetime) -> None:
         self.token = token
         self.counts, ips, _ = _pending(token, now)
+        self.capability_counts, self.capability_last = _pending_capabilities(token, now)
         # A token never used has no addresses yet: its (deferred) list is not read.
         stored = [] if token.last_used_at is None else token.recent_ips
         self.columns = {
@@ -195,12 +312,19 @@ class Fold:
         """The days' counts into the database, and out of the cache (DECREASE, so uses
         counted meanwhile stay for the next fold)."""
         _add_days(self.token, self.counts)
+        _add_capability_days(self.token, self.capability_counts, self.capability_last)
         for name, value in self.columns.items():
             setattr(self.token, name, value)
         ops: list[tuple] = [
             (DECREASE, _day_key(self.token.pk, day), n) for day, n in self.counts.items()
         ]
-        run_batch([*ops, (DELETE, _ips_key(self.token.pk))])
+        ops += [
+            (DECREASE, _capability_day_key(self.token.pk, name, day), n)
+            for (name, day), n in self.capability_counts.items()
+        ]
+        run_batch(
+            [*ops, (DELETE, _ips_key(self.token.pk)), (DELETE, capabilities_key(self.token.pk))]
+        )
 
 
 def _add_days(token: ApiToken, counts: dict[date, int]) -> None:

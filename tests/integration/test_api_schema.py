@@ -227,6 +227,7 @@ def test_the_list_language_is_in_the_schema(schema):
     assert scan["properties"]["skip"]["enum"] == [0]
     assert _parameters(schema, "/api/v1/tokens/", "get") == {
         "status",
+        "unrestricted",
         "search",
         "ordering",
         "page",

@@ -44,6 +44,10 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
         # Made without an expiry: the tenant's default (90 days when it has set no policy).
         "expires_at": token.expires_at.isoformat().replace("+00:00", "Z"),
         "scopes": None,
+        # A reader's role, recorded as it was: what it can do now, nothing lost yet.
+        "capabilities": ["Discovery.read", "Investigation.read", "Settings.read"],
+        "lost_capabilities": [],
+        "allowed_ips": None,
         "owner_deprovisioned": False,
         "rotated_at": None,
         "valid_until": None,
@@ -237,14 +241,14 @@ def test_anonymous_calls_are_refused(api_client, reader):
         (
             "/api/v1/tokens/",
             {"name": "Nightly", "expires_in_day": 7},
-            "expires_in_day: Unknown field: this endpoint takes description, expires_at, "
-            "expires_in_days, name, scopes.",
+            "expires_in_day: Unknown field: this endpoint takes allowed_ips, description, "
+            "expires_at, expires_in_days, name, scopes.",
         ),
         (
             "/api/v1/tokens/",
-            {"name": "Nightly", "allowed_ips": ["10.0.0.0/8"]},
-            "allowed_ips: Unknown field: this endpoint takes description, expires_at, "
-            "expires_in_days, name, scopes.",
+            {"name": "Nightly", "allowed_ip": ["10.0.0.0/8"]},
+            "allowed_ip: Unknown field: this endpoint takes allowed_ips, description, "
+            "expires_at, expires_in_days, name, scopes.",
         ),
         (
             "ROTATE",
@@ -255,7 +259,8 @@ def test_anonymous_calls_are_refused(api_client, reader):
             "/api/v1/token-policy/",
             {"dormant_day": 30},
             "dormant_day: Unknown field: this endpoint takes allow_never, default_expiry, "
-            "dormant_days, dry_run, max_lifetime_days, notice_days, strict_rotation.",
+            "dormant_days, dry_run, manage_needs_allowlist, max_lifetime_days, notice_days, "
+            "strict_rotation.",
         ),
     ],
 )

@@ -64,6 +64,12 @@ class TokenPolicySerializer(StrictFields, serializers.Serializer):
         help_text="true: a rotated-out value used after its grace period revokes the whole "
         "token; false (the default): it is refused with an alert, the new value stays live.",
     )
+    manage_needs_allowlist = JsonBoolean(
+        required=False,
+        help_text="true: a new token that can change data (any *.manage capability) must "
+        "have a network allow-list, and its allow-list cannot be removed; false (the "
+        "default): allow-lists are optional.",
+    )
     dormant_from = serializers.DateTimeField(
         read_only=True,
         allow_null=True,

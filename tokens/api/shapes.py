@@ -6,6 +6,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 
+from tokens.least_privilege import used_against_granted
 from tokens.lifecycle import EventReason, Status
 from tokens.usage import usage_of
 
@@ -38,6 +39,20 @@ class TokenOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The capabilities it is narrowed to; null: the same as its issuer's role.",
     )
+    capabilities = serializers.SerializerMethodField(
+        help_text="What it can do now: its owner's role now, within its scopes and within "
+        "what it could do when it was made."
+    )
+    lost_capabilities = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="What it could do when it was made and cannot now (its owner's role lost "
+        "it); empty: nothing lost.",
+    )
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="The addresses and CIDR ranges it may be used from; null: anywhere.",
+    )
     owner_deprovisioned = serializers.BooleanField(source="user.is_deprovisioned")
     rotated_at = serializers.DateTimeField(
         source="replaced_at",
@@ -56,6 +71,16 @@ class TokenOutputSerializer(serializers.Serializer):
     revoked_reason = serializers.ChoiceField(
         choices=EventReason.choices, help_text="Why it was revoked; blank: not revoked."
     )
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_capabilities(self, token):
+        return sorted(token.capabilities)
+
+
+class CapabilityUseSerializer(serializers.Serializer):
+    capability = serializers.CharField()
+    last_used = serializers.DateTimeField(allow_null=True, help_text="null: never used.")
+    requests_30d = serializers.IntegerField(help_text="Requests that used it in 30 days.")
 
 
 class RecentIpSerializer(serializers.Serializer):
@@ -77,10 +102,28 @@ class TokenUsageSerializer(TokenOutputSerializer):
     last_used_user_agent = serializers.SerializerMethodField()
     recent_ips = serializers.SerializerMethodField()
     requests_per_day = serializers.SerializerMethodField()
+    used_capabilities = serializers.SerializerMethodField(
+        help_text="Each capability it can do now: when it last used it and how many requests "
+        "used it in 30 days (current, as the usage)."
+    )
+    narrowing = serializers.SerializerMethodField(
+        help_text="The scopes it could be narrowed to (what it used in 30 days), for "
+        "POST .../narrow/; null: none to take (it uses all it holds, used nothing, or used "
+        "what a narrowed token cannot carry)."
+    )
 
     def to_representation(self, instance):
         self._usage = usage_of(instance)
+        self._evidence = used_against_granted(instance)
         return super().to_representation(instance)
+
+    @extend_schema_field(CapabilityUseSerializer(many=True))
+    def get_used_capabilities(self, token):
+        return CapabilityUseSerializer(self._evidence.uses, many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField(), allow_null=True))
+    def get_narrowing(self, token):
+        return self._evidence.narrowing
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_last_used(self, token):

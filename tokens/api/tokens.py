@@ -33,6 +33,7 @@ from tokens.expiry import (
     expiry_on,
 )
 from tokens.filters import TokenFilter
+from tokens.governance import WideningRefused, token_narrow, token_set_allowlist
 from tokens.lifecycle import Status
 from tokens.models import ApiToken
 from tokens.policy import (
@@ -76,6 +77,38 @@ class TypedName(JsonString):
 class ScopeList(serializers.ListField):
     """Capabilities by name, checked by the service (tokens/services.token_check_scopes),
     whose messages name the unknown one or the one the role lacks."""
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "nullable": True,
+        "minItems": 1,
+        "maxItems": 50,
+        "items": {"type": "string", "minLength": 1, "maxLength": 64},
+        "description": "IPv4 and IPv6 addresses and CIDR ranges (a range's host part zero: "
+        "10.0.0.0/8, not 10.0.0.1/8); at most 50; null: usable from anywhere.",
+        "example": ["203.0.113.7", "10.20.0.0/16", "2001:db8::/48"],
+    }
+)
+class AllowList(serializers.Field):
+    """Taken as sent and checked by the service (tokens/allowlist.allowlist_check), whose
+    messages name the entry it cannot take."""
+
+    def to_internal_value(self, data):
+        return data
+
+    def to_representation(self, value):
+        return value
+
+
+def allowlist_field(**kwargs) -> AllowList:
+    return AllowList(
+        allow_null=True,
+        help_text="Where it may be used from: IPv4/IPv6 addresses and CIDR ranges (at most "
+        "50); null or absent: anywhere.",
+        **kwargs,
+    )
 
 
 DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -162,10 +195,17 @@ class TokenListApi(APIView):
             "Investigation.manage, Discovery.read, Discovery.manage, Settings.read, "
             "Settings.manage); null or absent: the same as your role.",
         )
+        allowed_ips = allowlist_field(required=False)
 
     @extend_schema(
         parameters=[
             OpenApiParameter("status", str, enum=list(Status.values)),
+            OpenApiParameter(
+                "unrestricted",
+                bool,
+                description="true: only tokens without an allow-list (usable from anywhere); "
+                "false: only those with one.",
+            ),
             OpenApiParameter(
                 "search",
                 str,
@@ -211,6 +251,7 @@ class TokenListApi(APIView):
             scopes=data.get("scopes"),
             origin=origin_of(request),
             description=data.get("description", ""),
+            allowed_ips=data.get("allowed_ips"),
         )
         return Response(
             shown_once(request, token, value), status=status.HTTP_201_CREATED, headers=NO_STORE
@@ -234,17 +275,103 @@ def shown_once(request, token: ApiToken, value: str) -> dict:
     }
 
 
+def signed_in_only(request, what: str) -> None:
+    """Changes that can widen what a token does are made by a signed-in person whose sign-in
+    is recent, never with a token."""
+    if request.auth is not None:
+        raise exceptions.PermissionDenied(f"{what} by a signed-in user, not with a token.")
+    refuse_stale_session(request)
+
+
 class TokenDetailApi(APIView):
+    """One token with its usage and what it used of what it holds (GET); its allow-list
+    changed, its value kept (PATCH); revoked (DELETE)."""
+
     permission_classes = [IsPortalUser]
+
+    class ChangeSerializer(StrictFields, serializers.Serializer):
+        allowed_ips = allowlist_field(required=False)
 
     @extend_schema(responses={200: TokenUsageSerializer})
     def get(self, request, token_id: str):
         token = get_visible_token(request, token_id)
         return Response(TokenUsageSerializer(token).data, headers=NO_STORE)
 
+    @extend_schema(
+        request=ChangeSerializer,
+        responses={200: TokenUsageSerializer, 401: ReauthenticateSerializer, 409: ErrorSerializer},
+    )
+    def patch(self, request, token_id: str):
+        token = get_visible_token(request, token_id)
+        signed_in_only(request, "A token's allow-list is changed")
+        serializer = self.ChangeSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if "allowed_ips" in serializer.validated_data:  # a PATCH that names nothing: as it was
+            token_set_allowlist(
+                token=token,
+                allowed_ips=serializer.validated_data["allowed_ips"],
+                by=request.user,
+                origin=origin_of(request),
+            )
+        return Response(TokenUsageSerializer(reread(request, token)).data, headers=NO_STORE)
+
     @extend_schema(responses={204: None, 409: ErrorSerializer})
     def delete(self, request, token_id: str):
         return revoked(request, get_visible_token(request, token_id))
+
+
+def reread(request, token: ApiToken) -> ApiToken:
+    return visible_tokens(request).get(pk=token.pk)
+
+
+@extend_schema_field(
+    {
+        "type": "array",
+        "minItems": 1,
+        "maxItems": 20,
+        "items": {"type": "string", "enum": [scope.value for scope in SCOPES]},
+    }
+)
+class KeptScopes(serializers.ListField):
+    """The capabilities a narrowed token keeps (tokens/governance.narrowing_check)."""
+
+
+class TokenNarrowApi(APIView):
+    """Narrows a token to some of what it can do now (`scopes`), keeping its value: whatever
+    uses it keeps working within them. Never wider (a 400 names what it cannot keep: a wider
+    token is a new token). The token's `narrowing` (GET) suggests what it used in 30 days."""
+
+    permission_classes = [IsPortalUser]
+
+    class InputSerializer(StrictFields, serializers.Serializer):
+        scopes = KeptScopes(
+            child=JsonString(),
+            min_length=1,
+            max_length=20,
+            help_text="The capabilities it keeps: some of those it can do now (any other is "
+            "a 403: narrowing never widens a token).",
+        )
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: TokenUsageSerializer, 401: ReauthenticateSerializer, 409: ErrorSerializer},
+    )
+    def post(self, request, token_id: str):
+        token = get_visible_token(request, token_id)
+        if request.auth is not None:
+            raise exceptions.PermissionDenied("A token is narrowed by a signed-in user.")
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token_narrow(
+                token=token,
+                scopes=serializer.validated_data["scopes"],
+                by=request.user,
+                origin=origin_of(request),
+            )
+        except WideningRefused as refused:
+            raise exceptions.PermissionDenied(refused.message) from None
+        return Response(TokenUsageSerializer(reread(request, token)).data, headers=NO_STORE)
 
 
 class TokenRevokeApi(APIView):

@@ -13,7 +13,7 @@ from tokens.models.terms import (
     validate_token_description,
     validate_token_name,
 )
-from tokens.models.token import EXPIRY_WARNING, ApiToken, TokenUsageDay
+from tokens.models.token import EXPIRY_WARNING, ApiToken, TokenCapabilityDay, TokenUsageDay
 
 __all__ = [
     "DEFAULT_NOTICE_DAYS",
@@ -30,6 +30,7 @@ __all__ = [
     "Kind",
     "Notice",
     "NoticeQuerySet",
+    "TokenCapabilityDay",
     "TokenEvent",
     "TokenEventQuerySet",
     "TokenPolicy",

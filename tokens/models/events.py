@@ -20,6 +20,10 @@ class EventKind(models.TextChoices):
     REFUSED = "refused", "Refused"
     POLICY_CHANGED = "policy_changed", "Token policy changed"  # of the tenant: no token
     REMINDED = "reminded", "Expiry reminder sent"
+    CHANGED = "changed", "Allow-list changed"
+    NARROWED = "narrowed", "Narrowed"
+    DRIFTED = "drifted", "Owner's role changed"
+    EXPORTED = "exported", "Credential inventory exported"  # of the tenant: no token
 
 
 class ActorKind(models.TextChoices):

@@ -42,6 +42,11 @@ class TokenPolicy(models.Model):
         help_text="A rotated-out value used after its grace period revokes the whole token "
         "(its new value too), instead of being refused with an alert.",
     )
+    manage_needs_allowlist = models.BooleanField(
+        default=False,
+        help_text="A token that can change data (any *.manage capability) must have a "
+        "network allow-list.",
+    )
     updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -61,6 +61,12 @@ class ApiToken(models.Model):
     # The capabilities it is narrowed to (accounts.roles.SCOPES), always within its issuer's
     # role at each request; None: the same as the role.
     scopes = models.JSONField(null=True, blank=True, editable=False)
+    # What it could do when it was made (its scopes within its owner's role then, sorted): it
+    # never does more, whatever its owner's role becomes (a promotion widens no token; what a
+    # demotion took, it shows as lost). None only on rows made before it was recorded.
+    granted_capabilities = models.JSONField(null=True, blank=True, editable=False)
+    # The addresses and ranges it may be used from (tokens/allowlist.py); None: anywhere.
+    allowed_ips = models.JSONField(null=True, blank=True, editable=False)
     # Rotation: the tokens of one chain (each the regeneration of the one before) share
     # `chain_id` (its first token's id; None: never rotated). A replaced token has
     # `replaced_at` and keeps working until `grace_until`; used after it, or used to rotate
@@ -221,12 +227,55 @@ class ApiToken(models.Model):
 
     @property
     def capabilities(self):
-        """A token may do what its issuer may do now, within its scopes if it has any (so a
-        demotion narrows it at once, and a promotion never widens a scoped token)."""
+        """A token may do what its issuer may do now, within its scopes if it has any and
+        within what it could do when it was made (so a demotion narrows it at once, and a
+        promotion never widens it)."""
         capabilities = self.user.capabilities
         if self.scopes is not None:
             capabilities = capabilities & frozenset(self.scopes)
+        if self.granted_capabilities is not None:
+            capabilities = capabilities & frozenset(self.granted_capabilities)
         return capabilities
+
+    @property
+    def lost_capabilities(self) -> list[str]:
+        """What it could do when it was made and cannot now (its owner's role lost it)."""
+        now = self.capabilities
+        return [name for name in self.granted_capabilities or () if name not in now]
+
+    @property
+    def unrestricted(self) -> bool:
+        """Usable from any address (no allow-list)."""
+        return self.allowed_ips is None
+
+    def capability_used(self, capability: str) -> None:
+        """A request made with it passed a check of `capability` (accounts.permissions):
+        counted in this process, sent to the shared cache with the usage tally, folded into
+        TokenCapabilityDay with last_used_at (tokens/usage.py); never a write here."""
+        from tokens.usage import TALLY  # the model sits below the usage module that reads it
+
+        TALLY.add_capability(self.pk, capability)
+
+
+class TokenCapabilityDay(models.Model):
+    """How many requests a token made with one capability on one UTC day, and the last one's
+    time (folded in with the usage tally; tokens/usage.py)."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="capability_days")
+    capability = models.CharField(max_length=32)
+    day = models.DateField()
+    count = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token", "capability", "day"], name="token_capability_day_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.token_id} {self.capability} {self.day}: {self.count}"
 
 
 class TokenUsageDay(models.Model):

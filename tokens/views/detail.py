@@ -13,6 +13,7 @@ from accounts.roles import Capability
 from core.http import is_safe_redirect, origin_of
 from tokens import lifecycle
 from tokens.charts import bars
+from tokens.least_privilege import used_against_granted
 from tokens.lifecycle import Action
 from tokens.models import ApiToken, Kind, TokenEvent
 from tokens.services import token_revoke
@@ -57,6 +58,9 @@ def detail(request, token_id: int):
         "can_rotate": token.kind == Kind.API and token.can_rotate,
         # Other kinds are revoked on their own pages (SIEM agents, log collectors, SCIM).
         "can_revoke": token.kind == Kind.API and token.can_revoke,
+        "can_change": token.revoked_at is None,
+        "can_narrow": token.kind == Kind.API and token.revoked_at is None,
+        "evidence": used_against_granted(token, now),
     }
     return render_no_store(request, "tokens/api_token_detail.html", context)
 

@@ -26,6 +26,8 @@ from tokens.rotation import (
 from tokens.services import AlreadySubmitted, token_generate
 from tokens.views.responses import TEMPLATE, is_fetch, render_no_store
 
+FIELDS_OF_ERRORS = ("scopes", "description", "allowed_ips")  # the service's fields, the form's
+
 
 @tenant_user_required
 @recent_sign_in_required
@@ -35,7 +37,8 @@ def generate(request):
     the one response that ever carries the value."""
     # A form sent after the sign-in was too old comes back filled (accounts/reauthentication).
     data = request.POST or kept_form(request, request.path)
-    form = GenerateForm(data, policy=policy_of(request.user.tenant_id), user=request.user)
+    policy = policy_of(request.user.tenant_id)
+    form = GenerateForm(data, policy=policy, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             token, value = token_generate(
@@ -46,14 +49,16 @@ def generate(request):
                 scopes=form.chosen_scopes(),
                 origin=origin_of(request),
                 description=form.cleaned_data["description"],
+                allowed_ips=form.chosen_allowlist(),
             )
         except ValidationError as error:
-            if hasattr(error, "error_dict") and "expires_at" in error.error_dict:
+            said = getattr(error, "error_dict", {})
+            if "expires_at" in said:
                 form.add_expiry_error(error)
-            elif hasattr(error, "error_dict") and "scopes" in error.error_dict:
-                form.add_error("scopes", error.error_dict["scopes"])
-            elif hasattr(error, "error_dict") and "description" in error.error_dict:
-                form.add_error("description", error.error_dict["description"])
+            elif field := next(
+                (f for f in ("scopes", "description", "allowed_ips") if f in said), None
+            ):
+                form.add_error(field, said[field])
             else:
                 form.add_error(None, error)
         except AlreadySubmitted as repeat:
@@ -71,7 +76,8 @@ def generate(request):
             return render_no_store(request, template, context, status=201)
     status = 400 if request.method == "POST" else 200
     template = f"{TEMPLATE}#generate-form" if is_fetch(request) else "tokens/api_token_new.html"
-    return render_no_store(request, template, {"form": form}, status=status)
+    context = {"form": form, "policy_needs_allowlist": policy.manage_needs_allowlist}
+    return render_no_store(request, template, context, status=status)
 
 
 def _rotate_page(request, context: dict, status: int = 200):

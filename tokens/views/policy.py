@@ -70,6 +70,13 @@ class TokenPolicyForm(forms.Form):
         "alert, and the new value keeps working. On: that use revokes the whole token, new "
         "value included (no forgotten script goes unnoticed, but one can take it down).",
     )
+    manage_needs_allowlist = forms.BooleanField(
+        label="Require an allow-list for tokens that can change data",
+        required=False,
+        help_text="On: a new token holding any *.manage capability must name the addresses "
+        "it will be used from, and no such token's allow-list can be removed. Tokens made "
+        "before keep working: the tokens page's Unrestricted filter finds them.",
+    )
     # The values the preview showed, sent back by its "Confirm and save".
     confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
+from accounts.roles import Capability
 from core.pagination import BoundedPaginator
 from tokens import lifecycle
 from tokens.filters import TokenFilter, TokenOrdering
@@ -43,7 +44,11 @@ def table_context(request) -> dict:
             "status": request.GET.get("status", "") if "status" not in filter_errors else "",
             "search": request.GET.get("search", ""),
             "ordering": ordering,
+            "unrestricted": request.GET.get("unrestricted", "")
+            if "unrestricted" not in filter_errors
+            else "",
         },
+        "manages_all": Capability.TOKENS_MANAGE_ALL in request_capabilities(request),
         "filter_errors": filter_errors,
         "query_without_page": query.urlencode(),
         "query_for_sort": sort_query.urlencode(),
@@ -107,5 +112,7 @@ COLUMNS = [
 def api_tokens(request):
     """The table of API tokens, with filter, search, sort and pages in the query string."""
     context = table_context(request)
-    context["form"] = GenerateForm(policy=policy_of(request.user.tenant_id), user=request.user)
+    policy = policy_of(request.user.tenant_id)
+    context["form"] = GenerateForm(policy=policy, user=request.user)
+    context["policy_needs_allowlist"] = policy.manage_needs_allowlist
     return render_no_store(request, template_for("table", request), context)

@@ -1,0 +1,9 @@
+"""What accounts announce for the apps above them to act on (they register in their ready())."""
+
+from django.dispatch import Signal
+
+# A user's role changed (accounts.services.user_save: the admin, an Entra sign-in reading the
+# roles claim, the demo data; user_role_clear: a role removed in Entra): sent inside the
+# change's transaction with `user`, `before` and `after` (role names; "" is no role); tokens/
+# writes each of the user's tokens an event naming what it gained or lost.
+role_changed = Signal()
