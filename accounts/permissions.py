@@ -29,8 +29,12 @@ def capability_used(request, capability: Capability) -> None:
     """A check of `capability` passed: the credential counts it, if it counts what it uses
     (an API token: tokens.models.ApiToken.capability_used, no write)."""
     counts = getattr(getattr(request, "auth", None), "capability_used", None)
-    if counts is not None:
-        counts(capability.value if isinstance(capability, Capability) else capability)
+    if counts is None:
+        return
+    ops = counts(capability.value if isinstance(capability, Capability) else capability)
+    pending = getattr(getattr(request, "_request", request), "cache_writes", None)
+    if ops and pending is not None:
+        pending.add(ops)  # sent in the request's one round trip (core/cache_writes.py)
 
 
 class IsActiveUser(BasePermission):

@@ -106,15 +106,19 @@ class Tally:
                 ).start()
             return []
 
-    def add_capability(self, token_id: int, capability: str, now: datetime | None = None) -> None:
-        """A request with the token passed a check of `capability`: counted here, sent with
-        the next batch of uses (which the request's own use has made due, or the sender
-        thread sends within the interval)."""
-        now = now or timezone.now()
+    def add_capability(
+        self, token_id: int, capability: str, now: datetime, interval: float
+    ) -> list[tuple]:
+        """A request with the token passed a check of `capability`: counted here; returns the
+        cache writes that are due, as `add` does (the permission check comes before the
+        throttle's round trip, which sends them)."""
         key = (token_id, capability, now.year * 10000 + now.month * 100 + now.day)
         with self._lock:
             self._capabilities[key] = self._capabilities.get(key, 0) + 1
             self._capability_last[(token_id, capability)] = now.timestamp()
+            if self.clock() - self._sent >= interval:
+                return self._drain()
+            return []  # the sender thread, started by the request's own use, sends it
 
     def forked(self) -> None:
         """In a child process (a forking server's worker): the parent's uses are the
@@ -177,6 +181,13 @@ os.register_at_fork(after_in_child=TALLY.forked)
 def use_ops(token_id: int, origin: Origin, now: datetime) -> list[tuple]:
     """The cache writes due after this use (often none: see Tally)."""
     return TALLY.add(token_id, origin, now, settings.TOKEN_USAGE_FLUSH_SECONDS)
+
+
+def capability_ops(token_id: int, capability: str) -> list[tuple]:
+    """The cache writes due after a use of `capability` (often none: see Tally)."""
+    return TALLY.add_capability(
+        token_id, capability, timezone.now(), settings.TOKEN_USAGE_FLUSH_SECONDS
+    )
 
 
 def _pending(token: ApiToken, now: datetime) -> tuple[dict[date, int], dict[str, float], Any]:

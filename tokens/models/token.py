@@ -248,13 +248,14 @@ class ApiToken(models.Model):
         """Usable from any address (no allow-list)."""
         return self.allowed_ips is None
 
-    def capability_used(self, capability: str) -> None:
+    def capability_used(self, capability: str) -> list[tuple]:
         """A request made with it passed a check of `capability` (accounts.permissions):
-        counted in this process, sent to the shared cache with the usage tally, folded into
-        TokenCapabilityDay with last_used_at (tokens/usage.py); never a write here."""
-        from tokens.usage import TALLY  # the model sits below the usage module that reads it
+        counted in this process and sent to the shared cache with the usage tally (the cache
+        writes now due are returned, for the request's round trip), folded into
+        TokenCapabilityDay with last_used_at (tokens/usage.py); never a database write."""
+        from tokens.usage import capability_ops  # the model sits below the module that reads it
 
-        TALLY.add_capability(self.pk, capability)
+        return capability_ops(self.pk, capability)
 
 
 class TokenCapabilityDay(models.Model):
