@@ -61,15 +61,25 @@ def policy_check_allowlist(
     has none."""
     changes = sorted(name for name in capabilities if name in CHANGES_DATA)
     if policy.manage_needs_allowlist and changes and allowed_ips is None:
-        raise ValidationError(
-            {
-                "allowed_ips": [
-                    "This tenant's token policy requires an allow-list for a token that can "
-                    f"change data ({', '.join(changes)}): give the addresses or ranges it "
-                    "will be used from, or narrow it to read capabilities."
-                ]
-            }
+        message = (
+            "This tenant's token policy requires an allow-list for a token that can change "
+            f"data ({', '.join(changes)}): give the addresses or ranges it will be used from, "
+            "or narrow it to read capabilities."
         )
+        raise ValidationError({"allowed_ips": [ValidationError(message, code=BY_POLICY)]})
+
+
+BY_POLICY = "policy"  # the code of a refusal that the tenant's policy, not the input, makes
+
+
+def policy_refusal(error: ValidationError) -> str | None:
+    """The message of a refusal the tenant's policy made (the API answers it 409: the input
+    is well formed, the tenant's rules as they are now refuse it), or None."""
+    for errors in getattr(error, "error_dict", {}).values():
+        for item in errors:
+            if item.code == BY_POLICY:
+                return item.messages[0]
+    return None
 
 
 POLICY_FIELDS = (

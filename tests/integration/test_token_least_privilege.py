@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from accounts.services import user_role_clear, user_save
-from tests.factories import make_token, make_user
+from tests.factories import make_token
 from tokens.models import ApiToken, EventKind, TokenCapabilityDay, TokenEvent
 from tokens.services import token_generate
 
@@ -239,10 +239,10 @@ def test_full_admins_see_the_tokens_with_unused_capabilities_and_their_narrowing
     api_client, admin_user, reader
 ):
     long_ago = timezone.now() - timedelta(days=40)
-    busy, busy_value = token_generate(user=admin_user, name="Busy", created_at=long_ago)
-    idle, _ = token_generate(user=reader, name="Idle", created_at=long_ago)
+    _busy, busy_value = token_generate(user=admin_user, name="Busy", created_at=long_ago)
+    _idle, _ = token_generate(user=reader, name="Idle", created_at=long_ago)
     token_generate(user=reader, name="New")  # made 0 days ago: not yet 30 days of evidence
-    every, every_value = token_generate(
+    _every, every_value = token_generate(
         user=reader, name="Every", scopes=["Investigation.read"], created_at=long_ago
     )
     script(busy_value).get("/api/v1/activities/")
@@ -266,7 +266,7 @@ def test_full_admins_see_the_tokens_with_unused_capabilities_and_their_narrowing
 
 
 def test_a_demotion_is_an_event_on_each_token_and_shows_as_lost(api_client, admin_user):
-    full, _ = make_token(admin_user, name="Full")
+    _full, _ = make_token(admin_user, name="Full")
     scoped, scoped_value = token_generate(
         user=admin_user, name="Scoped", scopes=["Investigation.read", "Settings.manage"]
     )

@@ -2,8 +2,10 @@
 generated with a signed-in session, and revoked."""
 
 import re
+from contextlib import contextmanager
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -39,6 +41,7 @@ from tokens.models import ApiToken
 from tokens.policy import (
     policy_default_expiry,
     policy_of,
+    policy_refusal,
 )
 from tokens.selectors import get_visible_token, visible_tokens
 from tokens.services import token_generate, token_revoke
@@ -232,7 +235,13 @@ class TokenListApi(APIView):
         response = paginator.get_paginated_response(TokenOutputSerializer(page, many=True).data)
         return no_store(response)  # a list of credentials, like the page
 
-    @extend_schema(responses={201: TokenCreatedSerializer, 401: ReauthenticateSerializer})
+    @extend_schema(
+        responses={
+            201: TokenCreatedSerializer,
+            401: ReauthenticateSerializer,
+            409: ErrorSerializer,
+        }
+    )
     def post(self, request):
         if request.auth is not None:
             raise exceptions.PermissionDenied(
@@ -244,15 +253,16 @@ class TokenListApi(APIView):
         data = serializer.validated_data
         # Neither expires_at nor expires_in_days: the tenant's default.
         expires_at = chosen_expiry(data, policy_default_expiry(policy_of(request.user.tenant_id)))
-        token, value = token_generate(
-            user=request.user,
-            name=data["name"],
-            expires_at=expires_at,
-            scopes=data.get("scopes"),
-            origin=origin_of(request),
-            description=data.get("description", ""),
-            allowed_ips=data.get("allowed_ips"),
-        )
+        with policy_conflicts():
+            token, value = token_generate(
+                user=request.user,
+                name=data["name"],
+                expires_at=expires_at,
+                scopes=data.get("scopes"),
+                origin=origin_of(request),
+                description=data.get("description", ""),
+                allowed_ips=data.get("allowed_ips"),
+            )
         return Response(
             shown_once(request, token, value), status=status.HTTP_201_CREATED, headers=NO_STORE
         )
@@ -273,6 +283,18 @@ def shown_once(request, token: ApiToken, value: str) -> dict:
         "token": value,
         "portal_url": request.user.tenant.custom_url,
     }
+
+
+@contextmanager
+def policy_conflicts():
+    """A refusal of the tenant's token policy (well-formed input that its rules, as they are
+    now, refuse) is a 409 naming the rule; other refusals stay 400s."""
+    try:
+        yield
+    except ValidationError as error:
+        if (message := policy_refusal(error)) is not None:
+            raise Conflict(message) from None
+        raise
 
 
 def signed_in_only(request, what: str) -> None:
@@ -307,12 +329,13 @@ class TokenDetailApi(APIView):
         serializer = self.ChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         if "allowed_ips" in serializer.validated_data:  # a PATCH that names nothing: as it was
-            token_set_allowlist(
-                token=token,
-                allowed_ips=serializer.validated_data["allowed_ips"],
-                by=request.user,
-                origin=origin_of(request),
-            )
+            with policy_conflicts():
+                token_set_allowlist(
+                    token=token,
+                    allowed_ips=serializer.validated_data["allowed_ips"],
+                    by=request.user,
+                    origin=origin_of(request),
+                )
         return Response(TokenUsageSerializer(reread(request, token)).data, headers=NO_STORE)
 
     @extend_schema(responses={204: None, 409: ErrorSerializer})
