@@ -28,7 +28,20 @@ HTTP_CONNECTIONS = 8
 # worker's wait on the database overlaps another's work.
 HTTP_WORKERS = 2 * (os.cpu_count() or 1) + 1
 HOST = "contoso.us2.portal.localhost"
-VARIANTS = ["floor", "ours", "ours-uncounted", "drf-authtoken", "knox", "api-key"]
+VARIANTS = [
+    "floor",
+    "ours",
+    "ours-uncounted",
+    "ours-allowlist",
+    "ours-capability",
+    "ours-capability-uncounted",
+    "drf-authtoken",
+    "knox",
+    "api-key",
+]
+# The allow-list variant's token: 49 ranges that do not hold the client, then one that does
+# (a match read to the end of the list, the worst case).
+ALLOWLIST = [f"10.{n}.0.0/16" for n in range(49)] + ["127.0.0.0/8"]
 
 
 def seed() -> dict[str, str]:
@@ -83,9 +96,23 @@ def seed() -> dict[str, str]:
             api_keys.append(api_key)
             if n == probe:
                 headers["ours"] = headers["ours-uncounted"] = f"Token {value}"
+                headers["ours-capability"] = f"Token {value}"
+                headers["ours-capability-uncounted"] = f"Token {value}"
                 headers["drf-authtoken"] = f"Token {drf_key}"
                 headers["knox"] = f"Token {knox_value}"
                 headers["api-key"] = f"Api-Key {api_key_value}"
+        fenced = keys.generate("api")
+        ours.append(
+            ApiToken(
+                tenant=tenant,
+                user=users[probe + 1],
+                name="fenced",
+                digest=keys.digest(fenced),
+                suffix=keys.suffix(fenced),
+                allowlist=" ".join(ALLOWLIST),
+            )
+        )
+        headers["ours-allowlist"] = f"Token {fenced}"
         ApiToken.objects.bulk_create(ours, batch_size=1000)
         Token.objects.bulk_create(authtokens, batch_size=1000)
         AuthToken.objects.bulk_create(knox_tokens, batch_size=1000)

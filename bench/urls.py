@@ -10,7 +10,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_api_key.permissions import HasAPIKey
 
-from accounts.permissions import IsActiveUser
+from accounts.permissions import IsActiveUser, has_capability, request_capabilities
+from accounts.roles import Capability
 from config.urls import urlpatterns as portal_urlpatterns
 from tokens.authentication import ApiTokenAuthentication
 
@@ -38,10 +39,27 @@ class UncountedTokenAuthentication(ApiTokenAuthentication):
     count_usage = False
 
 
+class UncountedCapability(IsActiveUser):
+    """The capability check as it was before uses were counted: asked, not counted."""
+
+    def has_permission(self, request, view) -> bool:
+        return super().has_permission(request, view) and (
+            Capability.INVESTIGATION_READ in request_capabilities(request)
+        )
+
+
 VARIANTS = {
     "floor": probe([], AllowAny),
     "ours": probe([ApiTokenAuthentication], IsActiveUser),
     "ours-uncounted": probe([UncountedTokenAuthentication], IsActiveUser),
+    # A token with an allow-list of 50 ranges, the client's the last (tokens/allowlist.py).
+    "ours-allowlist": probe([ApiTokenAuthentication], IsActiveUser),
+    # A view that asks for a capability: its use is counted (tokens/usage.py); and the same
+    # check as it was before uses were counted.
+    "ours-capability": probe(
+        [ApiTokenAuthentication], has_capability(Capability.INVESTIGATION_READ)
+    ),
+    "ours-capability-uncounted": probe([ApiTokenAuthentication], UncountedCapability),
     "drf-authtoken": probe([DrfTokenAuthentication], IsAuthenticated),
     "knox": probe([KnoxAuthentication], IsAuthenticated),
     "api-key": probe([], HasAPIKey),

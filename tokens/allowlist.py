@@ -69,27 +69,28 @@ def allowlist_from_text(text: str) -> list[str] | None:
 
 
 @functools.lru_cache(maxsize=256)
-def _networks(entries: tuple[str, ...]) -> tuple:
-    return tuple(ipaddress.ip_network(entry) for entry in entries)
+def _networks(allowlist: str) -> tuple:
+    return tuple(ipaddress.ip_network(entry) for entry in allowlist.split(" "))
 
 
 @functools.lru_cache(maxsize=8192)
-def _allowed(entries: tuple[str, ...], ip: str) -> bool:
+def _allowed(allowlist: str, ip: str) -> bool:
     address = ipaddress.ip_address(ip)
     mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:10.0.0.1 is 10.0.0.1
     if mapped is not None:
         address = mapped
-    return any(address in network for network in _networks(entries))
+    return any(address in network for network in _networks(allowlist))
 
 
-def address_allowed(allowed: list[str] | None, ip: str | None) -> bool:
+def address_allowed(allowlist: str, ip: str | None) -> bool:
     """Whether a request from `ip` (as core.http.origin_of read it through the trusted proxy;
-    None: not known) may use a token whose allow-list is `allowed`."""
-    if allowed is None:
+    None: not known) may use a token whose stored allow-list is `allowlist` (its entries
+    separated by spaces; blank: anywhere). Once a list and an address have met, a lookup."""
+    if not allowlist:
         return True
     if ip is None:
         return False
-    return _allowed(tuple(allowed), ip)
+    return _allowed(allowlist, ip)
 
 
 def allowlist_text(allowed: list[str] | None) -> str:

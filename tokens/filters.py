@@ -135,7 +135,7 @@ class TokenFilter(django_filters.FilterSet):
 
     def filter_unrestricted(self, queryset, name, value):
         """Usable from anywhere (no allow-list), or only from where their list says."""
-        return queryset.filter(allowed_ips__isnull=value == "true")
+        return queryset.filter(allowlist="") if value == "true" else queryset.exclude(allowlist="")
 
     def filter_search(self, queryset, name, value):
         """A part of the token's name, or of its owner's user name or names, whatever the

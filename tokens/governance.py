@@ -44,7 +44,9 @@ def token_set_allowlist(*, token: ApiToken, allowed_ips, by, origin: Origin = SY
     before = current.allowed_ips
     if before == allowed_ips:
         return False
-    ApiToken.objects.filter(pk__in=[member.pk for member in chain]).update(allowed_ips=allowed_ips)
+    ApiToken.objects.filter(pk__in=[member.pk for member in chain]).update(
+        allowlist=" ".join(allowed_ips or ())
+    )
     token.allowed_ips = allowed_ips
     token_event(
         token=current,

@@ -252,6 +252,6 @@ def request_refusal(
         return _OTHER_TENANT
     if token.user.is_deprovisioned:
         return _DEPROVISIONED
-    if token.allowed_ips is not None and not address_allowed(token.allowed_ips, ip):
+    if token.allowlist and not address_allowed(token.allowlist, ip):
         return address_refusal(ip)
     return None

@@ -121,7 +121,7 @@ def token_generate(
         chain_id=chain_id,
         description=description,
         created_by=by if by is not None and by.pk != user.pk else None,
-        allowed_ips=allowed_ips,
+        allowlist=" ".join(allowed_ips or ()),
         granted_capabilities=granted,
     )
     token.full_clean(validate_unique=False, validate_constraints=False)

@@ -58,6 +58,7 @@ def capabilities_key(token_id: int) -> str:
 
 
 CAPABILITIES = tuple(c.value for c in Capability)
+_EPOCH = date(1970, 1, 1)
 
 
 class Tally:
@@ -107,15 +108,16 @@ class Tally:
             return []
 
     def add_capability(
-        self, token_id: int, capability: str, now: datetime, interval: float
+        self, token_id: int, capability: str, stamp: float, interval: float
     ) -> list[tuple]:
-        """A request with the token passed a check of `capability`: counted here; returns the
-        cache writes that are due, as `add` does (the permission check comes before the
-        throttle's round trip, which sends them)."""
-        key = (token_id, capability, now.year * 10000 + now.month * 100 + now.day)
+        """A request with the token passed a check of `capability` at `stamp` (seconds since
+        the epoch): counted here; returns the cache writes that are due, as `add` does (the
+        permission check comes before the throttle's round trip, which sends them). A few
+        dictionary writes: it runs on every request that a capability lets through."""
+        key = (token_id, capability, int(stamp // 86400))  # the UTC day, as a day number
         with self._lock:
             self._capabilities[key] = self._capabilities.get(key, 0) + 1
-            self._capability_last[(token_id, capability)] = now.timestamp()
+            self._capability_last[(token_id, capability)] = stamp
             if self.clock() - self._sent >= interval:
                 return self._drain()
             return []  # the sender thread, started by the request's own use, sends it
@@ -160,8 +162,13 @@ class Tally:
                 for ip, (at, agent) in addresses.items()
             ]
         ops += [
-            (ADD, f"token-usage:{token_id}:cap:{capability}:day:{day}", count, LIFETIME)
-            for (token_id, capability, day), count in self._capabilities.items()
+            (
+                ADD,
+                _capability_day_key(token_id, capability, _EPOCH + timedelta(days=day)),
+                n,
+                LIFETIME,
+            )
+            for (token_id, capability, day), n in self._capabilities.items()
         ]
         ops += [
             (MAP_PUT, capabilities_key(token_id), capability, f"{stamp:.3f}", LIFETIME)
@@ -186,7 +193,7 @@ def use_ops(token_id: int, origin: Origin, now: datetime) -> list[tuple]:
 def capability_ops(token_id: int, capability: str) -> list[tuple]:
     """The cache writes due after a use of `capability` (often none: see Tally)."""
     return TALLY.add_capability(
-        token_id, capability, timezone.now(), settings.TOKEN_USAGE_FLUSH_SECONDS
+        token_id, capability, time.time(), settings.TOKEN_USAGE_FLUSH_SECONDS
     )
 
 

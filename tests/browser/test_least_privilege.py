@@ -4,6 +4,7 @@ would refuse shown first), what a token holds against what it used and its narro
 (previewed, then confirmed, the value kept), the privileges it lost with its owner's role,
 and the tenant's unused capabilities."""
 
+import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -113,7 +114,7 @@ def test_narrow_to_what_it_used_is_previewed_then_keeps_the_value(
 
     token, _ = token_generate(user=admin, name="Reporter")
     for _ in range(3):  # as three requests that read alerts would count it
-        run_batch(TALLY.add_capability(token.pk, "Investigation.read", timezone.now(), 0))
+        run_batch(TALLY.add_capability(token.pk, "Investigation.read", time.time(), 0))
     digest = token.digest
     page = open_page(admin, portal.tenant_url(contoso), f"{PAGE}{token.pk}/")
     use = page.get_by_test_id("capability-use")

@@ -31,8 +31,8 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddField(
             model_name='apitoken',
-            name='allowed_ips',
-            field=models.JSONField(blank=True, editable=False, null=True),
+            name='allowlist',
+            field=models.TextField(blank=True, default='', editable=False),
         ),
         migrations.AddField(
             model_name='apitoken',

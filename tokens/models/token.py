@@ -65,8 +65,10 @@ class ApiToken(models.Model):
     # never does more, whatever its owner's role becomes (a promotion widens no token; what a
     # demotion took, it shows as lost). None only on rows made before it was recorded.
     granted_capabilities = models.JSONField(null=True, blank=True, editable=False)
-    # The addresses and ranges it may be used from (tokens/allowlist.py); None: anywhere.
-    allowed_ips = models.JSONField(null=True, blank=True, editable=False)
+    # The addresses and ranges it may be used from (tokens/allowlist.py), normalised and
+    # separated by spaces; blank: anywhere. Text, not JSON: the token check matches it as read
+    # (a cached answer per list and address), with nothing to decode per request.
+    allowlist = models.TextField(blank=True, default="", editable=False)
     # Rotation: the tokens of one chain (each the regeneration of the one before) share
     # `chain_id` (its first token's id; None: never rotated). A replaced token has
     # `replaced_at` and keeps working until `grace_until`; used after it, or used to rotate
@@ -244,9 +246,13 @@ class ApiToken(models.Model):
         return [name for name in self.granted_capabilities or () if name not in now]
 
     @property
-    def unrestricted(self) -> bool:
-        """Usable from any address (no allow-list)."""
-        return self.allowed_ips is None
+    def allowed_ips(self) -> list[str] | None:
+        """Its allow-list as a list; None: usable from anywhere."""
+        return self.allowlist.split(" ") if self.allowlist else None
+
+    @allowed_ips.setter
+    def allowed_ips(self, entries: list[str] | None) -> None:
+        self.allowlist = " ".join(entries or ())
 
     def capability_used(self, capability: str) -> list[tuple]:
         """A request made with it passed a check of `capability` (accounts.permissions):

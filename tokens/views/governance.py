@@ -47,7 +47,8 @@ def _token(request, token_id: int, *, kind: str | None = None) -> ApiToken:
 def _refused_addresses(token: ApiToken, allowed: list[str] | None) -> list[dict]:
     """Of the addresses that used the token lately, those `allowed` would refuse."""
     recent = usage_of(token)["recent_ips"]
-    return [entry for entry in recent if not address_allowed(allowed, entry["ip"])]
+    allowlist = " ".join(allowed or ())
+    return [entry for entry in recent if not address_allowed(allowlist, entry["ip"])]
 
 
 @tenant_user_required
