@@ -6,8 +6,11 @@ from django.utils import timezone
 
 from core.admin import ReadOnlyAdmin
 from core.http import NO_STORE, origin_of
+from tokens.allowlist import allowlist_check, allowlist_from_text
 from tokens.expiry import DEFAULT_EXPIRY, EXPIRY_CHOICES, expiry_of, token_check_expiry
+from tokens.governance import token_set_allowlist
 from tokens.models import ApiToken, Kind, TokenEvent
+from tokens.policy import policy_check_allowlist, policy_of
 from tokens.rotation import scim_token_rotate
 from tokens.services import (
     token_check_description,
@@ -32,6 +35,21 @@ class RevokedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UnrestrictedFilter(admin.SimpleListFilter):
+    title = "allow-list"
+    parameter_name = "unrestricted"
+
+    def lookups(self, request, model_admin):
+        return [("true", "Unrestricted"), ("false", "With an allow-list")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "true":
+            return queryset.filter(allowlist="")
+        if self.value() == "false":
+            return queryset.exclude(allowlist="")
+        return queryset
+
+
 # What the change page shows of a token besides its name, which alone can be changed.
 SHOWN = [
     "kind",
@@ -46,7 +64,30 @@ SHOWN = [
     "revoked_by",
     "revoked_reason",
     "expires_at",
+    "granted_capabilities",
+    "lost",
 ]
+
+
+class AllowedAddresses(forms.CharField):
+    """Where the token may be used from, one address or CIDR range per line; blank: anywhere.
+    Checked by the service's rule (tokens/allowlist.py), so a refusal is a form error."""
+
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Allowed addresses",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="IPv4/IPv6 addresses and CIDR ranges, one per line, at most 50; blank: "
+            "anywhere. A change keeps the value.",
+            **kwargs,
+        )
+
+    def clean(self, value):
+        try:
+            return allowlist_check(allowlist_from_text(super().clean(value) or ""))
+        except ValidationError as error:
+            raise ValidationError(error.error_dict["allowed_ips"]) from None
 
 
 class TokenAddForm(forms.ModelForm):
@@ -75,10 +116,11 @@ class TokenAddForm(forms.ModelForm):
         required=False,
         help_text="What it is for (shown on the token's page).",
     )
+    allowed = AllowedAddresses()
 
     class Meta:
         model = ApiToken
-        fields = ["user", "kind", "name", "about", "expires_in", "expires_on"]
+        fields = ["user", "kind", "name", "about", "expires_in", "expires_on", "allowed"]
 
     def clean(self):
         cleaned = super().clean() or {}
@@ -98,19 +140,47 @@ class TokenAddForm(forms.ModelForm):
             token_check_expiry(cleaned["expires_at"], now=timezone.now())
         except ValidationError as error:
             self.add_error("expires_on", error.error_dict["expires_at"])
+        user = cleaned.get("user")
+        if user is not None and cleaned.get("kind") == Kind.API and "allowed" in cleaned:
+            check_policy(self, user.tenant_id, user.capabilities, cleaned["allowed"])
         return cleaned
 
 
+def check_policy(form, tenant_id, capabilities, allowed) -> None:
+    """The tenant's rule that a token able to change data has an allow-list, as a form error."""
+    try:
+        policy_check_allowlist(policy_of(tenant_id), capabilities, allowed)
+    except ValidationError as error:
+        form.add_error("allowed", error.error_dict["allowed_ips"])
+
+
 class TokenChangeForm(forms.ModelForm):
+    allowed = AllowedAddresses()
+
     class Meta:
         model = ApiToken
-        fields = ["name"]
+        fields = ["name", "allowed"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["allowed"].initial = "\n".join(self.instance.allowed_ips or ())
 
     def clean_name(self):
         try:
             return token_check_name(self.cleaned_data["name"])
         except ValidationError as error:
             raise ValidationError(error.error_dict["name"]) from None
+
+    def clean(self):
+        cleaned = super().clean() or {}
+        token = self.instance
+        if token.kind == Kind.API and "allowed" in cleaned:
+            check_policy(
+                self, token.tenant_id, token.granted_capabilities or (), cleaned["allowed"]
+            )
+        if token.revoked_at is not None and cleaned.get("allowed") != token.allowed_ips:
+            self.add_error("allowed", "A revoked token cannot be changed.")
+        return cleaned
 
 
 @admin.register(ApiToken)
@@ -131,15 +201,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "expires_at",
         "revoked_at",
     ]
-    list_filter = ["kind", RevokedFilter, "tenant"]
+    list_filter = ["kind", RevokedFilter, UnrestrictedFilter, "tenant"]
     list_select_related = ["tenant", "user"]
     search_fields = ["name", "user__username", "suffix"]
     actions = ["revoke_selected"]
-    fields = ["name", *SHOWN]
-    readonly_fields = SHOWN  # only the name can be changed
+    fields = ["name", "allowed", *SHOWN]
+    readonly_fields = SHOWN  # only the name and the allow-list can be changed
 
     def get_queryset(self, request):
         return ApiToken.objects.with_status()
+
+    @admin.display(description="Lost since made")
+    def lost(self, obj: ApiToken) -> str:
+        return ", ".join(obj.lost_capabilities) or "—"
 
     @admin.display(ordering="status")
     def status(self, obj: ApiToken) -> str:
@@ -161,6 +235,12 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             token_rename(token=obj, name=form.cleaned_data["name"])
+            token_set_allowlist(
+                token=obj,
+                allowed_ips=form.cleaned_data["allowed"],
+                by=request.user,
+                origin=origin_of(request),
+            )
             return
         user, name = form.cleaned_data["user"], form.cleaned_data["name"]
         if form.cleaned_data["kind"] == Kind.SCIM:
@@ -173,6 +253,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
                 origin=origin_of(request),
                 expires_at=form.cleaned_data["expires_at"],
                 description=form.cleaned_data["about"],
+                allowed_ips=form.cleaned_data["allowed"],
             )
         obj.pk, obj.tenant_id, obj.suffix, obj.digest = (
             token.pk,

@@ -259,3 +259,47 @@ def test_records_are_read_only_in_the_admin(staff_client, tenant):
     assert changed.status_code == 403
     assert added.status_code == 403
     assert Alert.objects.get(pk=alert.pk).title == "Impossible travel"
+
+
+def test_the_admin_sets_and_changes_an_allow_list_through_the_service(staff_client, reader):
+    from tokens.models import EventKind, TokenEvent
+
+    added = staff_client.post(
+        "/admin/tokens/apitoken/add/",
+        {"user": reader.pk, "kind": "api", "name": "Fenced", "allowed": "203.0.113.0/24"},
+    )
+    token = ApiToken.objects.get()
+    url = f"/admin/tokens/apitoken/{token.pk}/change/"
+    refused = staff_client.post(url, {"name": "Fenced", "allowed": "10.0.0.1/8"})
+    changed = staff_client.post(url, {"name": "Fenced", "allowed": "198.51.100.7\n2001:db8::/32"})
+
+    assert added.status_code == 200
+    assert refused.context["adminform"].form.errors["allowed"] == [
+        "10.0.0.1/8 has its host part set: the range it starts is 10.0.0.0/8, or give the "
+        "address alone."
+    ]
+    assert changed.status_code == 302
+    token.refresh_from_db()
+    assert token.allowed_ips == ["198.51.100.7", "2001:db8::/32"]
+    assert TokenEvent.objects.get(kind=EventKind.CHANGED).detail == (
+        "Allow-list: 203.0.113.0/24 → 198.51.100.7, 2001:db8::/32. The value is unchanged."
+    )
+    assert TokenEvent.objects.get(kind=EventKind.CHANGED).actor_label == "platform-admin"
+
+
+def test_the_admin_follows_the_tenants_allow_list_rule(staff_client, admin_user):
+    from tokens.models import TokenPolicy
+
+    TokenPolicy.objects.create(tenant=admin_user.tenant, manage_needs_allowlist=True)
+
+    response = staff_client.post(
+        "/admin/tokens/apitoken/add/", {"user": admin_user.pk, "kind": "api", "name": "Open"}
+    )
+
+    assert response.status_code == 200
+    assert (
+        response.context["adminform"]
+        .form.errors["allowed"][0]
+        .startswith("This tenant's token policy requires an allow-list")
+    )
+    assert not ApiToken.objects.exists()
