@@ -425,3 +425,12 @@ def usage_history_add(
         last_used_user_agent=user_agent[:300],
         recent_ips=_merged_ips([], stamps),
     )
+
+
+def capability_history_add(
+    *, token: ApiToken, capability: str, per_day: dict[date, int], last: datetime
+) -> None:
+    """Writes uses of `capability` that happened elsewhere (the demo data's weeks of history)
+    as a fold would have. Nothing else calls it: real uses come through the tally."""
+    counts = {(capability, day): count for day, count in per_day.items() if count}
+    _add_capability_days(token, counts, {capability: last.timestamp()})

@@ -116,6 +116,24 @@ def test_a_role_changed_in_entra_applies_at_the_next_sign_in(client, entra):
     assert User.objects.filter(username__iexact="alice@contoso.com").count() == 1
 
 
+def test_a_demotion_in_entra_tells_each_token_what_it_lost_at_the_next_sign_in(client, entra):
+    from tokens.models import ApiToken, EventKind, TokenEvent
+
+    account = add_alice(entra, roles=["SecurityOperator"])
+    sign_in_with_microsoft(client, account)
+    client.logout()
+    token, _ = make_token(User.objects.get(entra_object_id=account.oid), name="Closer")
+
+    account.roles = ["SecurityReader"]
+    sign_in_with_microsoft(client, account)
+
+    assert TokenEvent.objects.get(kind=EventKind.DRIFTED).detail == (
+        "Role of alice@contoso.com: Security operator → Security reader. Lost Investigation.manage."
+    )
+    token = ApiToken.objects.select_related("user").get(pk=token.pk)
+    assert token.lost_capabilities == ["Investigation.manage"]
+
+
 def test_a_role_removed_in_entra_is_removed_here_and_the_sign_in_refused(client, entra, api_client):
     account = add_alice(entra, roles=["SecurityOperator"])
     sign_in_with_microsoft(client, account)

@@ -16,7 +16,7 @@ from extensions.services import log_collector_create, siem_agent_create
 from security.models import Alert, DataSource
 from tokens.models import ApiToken, Kind
 from tokens.services import token_generate
-from tokens.usage import usage_history_add
+from tokens.usage import capability_history_add, usage_history_add
 
 # username, first name, last name, role, demo password
 DEMO_USERS = [
@@ -105,6 +105,7 @@ DEMO_TOKENS = [
 
 # Where the demo tokens were used from (documentation addresses, RFC 5737), and how.
 DEMO_ADDRESSES = ["203.0.113.10", "203.0.113.24", "198.51.100.7"]
+SENTINEL_ADDRESSES = ["203.0.113.0/24", "198.51.100.7"]
 DEMO_USER_AGENT = "python-requests/2.32"
 
 
@@ -209,6 +210,8 @@ def _tokens(users: dict[str, User]) -> None:
             created_at=made,
             description=about,
             expires_at=now + expires_in if expires_in is not None else None,
+            # Sentinel pulls from the SOC's addresses only; the others from anywhere.
+            allowed_ips=SENTINEL_ADDRESSES if name == "Sentinel connector" else None,
         )
         if used_ago is not None:
             last = now - used_ago
@@ -236,6 +239,8 @@ def _usage(token: ApiToken, made, last, daily: int) -> None:
     used_from = DEMO_ADDRESSES[: 2 if daily < 500 else 3]
     addresses = [(ip, last - timedelta(hours=n * 7)) for n, ip in enumerate(used_from)]
     usage_history_add(token=token, per_day=per_day, addresses=addresses, user_agent=DEMO_USER_AGENT)
+    # Every request read alerts or activities: what each used, against what it holds.
+    capability_history_add(token=token, capability="Investigation.read", per_day=per_day, last=last)
 
 
 def _extensions(tenant: Tenant, admin: User) -> None:
