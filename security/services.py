@@ -109,14 +109,18 @@ def alert_token_reused(*, token, at, how, revoked, **signal) -> Alert:
     )
 
 
+def _refused_use(token, at, ip, user_agent) -> tuple:
+    """What an alert of a refused use says of it: whose token, when, and from where."""
+    source = f"{ip or 'an unknown address'}" + (f" ({user_agent})" if user_agent else "")
+    return token.user, at.strftime("%Y-%m-%d %H:%M UTC"), source
+
+
 def alert_token_used_late(*, token, at, ip, user_agent, **signal) -> Alert:
     """A medium-severity alert in the token's tenant (tokens.signals.token_used_late): a
     value replaced by a rotation was used after its grace period and refused. Most often a
     script someone forgot to switch to the new value; possibly someone who should not hold
     it. The new value keeps working; the alert says where the request came from."""
-    owner = token.user
-    when = at.strftime("%Y-%m-%d %H:%M UTC")
-    source = f"{ip or 'an unknown address'}" + (f" ({user_agent})" if user_agent else "")
+    owner, when, source = _refused_use(token, at, ip, user_agent)
     return _token_alert(
         token,
         at,
@@ -141,9 +145,7 @@ def alert_token_address_refused(*, token, at, ip, user_agent, **signal) -> Alert
     """A medium-severity alert in the token's tenant (tokens.signals.token_address_refused): a
     token was used from an address its allow-list does not hold, and refused. Its owner's
     integration may have moved; or the value is held by someone it should not be."""
-    owner = token.user
-    when = at.strftime("%Y-%m-%d %H:%M UTC")
-    source = f"{ip or 'an unknown address'}" + (f" ({user_agent})" if user_agent else "")
+    owner, when, source = _refused_use(token, at, ip, user_agent)
     return _token_alert(
         token,
         at,

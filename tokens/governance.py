@@ -44,19 +44,25 @@ def token_set_allowlist(*, token: ApiToken, allowed_ips, by, origin: Origin = SY
     before = current.allowed_ips
     if before == allowed_ips:
         return False
-    ApiToken.objects.filter(pk__in=[member.pk for member in chain]).update(
-        allowlist=" ".join(allowed_ips or ())
-    )
-    token.allowed_ips = allowed_ips
-    token_event(
-        token=current,
-        kind=EventKind.CHANGED,
+    _change(
+        chain,
+        current,
+        EventKind.CHANGED,
+        f"Allow-list: {allowlist_text(before)} → {allowlist_text(allowed_ips)}.",
         by=by,
         origin=origin,
-        detail=f"Allow-list: {allowlist_text(before)} → {allowlist_text(allowed_ips)}. "
-        "The value is unchanged.",
+        allowlist=" ".join(allowed_ips or ()),
     )
+    token.allowed_ips = allowed_ips
     return True
+
+
+def _change(chain, current, kind: str, said: str, *, by, origin: Origin, **columns) -> None:
+    """`columns` set on every working value of the chain, and one event on the token: `said`,
+    and that its value is unchanged."""
+    ApiToken.objects.filter(pk__in=[member.pk for member in chain]).update(**columns)
+    detail = f"{said} The value is unchanged."
+    token_event(token=current, kind=kind, by=by, origin=origin, detail=detail)
 
 
 def _refuse(message: str) -> ValidationError:
@@ -104,18 +110,17 @@ def token_narrow(*, token: ApiToken, scopes, by, origin: Origin = SYSTEM) -> boo
     if before == kept and current.scopes is not None:
         return False
     granted = [name for name in current.granted_capabilities or kept if name in kept]
-    ApiToken.objects.filter(pk__in=[member.pk for member in chain]).update(
-        scopes=kept, granted_capabilities=granted
-    )
-    token.scopes, token.granted_capabilities = kept, granted
-    token_event(
-        token=current,
-        kind=EventKind.NARROWED,
+    _change(
+        chain,
+        current,
+        EventKind.NARROWED,
+        f"Narrowed: {', '.join(before) or 'nothing'} → {', '.join(kept)}.",
         by=by,
         origin=origin,
-        detail=f"Narrowed: {', '.join(before) or 'nothing'} → {', '.join(kept)}. "
-        "The value is unchanged.",
+        scopes=kept,
+        granted_capabilities=granted,
     )
+    token.scopes, token.granted_capabilities = kept, granted
     return True
 
 
