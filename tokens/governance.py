@@ -145,7 +145,8 @@ def tokens_follow_role(*, user, before: str, after: str) -> int:
         if gained:
             said.append(f"Regained {', '.join(gained)}.")
         if withheld:
-            said.append(f"Not given {', '.join(withheld)}: it was not made with it.")
+            them = "it" if len(withheld) == 1 else "them"
+            said.append(f"Not given {', '.join(withheld)}: it was not made with {them}.")
         token_event(token=token, kind=EventKind.DRIFTED, detail=" ".join(said), system="Role")
         written += 1
     return written

@@ -4,16 +4,20 @@ product serves: the portal's pages at 375 and 1280 px with their dialogs open, t
 and confirmation pages, the Django admin's sign-in and index, the MFA pages. Injected with
 the page's CSP bypassed (axe is the test's script, not the page's)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from conftest import skip_or_fail
 from extensions.services import data_source_create, log_collector_create, siem_agent_create
 from security.log_formats import LOG_TYPE_IDS
 from tests.factories import make_alert, make_token
+from tokens.services import token_generate
+from tokens.usage import capability_history_add
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -65,6 +69,9 @@ PORTAL_PAGES = [
     f"{TOKENS}new/",
     "DETAIL",
     "REGENERATE",
+    "ALLOWLIST",
+    "NARROW",
+    f"{TOKENS}unused-capabilities/",
     "/settings/security-extensions/token-activity/",
     "/settings/system/token-policy/",
     "/settings/system/provisioning/",
@@ -80,7 +87,17 @@ PORTAL_PAGES = [
 @pytest.mark.parametrize("width", [375, 1280])
 @pytest.mark.parametrize("path", PORTAL_PAGES)
 def test_no_violation_on_the_portals_pages(axe_page, portal, contoso, admin, path, width):
-    token, _ = make_token(admin, name="Sentinel connector")
+    token, _ = token_generate(
+        user=admin,
+        name="Sentinel connector",
+        created_at=timezone.now() - timedelta(days=40),
+        allowed_ips=["203.0.113.0/24"],
+    )
+    # It read alerts yesterday: its page and the narrowing set that beside what it holds.
+    yesterday = timezone.now() - timedelta(days=1)
+    capability_history_add(
+        token=token, capability="Investigation.read", per_day={yesterday.date(): 5}, last=yesterday
+    )
     alert = make_alert(contoso, title="API token exposed publicly", severity=2)
     siem_agent_create(
         user=admin,
@@ -96,6 +113,8 @@ def test_no_violation_on_the_portals_pages(axe_page, portal, contoso, admin, pat
     path = {
         "DETAIL": f"{TOKENS}{token.pk}/",
         "REGENERATE": f"{TOKENS}{token.pk}/regenerate/",
+        "ALLOWLIST": f"{TOKENS}{token.pk}/allow-list/",
+        "NARROW": f"{TOKENS}{token.pk}/narrow/",
         "ALERT": f"/alerts/{alert.public_id}/",
     }.get(path, path)
     page = axe_page(admin, portal.tenant_url(contoso), path, width)

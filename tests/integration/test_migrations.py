@@ -31,3 +31,29 @@ def test_data_sources_made_before_formats_were_recorded_get_their_log_types_form
     executor.loader.build_graph()
     executor.migrate(executor.loader.graph.leaf_nodes())  # back to the latest for the next test
     assert formats == {"ASA": "CISCO_ASA", "Odd": "GENERIC_CEF"}
+
+
+@pytest.mark.django_db
+def test_the_name_search_triggers_survive_every_migration(reader):
+    """On SQLite a migration that adds a NOT NULL column rebuilds the tokens table and drops
+    its triggers; each such migration makes them again, so a token made or renamed is found
+    by a part of its name (tokens/selectors.name_match_ids; PostgreSQL reads its trigram
+    index, with no trigger)."""
+    from tokens.models import ApiToken
+    from tokens.selectors import name_match_ids
+    from tokens.services import token_generate, token_rename
+
+    token, _ = token_generate(user=reader, name="Nightly export")
+    token_rename(token=token, name="Quarterly audit")
+
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+            triggers = {row[0] for row in cursor.fetchall()}
+        assert {
+            "tokens_name_search_delete",
+            "tokens_name_search_insert",
+            "tokens_name_search_update",
+        } <= triggers
+    assert name_match_ids(ApiToken.objects.all(), "audit", 10) == [token.pk]
+    assert name_match_ids(ApiToken.objects.all(), "Nightly", 10) == []

@@ -319,7 +319,7 @@ def test_a_promotion_gives_back_what_was_lost_and_never_more(api_client, admin_u
     assert promoted.detail == (
         "Role of reader@contoso.com: Security reader → Global administrator. Not given "
         "Discovery.manage, Investigation.manage, Settings.manage, Tokens.manage_all: it was "
-        "not made with it."
+        "not made with them."
     )
     body = detail(api_client, reader, readers)
     assert body["capabilities"] == ["Discovery.read", "Investigation.read", "Settings.read"]

@@ -3,7 +3,13 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
+from importlib import import_module
+
 from accounts.roles import capabilities_for
+
+# The new NOT NULL column rebuilds the tokens table on SQLite, dropping the name search's
+# triggers: made again as 0017 does.
+TRIGGERS = import_module("tokens.migrations.0017_lifecycle_revoked_reason_policy_notice")
 
 
 def record_granted(apps, schema_editor):
@@ -74,4 +80,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(record_granted, migrations.RunPython.noop),
+        migrations.RunPython(TRIGGERS.name_search_triggers, TRIGGERS.name_search_triggers),
     ]
