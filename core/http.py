@@ -95,3 +95,12 @@ def is_safe_redirect(request, url: str) -> bool:
     return bool(url) and url_has_allowed_host_and_scheme(
         url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
+
+
+def close_with(response, close) -> None:
+    """Has `close` run when `response` is closed: the WSGI server closes every response at
+    the request's end, also one whose body was never read (a client gone, an error). A
+    server-side cursor left to the garbage collector would be closed at a moment of its
+    choosing, possibly in the middle of another query on the same connection, which
+    psycopg cannot take (it waits for its own lock: a hung worker)."""
+    response._resource_closers.append(close)

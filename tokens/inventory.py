@@ -7,7 +7,7 @@ tokens start arriving at once and no list of them is held; exporting it is an ev
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime
 
 from django.utils import timezone
@@ -125,7 +125,7 @@ def _application_record(app: SeenApplication) -> dict:
     }
 
 
-def credential_records(tenant_id: int) -> Iterator[dict]:
+def credential_records(tenant_id: int) -> Generator[dict]:
     """Every credential of the tenant, tokens by id then applications by first call; the
     query runs when the first record is asked for, in chunks after that."""
     tokens = (
@@ -177,9 +177,13 @@ def as_json(records: Iterator[dict], generated_at: datetime) -> Iterator[str]:
     yield "".join(pieces) + "]}"
 
 
-def inventory_export(*, tenant_id: int, by, origin: Origin, fmt: str) -> Iterator[str]:
-    """The inventory in `fmt` ("json" or "csv"), as text pieces; the export is logged now
-    (who, from where, which format), before the first piece."""
+def inventory_export(
+    *, tenant_id: int, by, origin: Origin, fmt: str
+) -> tuple[Iterator[str], Callable[[], None]]:
+    """The inventory in `fmt` ("json" or "csv"), as text pieces, and what closes its cursor
+    (for the response to call when it is closed, read to its end or not: a server-side
+    cursor must never be left to the garbage collector); the export is logged now (who,
+    from where, which format), before the first piece."""
     now = timezone.now()
     tenant_event(
         tenant_id=tenant_id,
@@ -193,7 +197,8 @@ def inventory_export(*, tenant_id: int, by, origin: Origin, fmt: str) -> Iterato
     # the answer starts (a 503), not a cut answer.
     first = next(records, None)
     chained = _chain(first, records)
-    return as_csv(chained) if fmt == "csv" else as_json(chained, now)
+    pieces = as_csv(chained) if fmt == "csv" else as_json(chained, now)
+    return pieces, records.close
 
 
 def _chain(first: dict | None, rest: Iterator[dict]) -> Iterator[dict]:

@@ -93,7 +93,7 @@ class ActivityListApi(ResourceList):
         )
         if not wants_json(self.request):
             return Response(step.decoded())
-        return streamed_envelope(step.texts(), step.rest)
+        return streamed_envelope(step.texts(), step.rest, step.close)
 
 
 class ScanStep:
@@ -122,7 +122,12 @@ class ScanStep:
                 self.last = row
                 yield records.activity_text(row[0], self.prefix)
         finally:
-            self.rows.close()  # the cursor (a server-side one on PostgreSQL) closed now
+            self.close()
+
+    def close(self) -> None:
+        """Closes the rows' cursor (a server-side one on PostgreSQL) now: once written, or
+        when the response is closed unread (security.api.base.closing)."""
+        self.rows.close()
 
     def rest(self) -> dict:
         data: dict = {"hasNext": self.has_next}

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import HasCapabilityFor
 from accounts.roles import Capability
+from core.http import close_with
 from core.parsers import FormParser, JSONParser, MultiPartParser
 from core.schema import ApiAutoSchema
 from security import listing, records
@@ -97,13 +98,18 @@ def _pieces(texts: Iterator[str], rest: Callable[[], dict]) -> Iterator[str]:
     yield "]" + ("," + ending[1:] if ending != "{}" else "}")
 
 
-def streamed_envelope(texts: Iterator[str], rest: Callable[[], dict]) -> StreamingHttpResponse:
+def streamed_envelope(
+    texts: Iterator[str], rest: Callable[[], dict], close: Callable[[], None] | None = None
+) -> StreamingHttpResponse:
     """The list envelope written as it goes: `{"data":[` and the records, already JSON text,
     a hundred at a time, then the envelope's other keys, `rest()`, read once the records
     are written (a scan's next cursor is its last record's). Nothing holds the whole answer;
-    compressed on the way out when the client accepts it (core/compression.py)."""
+    compressed on the way out when the client accepts it (core/compression.py). `close`
+    (what frees the records' cursor) runs when the response is closed, sent or not."""
     response = StreamingHttpResponse(_pieces(texts, rest), content_type="application/json")
     response.compressible = True  # type: ignore[attr-defined]
+    if close is not None:
+        close_with(response, close)
     return response
 
 

@@ -168,3 +168,15 @@ def test_the_page_download_is_the_same_inventory(client, admin_user, reader, eve
         len(list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))) == 6
     )
     assert refused.status_code == 403
+
+
+def test_an_inventory_closed_unread_frees_its_cursor_at_once(api_client, admin_user, every_kind):
+    from tests.integration.test_data_api_bulk import close_unread, open_cursors
+
+    api_client.force_login(admin_user)
+    response = api_client.get("/api/v1/credentials/inventory/?format=csv")
+    before = open_cursors()
+    close_unread(response)
+
+    assert (before, open_cursors()) in {(1, 0), (None, None)}
+    assert api_client.get("/api/v1/tokens/").status_code == 200

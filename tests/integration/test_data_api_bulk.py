@@ -218,3 +218,45 @@ def test_an_answer_with_a_token_value_is_never_compressed(admin_user, monkeypatc
     assert minted.json()["token"].startswith("mdaapi")
     assert alerts["Content-Encoding"] == "gzip"
     assert json.loads(gzip.decompress(alerts.content))["data"] == []
+
+
+def open_cursors() -> int | None:
+    """The server-side cursors this connection holds (PostgreSQL); None on SQLite, which
+    has none to leave open."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_cursors")
+        return cursor.fetchone()[0]
+
+
+def close_unread(response) -> None:
+    """What the WSGI server does at a request's end, its body unread: response.close(). As
+    Django's test client does, without closing the test's own database connection."""
+    from django.core.signals import request_finished
+    from django.db import close_old_connections
+
+    request_finished.disconnect(close_old_connections)
+    try:
+        response.close()
+    finally:
+        request_finished.connect(close_old_connections)
+
+
+def test_a_scan_step_closed_unread_frees_its_cursor_at_once(admin_api, many):
+    """A client gone before the answer starts: the WSGI server closes the response, which
+    closes the step's cursor then, never the garbage collector in the middle of another
+    query (psycopg would wait on its own lock for ever)."""
+    step = {"isScan": True, "limit": 500}
+
+    response = admin_api.post("/api/v1/activities/", step, format="json")
+    before = open_cursors()
+    close_unread(response)
+
+    assert response.streaming
+    assert (before, open_cursors()) in {(1, 0), (None, None)}
+    again = admin_api.post("/api/v1/activities/", step, format="json")
+    assert len(json.loads(b"".join(again.streaming_content))["data"]) == 500
+    assert open_cursors() in {0, None}

@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import IsPortalUser, has_capability
 from accounts.roles import Capability
-from core.http import NO_STORE, no_store, origin_of
+from core.http import NO_STORE, close_with, no_store, origin_of
 from tokens.inventory import COLUMNS, inventory_export
 from tokens.least_privilege import COUNT_BOUND, EVIDENCE_DAYS, overprivileged_tokens
 
@@ -92,11 +92,12 @@ class InventorySerializer(serializers.Serializer):
 
 def inventory_response(request, fmt: str) -> StreamingHttpResponse:
     """The inventory streamed in `fmt`, as a download; never kept by a cache."""
-    pieces = inventory_export(
+    pieces, close = inventory_export(
         tenant_id=request.user.tenant_id, by=request.user, origin=origin_of(request), fmt=fmt
     )
     content_type = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
     response = StreamingHttpResponse(pieces, content_type=content_type)
+    close_with(response, close)  # its cursor freed, read to its end or not
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="credentials-{stamp}.{fmt}"'
     return no_store(response)
