@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 
 MAX_ENTRIES = 50
 MAX_ENTRY_LENGTH = 64  # the longest IPv6 range written out is 43 characters
+_MAPPED = ipaddress.ip_network("::ffff:0:0/96")  # IPv4 addresses written as IPv6
 
 
 def _refused(message: str) -> ValidationError:
@@ -25,7 +26,9 @@ def _entry(text) -> str:
     if not isinstance(text, str):
         raise _refused("Each entry is an address or a range, written as text.")
     shown = text.strip()
-    if not shown or len(shown) > MAX_ENTRY_LENGTH:
+    # A zone (fe80::1%eth0) names an interface of the machine that wrote it: not an address a
+    # request can come from.
+    if not shown or len(shown) > MAX_ENTRY_LENGTH or "%" in shown:
         raise _refused(f"{shown[:MAX_ENTRY_LENGTH]!r} is not an IP address or a CIDR range.")
     try:
         network = ipaddress.ip_network(shown, strict=True)
@@ -37,6 +40,15 @@ def _entry(text) -> str:
                 f"or give the address alone."
             ) from None
         raise _refused(f"{shown!r} is not an IP address or a CIDR range.") from None
+    if network.prefixlen == 0:
+        raise _refused(
+            f"{shown} is every address: to let the token be used from anywhere, give null."
+        )
+    if network.version == 6 and network.subnet_of(_MAPPED):  # type: ignore[arg-type]
+        # The check reads an IPv4 client seen through IPv6 as its IPv4 address: so is the list.
+        network = ipaddress.IPv4Network(
+            (int(network.network_address) & 0xFFFFFFFF, network.prefixlen - 96)
+        )
     if network.num_addresses == 1:
         return str(network.network_address)
     return str(network)

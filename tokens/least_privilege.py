@@ -113,23 +113,28 @@ def overprivileged_tokens(tenant_id: int, now: datetime | None = None) -> Overpr
         .order_by("created_at", "pk")
     )
     chunk: list[ApiToken] = []
-    for token in tokens.iterator(chunk_size=CHUNK):
-        chunk.append(token)
-        if len(chunk) == CHUNK:
-            _take(found, chunk, since)
-            chunk = []
-            if found.count > COUNT_BOUND:
-                return found
-    _take(found, chunk, since)
+    rows = tokens.iterator(chunk_size=CHUNK)
+    try:
+        for token in rows:
+            chunk.append(token)
+            if len(chunk) == CHUNK:
+                _take(found, chunk, now)
+                chunk = []
+                if found.count > COUNT_BOUND:
+                    return found
+        _take(found, chunk, now)
+    finally:
+        rows.close()  # type: ignore[attr-defined]  # a generator: its cursor closed now
     return found
 
 
-def _take(found: Overprivileged, chunk: list[ApiToken], since: datetime) -> None:
+def _take(found: Overprivileged, chunk: list[ApiToken], now: datetime) -> None:
     if not chunk:
         return
+    since = now - timedelta(days=EVIDENCE_DAYS)
     used = _used_in(chunk, since)
     for token in chunk:
-        if token.expires_at is not None and token.expires_at <= timezone.now():
+        if token.expires_at is not None and token.expires_at <= now:
             continue
         held = sorted(token.capabilities)
         token.unused = [name for name in held if name not in used[token.pk]]  # type: ignore[attr-defined]

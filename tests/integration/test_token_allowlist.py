@@ -81,6 +81,14 @@ def test_entries_are_stored_normalised_without_repeats(api_client, reader):
             [f"10.0.{n}.0/24" for n in range(51)],
             "At most 50 addresses and ranges; this list has 51.",
         ),
+        (["fe80::1%eth0"], "'fe80::1%eth0' is not an IP address or a CIDR range."),
+        (["１０.0.0.1"], "'１０.0.0.1' is not an IP address or a CIDR range."),
+        (["10.0.0.²"], "'10.0.0.²' is not an IP address or a CIDR range."),
+        (
+            ["203.0.113.7", "0.0.0.0/0"],
+            "0.0.0.0/0 is every address: to let the token be used from anywhere, give null.",
+        ),
+        (["::/0"], "::/0 is every address: to let the token be used from anywhere, give null."),
     ],
 )
 def test_a_bad_allow_list_is_a_400_naming_it_and_nothing_is_made(
@@ -92,6 +100,13 @@ def test_a_bad_allow_list_is_a_400_naming_it_and_nothing_is_made(
     assert response.json()["detail"] == f"allowed_ips: {message}"
     assert not ApiToken.objects.exists()
     assert not TokenEvent.objects.exists()
+
+
+def test_ipv4_written_as_ipv6_is_kept_as_ipv4(api_client, reader):
+    """The check reads an IPv4 client seen through IPv6 as its IPv4 address; so is the list."""
+    response = generate(api_client, reader, allowed_ips=["::ffff:10.0.0.0/104", "::ffff:192.0.2.7"])
+
+    assert response.json()["allowed_ips"] == ["10.0.0.0/8", "192.0.2.7"]
 
 
 def test_fifty_entries_are_taken(api_client, reader):
