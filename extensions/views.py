@@ -22,7 +22,7 @@ from extensions import services
 from extensions.models import LogCollector, OutputFormat, SiemAgent
 from security.log_formats import LOG_FORMATS
 from security.models import DataSource
-from tokens.allowlist import allowlist_from_text
+from tokens.forms import AllowListField
 from tokens.services import AlreadySubmitted
 
 
@@ -64,27 +64,15 @@ class SiemAgentForm(forms.Form):
     send_activities = forms.BooleanField(label="Activities", required=False)
 
 
-class AllowListField(forms.CharField):
-    """Where the new token may be used from: one address or CIDR range per line; blank:
-    anywhere. Checked by the token service (tokens/allowlist.py)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(
-            label="Allowed addresses (optional)",
-            required=False,
-            max_length=4000,
-            widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
-            help_text="IPv4 or IPv6 addresses and CIDR ranges, one per line, at most 50: its "
-            "token is refused from anywhere else. Blank: usable from anywhere.",
-            **kwargs,
-        )
-
-    def clean(self, value):
-        return allowlist_from_text(super().clean(value) or "")
+def allowlist_field() -> AllowListField:
+    return AllowListField(
+        help_text="IPv4 or IPv6 addresses and CIDR ranges, one per line, at most 50: its "
+        "token is refused from anywhere else. Blank: usable from anywhere."
+    )
 
 
 class SiemAgentNewForm(SubmitOnceForm, SiemAgentForm):
-    allowed_ips = AllowListField()
+    allowed_ips = allowlist_field()
 
 
 @siem_required
@@ -173,7 +161,7 @@ class LogCollectorForm(forms.Form):
 
 
 class LogCollectorNewForm(SubmitOnceForm, LogCollectorForm):
-    allowed_ips = AllowListField()
+    allowed_ips = allowlist_field()
 
 
 @collectors_required

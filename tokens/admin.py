@@ -6,8 +6,9 @@ from django.utils import timezone
 
 from core.admin import ReadOnlyAdmin
 from core.http import NO_STORE, origin_of
-from tokens.allowlist import allowlist_check, allowlist_from_text
+from tokens.allowlist import allowlist_check
 from tokens.expiry import DEFAULT_EXPIRY, EXPIRY_CHOICES, expiry_of, token_check_expiry
+from tokens.forms import AllowListField
 from tokens.governance import token_set_allowlist
 from tokens.models import ApiToken, Kind, TokenEvent
 from tokens.policy import policy_check_allowlist, policy_of
@@ -69,15 +70,13 @@ SHOWN = [
 ]
 
 
-class AllowedAddresses(forms.CharField):
-    """Where the token may be used from, one address or CIDR range per line; blank: anywhere.
-    Checked by the service's rule (tokens/allowlist.py), so a refusal is a form error."""
+class AllowedAddresses(AllowListField):
+    """The allow-list field, checked here as the service will (tokens/allowlist.py), so that a
+    refusal is a form error and not a half-done save."""
 
     def __init__(self, **kwargs):
         super().__init__(
             label="Allowed addresses",
-            required=False,
-            widget=forms.Textarea(attrs={"rows": 3}),
             help_text="IPv4/IPv6 addresses and CIDR ranges, one per line, at most 50; blank: "
             "anywhere. A change keeps the value.",
             **kwargs,
@@ -85,7 +84,7 @@ class AllowedAddresses(forms.CharField):
 
     def clean(self, value):
         try:
-            return allowlist_check(allowlist_from_text(super().clean(value) or ""))
+            return allowlist_check(super().clean(value))
         except ValidationError as error:
             raise ValidationError(error.error_dict["allowed_ips"]) from None
 

@@ -20,6 +20,25 @@ from tokens.models import DESCRIPTION_MAX_LENGTH, NAME_MAX_LENGTH, ApiToken
 from tokens.rotation import kept_lifetime, lifetime_label, rotation_expiry
 
 
+class AllowListField(forms.CharField):
+    """Where a token may be used from, as a person types it: one address or CIDR range per
+    line (or separated by commas or spaces); blank: anywhere. Cleaned into the list the
+    services take (tokens/allowlist.allowlist_from_text), whose rules they apply: the Generate
+    dialog, a token's page, SIEM agents and log collectors, the admin."""
+
+    def __init__(self, *, label: str = "Allowed addresses (optional)", rows: int = 3, **kwargs):
+        super().__init__(
+            label=label,
+            required=False,
+            max_length=4000,
+            widget=forms.Textarea(attrs={"rows": rows, "spellcheck": "false"}),
+            **kwargs,
+        )
+
+    def clean(self, value) -> list[str] | None:  # a list, not text
+        return allowlist_from_text(super().clean(value) or "")
+
+
 class ExpiryForm(forms.Form):
     """The expiry choice of the Generate and Regenerate dialogs: 7, 30, 90 days, 1 year, a
     date, never; with the tenant's `policy`, only what it allows, its default first. The
@@ -96,12 +115,7 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
     scopes = forms.MultipleChoiceField(
         label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
     )
-    allowed_ips = forms.CharField(
-        label="Allowed addresses (optional)",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
+    allowed_ips = AllowListField()
 
     field_order = [
         "submission",
@@ -134,22 +148,11 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
             return list(self.cleaned_data.get("scopes") or [])
         return None
 
-    def chosen_allowlist(self) -> list[str] | None:
-        return allowlist_from_text(self.cleaned_data.get("allowed_ips") or "")
-
 
 class AllowListForm(forms.Form):
     """A token's allow-list on its page: one address or range per line; blank: anywhere."""
 
-    allowed_ips = forms.CharField(
-        label="Allowed addresses",
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-
-    def chosen_allowlist(self) -> list[str] | None:
-        return allowlist_from_text(self.cleaned_data.get("allowed_ips") or "")
+    allowed_ips = AllowListField(label="Allowed addresses", rows=5)
 
 
 KEEP = "keep"  # the Regenerate dialog's first expiry: the same lifetime as before

@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from accounts.roles import Capability
@@ -40,8 +40,13 @@ RECENT_IPS = 5
 LIFETIME = (DAYS + 1) * 86400
 
 
+def _day_number(day: date | datetime) -> int:
+    """A UTC day as the cache's keys write it: 20261206."""
+    return day.year * 10000 + day.month * 100 + day.day
+
+
 def _day_key(token_id: int, day: date) -> str:
-    return f"token-usage:{token_id}:day:{day.year * 10000 + day.month * 100 + day.day}"
+    return f"token-usage:{token_id}:day:{_day_number(day)}"
 
 
 def _ips_key(token_id: int) -> str:
@@ -49,8 +54,7 @@ def _ips_key(token_id: int) -> str:
 
 
 def _capability_day_key(token_id: int, capability: str, day: date) -> str:
-    stamp = day.year * 10000 + day.month * 100 + day.day
-    return f"token-usage:{token_id}:cap:{capability}:day:{stamp}"
+    return f"token-usage:{token_id}:cap:{capability}:day:{_day_number(day)}"
 
 
 def capabilities_key(token_id: int) -> str:
@@ -87,7 +91,7 @@ class Tally:
 
     def add(self, token_id: int, origin: Origin, now: datetime, interval: float) -> list[tuple]:
         # On the path of every authenticated request: a few dictionary writes, nothing more.
-        key = (token_id, now.year * 10000 + now.month * 100 + now.day)
+        key = (token_id, _day_number(now))
         with self._lock:
             counts = self._counts
             counts[key] = counts.get(key, 0) + 1
@@ -267,21 +271,11 @@ def capability_use_of(token: ApiToken, now: datetime | None = None) -> dict[str,
     stored = (
         TokenCapabilityDay.objects.filter(token=token)
         .values("capability")
-        .annotate(last=Max("last_at"))
+        .annotate(last=Max("last_at"), recent=Sum("count", filter=Q(day__gt=since)))
         .order_by()
-    )
-    recent = dict(
-        TokenCapabilityDay.objects.filter(token=token, day__gt=since)
-        .values("capability")
-        .annotate(n=Sum("count"))
-        .order_by()
-        .values_list("capability", "n")
     )
     for row in stored:
-        used[row["capability"]] = {
-            "last_used": row["last"],
-            "requests_30d": recent.get(row["capability"], 0),
-        }
+        used[row["capability"]] = {"last_used": row["last"], "requests_30d": row["recent"] or 0}
     for (name, _day), count in counts.items():
         entry = used.setdefault(name, {"last_used": None, "requests_30d": 0})
         entry["requests_30d"] += count

@@ -49,15 +49,13 @@ def generate(request):
                 scopes=form.chosen_scopes(),
                 origin=origin_of(request),
                 description=form.cleaned_data["description"],
-                allowed_ips=form.chosen_allowlist(),
+                allowed_ips=form.cleaned_data["allowed_ips"],
             )
         except ValidationError as error:
             said = getattr(error, "error_dict", {})
             if "expires_at" in said:
                 form.add_expiry_error(error)
-            elif field := next(
-                (f for f in ("scopes", "description", "allowed_ips") if f in said), None
-            ):
+            elif field := next((f for f in FIELDS_OF_ERRORS if f in said), None):
                 form.add_error(field, said[field])
             else:
                 form.add_error(None, error)

@@ -66,7 +66,7 @@ def allowlist(request, token_id: int):
         status = 400
         if form.is_valid():
             try:
-                chosen = allowlist_check(form.chosen_allowlist())
+                chosen = allowlist_check(form.cleaned_data["allowed_ips"])
                 refused = _refused_addresses(token, chosen)
                 fingerprint = json.dumps(chosen)
                 if refused and request.POST.get("confirmed") != fingerprint:
