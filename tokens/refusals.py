@@ -4,6 +4,7 @@ the revocation of a whole rotation chain when a rotated-out value is used by som
 
 from django.core.cache import cache
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from core.http import Origin
@@ -15,8 +16,7 @@ from tokens.services import revoke_chain
 from tokens.signals import token_address_refused, token_reused, token_used_late
 
 REFUSAL_WINDOW = 60  # seconds: at most one refused-use event per token in this long
-LATE_USE_ALERT_WINDOW = 3600  # seconds: at most one late-use alert per token in this long
-ADDRESS_ALERT_WINDOW = 3600  # seconds: at most one address alert per token in this long
+ALERT_WINDOW = 3600  # seconds: at most one late-use (or address) alert per token in this long
 
 REFUSAL_DETAILS: dict[str, str] = {
     EventReason.REVOKED: "Refused: the token is revoked.",
@@ -57,28 +57,29 @@ def token_refused(*, token: ApiToken, refused: Refusal, origin: Origin) -> Token
             else "used after its grace period"
         )
         token_theft_detected(token=token, origin=origin, how=how)
-    elif then == Then.ALERT and cache.add(
-        f"token-late-use:{token.pk}:alert", 1, timeout=LATE_USE_ALERT_WINDOW
-    ):
-        at = timezone.now()
-        transaction.on_commit(
-            lambda: token_used_late.send(
-                sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
-            )
-        )
-    elif then == Then.ALERT_ADDRESS:
-        _alert_address(token, origin)
+    elif then in HOURLY_ALERTS:
+        _alert_hourly(token, origin, then)
     return event
 
 
-def _alert_address(token: ApiToken, origin: Origin) -> None:
-    """The tenant's alert for a use from outside a token's allow-list: at most one an hour per
-    token (the first address of the hour is named; the events count the rest)."""
-    if not cache.add(f"token-address:{token.pk}:alert", 1, timeout=ADDRESS_ALERT_WINDOW):
+# What follows a refusal with an alert, at most one an hour per token: (its cache key's
+# name, the signal security/ raises the alert on).
+HOURLY_ALERTS: dict[str, tuple[str, Signal]] = {
+    Then.ALERT: ("token-late-use", token_used_late),
+    Then.ALERT_ADDRESS: ("token-address", token_address_refused),
+}
+
+
+def _alert_hourly(token: ApiToken, origin: Origin, then: str) -> None:
+    """The tenant's alert for a refused use (a rotated-out value used late, a use from
+    outside the allow-list): at most one an hour per token (the first of the hour is named,
+    with its address and user agent; the events count the rest), after the commit."""
+    name, signal = HOURLY_ALERTS[then]
+    if not cache.add(f"{name}:{token.pk}:alert", 1, timeout=ALERT_WINDOW):
         return
     at = timezone.now()
     transaction.on_commit(
-        lambda: token_address_refused.send(
+        lambda: signal.send(
             sender=ApiToken, token=token, at=at, ip=origin.ip, user_agent=origin.user_agent
         )
     )
