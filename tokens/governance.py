@@ -7,15 +7,17 @@ token's rotation chain (an old value in its grace period is the same token) and 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.roles import SCOPES, capabilities_for
+from accounts.roles import SCOPES, Capability, capabilities_for
 from core.errors import Conflict
 from core.http import SYSTEM, Origin
 from tokens.allowlist import allowlist_check, allowlist_text
 from tokens.events import token_event
 from tokens.models import ApiToken, EventKind, Kind
+from tokens.models.token import within
 from tokens.policy import policy_check_allowlist, policy_of
 
 NOT_LIVE = "A revoked token cannot be changed."
+EVERY = frozenset(c.value for c in Capability)
 
 
 def _live_chain(token: ApiToken) -> list[ApiToken]:
@@ -131,9 +133,7 @@ def tokens_follow_role(*, user, before: str, after: str) -> int:
     old, new = capabilities_for(before), capabilities_for(after)
     written = 0
     for token in ApiToken.objects.filter(user=user).live().select_related("user"):
-        made = set(token.granted_capabilities or ())
-        if token.scopes is not None:
-            made &= set(token.scopes)
+        made = within(EVERY, token.scopes, token.granted_capabilities or ())
         lost = sorted(name for name in made if name in old and name not in new)
         gained = sorted(name for name in made if name not in old and name in new)
         withheld = sorted(c.value for c in new - old if c.value not in made)

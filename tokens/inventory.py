@@ -17,6 +17,7 @@ from accounts.roles import capabilities_for
 from core.http import Origin
 from tokens.events import tenant_event
 from tokens.models import ApiToken, EventKind, Kind
+from tokens.models.token import within
 
 CHUNK = 2_000
 
@@ -74,12 +75,8 @@ def _iso(moment: datetime | None) -> str | None:
 
 
 def _access(role: str, scopes, granted) -> list[str]:
-    held = {c.value for c in capabilities_for(role)}
-    if scopes is not None:
-        held &= set(scopes)
-    if granted is not None:
-        held &= set(granted)
-    return sorted(held)
+    """What the token may do, as the token check computes it (its owner's role now)."""
+    return sorted(within(capabilities_for(role), scopes, granted))
 
 
 def _token_record(row: tuple) -> dict:

@@ -25,6 +25,17 @@ from tokens.models.terms import (
 EXPIRY_WARNING = timedelta(days=7)  # the table warns of an expiry this close
 
 
+def within(capabilities: frozenset, scopes, granted) -> frozenset:
+    """What a token may do of `capabilities` (its owner's, as they are): within its `scopes`
+    and what it was `granted` when made, each None where it has none. The one statement of
+    the rule: the token check, the inventory and the role-change events read it."""
+    if scopes is not None:
+        capabilities = capabilities & frozenset(scopes)
+    if granted is not None:
+        capabilities = capabilities & frozenset(granted)
+    return capabilities
+
+
 class ApiToken(models.Model):
     tenant = models.ForeignKey(Tenant, on_delete=models.PROTECT, related_name="tokens")
     user = models.ForeignKey(
@@ -232,12 +243,7 @@ class ApiToken(models.Model):
         """A token may do what its issuer may do now, within its scopes if it has any and
         within what it could do when it was made (so a demotion narrows it at once, and a
         promotion never widens it)."""
-        capabilities = self.user.capabilities
-        if self.scopes is not None:
-            capabilities = capabilities & frozenset(self.scopes)
-        if self.granted_capabilities is not None:
-            capabilities = capabilities & frozenset(self.granted_capabilities)
-        return capabilities
+        return within(self.user.capabilities, self.scopes, self.granted_capabilities)
 
     @property
     def lost_capabilities(self) -> list[str]:
