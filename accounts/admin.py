@@ -27,10 +27,12 @@ class UserAdmin(DjangoUserAdmin):
     password already); never deleted: deprovision them, so that their tokens stay listed,
     marked and refused."""
 
-    list_display = ["username", "tenant", "role", "is_staff", "deprovisioned_at"]
+    list_display = ["username", "kind", "tenant", "role", "is_staff", "deprovisioned_at"]
     actions = ["deprovision", "reprovision"]
-    readonly_fields = ["deprovisioned_at"]
-    list_filter = ["tenant", "role", "is_staff", "is_active"]
+    # A service account and its custodians are made and changed by the tenant's full admins
+    # (accounts/service_accounts.py, on the Users page and the API): shown here, not edited.
+    readonly_fields = ["deprovisioned_at", "is_service_account", "custodian_names"]
+    list_filter = ["tenant", "is_service_account", "role", "is_staff", "is_active"]
     list_select_related = ["tenant"]
     fieldsets = [
         *(DjangoUserAdmin.fieldsets or ()),
@@ -43,6 +45,8 @@ class UserAdmin(DjangoUserAdmin):
                     "entra_object_id",
                     "scim_external_id",
                     "deprovisioned_at",
+                    "is_service_account",
+                    "custodian_names",
                 ]
             },
         ),
@@ -54,6 +58,22 @@ class UserAdmin(DjangoUserAdmin):
 
     def save_model(self, request, obj, form, change):
         user_save(user=obj)
+
+    @admin.display(description="Kind")
+    def kind(self, user) -> str:
+        if user.is_service_account and not user.has_custodian:
+            return "Service account (no custodian)"
+        return user.kind_label
+
+    @admin.display(description="Custodians")
+    def custodian_names(self, user) -> str:
+        if not user.is_service_account:
+            return "—"
+        names = [
+            f"{person.username}{' (deprovisioned)' if person.is_deprovisioned else ''}"
+            for person in user.custodians.order_by("username")
+        ]
+        return ", ".join(names) or "None: name one on the tenant's Users page"
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

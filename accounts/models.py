@@ -88,6 +88,20 @@ class UserManager(DjangoUserManager):
     def deprovisioned_in(self, tenant_id: int | None):
         return self.in_tenant(tenant_id).filter(deprovisioned_at__isnull=False)
 
+    def people_in(self, tenant_id: int | None):
+        """The people of a tenant: its users that are not service accounts."""
+        return self.in_tenant(tenant_id).filter(is_service_account=False)
+
+    def service_accounts_in(self, tenant_id: int | None):
+        return self.in_tenant(tenant_id).filter(is_service_account=True)
+
+    def without_custodian(self, tenant_id: int | None):
+        """The tenant's service accounts with no active custodian ("no custodian")."""
+        custody = User.custodians.through.objects.filter(
+            to_user__deprovisioned_at__isnull=True, to_user__is_active=True
+        )
+        return self.service_accounts_in(tenant_id).exclude(pk__in=custody.values("from_user_id"))
+
 
 def shown_name(prefix: str = ""):
     """User.display_name as SQL: "first last", or the user name when both are blank (the
@@ -124,6 +138,13 @@ class User(AbstractUser):
     entra_object_id = models.UUIDField("Entra object ID", null=True, blank=True)
     # SCIM's externalId, as Entra's provisioning service sends it (often the mailNickname).
     scim_external_id = models.CharField("SCIM external ID", max_length=200, blank=True)
+    # A service account (accounts/service_accounts.py): not a person. It owns tokens that act
+    # with its role and outlive anyone; it never signs in (no password, no Entra identity)
+    # and SCIM never sees it. Its custodians, people of the tenant, generate and manage them.
+    is_service_account = models.BooleanField(default=False, editable=False)
+    custodians = models.ManyToManyField(
+        "self", symmetrical=False, related_name="custodian_of", blank=True
+    )
 
     objects = UserManager()  # type: ignore[misc]  # AbstractUser declares it on the class
 
@@ -176,6 +197,15 @@ class User(AbstractUser):
         """A local (break-glass) account: it signs in with a password of its own here. Entra
         sign-in never adopts one, and SCIM never sees one."""
         return self.has_usable_password()
+
+    @property
+    def has_custodian(self) -> bool:
+        """A service account's: whether an active person is its custodian (one query)."""
+        return self.custodians.filter(deprovisioned_at__isnull=True, is_active=True).exists()
+
+    @property
+    def kind_label(self) -> str:
+        return "Service account" if self.is_service_account else "Person"
 
     @property
     def is_deprovisioned(self) -> bool:

@@ -18,7 +18,7 @@ from django.http import HttpRequest, JsonResponse, QueryDict
 from django.shortcuts import redirect
 from django.urls import reverse
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import APIException
+from rest_framework.exceptions import APIException, PermissionDenied
 
 SIGNED_IN_AT = "portal_signed_in_at"
 KEPT_FORMS = "portal_kept_forms"
@@ -120,3 +120,11 @@ def refuse_stale_session(request) -> None:
         signed_in_recently(request)
     ):
         raise ReauthenticationRequired()
+
+
+def signed_in_only(request, what: str) -> None:
+    """Changes that can widen what a token does are made by a signed-in person whose sign-in
+    is recent, never with a token (a 403 saying so; then refuse_stale_session's 401)."""
+    if request.auth is not None:
+        raise PermissionDenied(f"{what} by a signed-in user, not with a token.")
+    refuse_stale_session(request)

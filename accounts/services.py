@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import SeenApplication, Tenant, User
-from accounts.signals import role_changed
+from accounts.signals import custodians_lost, role_changed
 from core.errors import Conflict
 
 
@@ -71,6 +71,16 @@ def user_deprovision(*, user: User) -> bool:
         deprovisioned_at=timezone.now()
     )
     user.refresh_from_db(fields=["deprovisioned_at"])
+    if updated and not user.is_service_account:
+        # Their custody ends with them; a service account they were the last active
+        # custodian of keeps working, and its tenant is told (an alert per account).
+        orphaned = list(
+            User.objects.without_custodian(user.tenant_id).filter(
+                custodians=user, deprovisioned_at__isnull=True
+            )
+        )
+        if orphaned:
+            custodians_lost.send(sender=User, accounts=orphaned, custodian=user)
     # Ended even when the flag was already set: it costs nothing and catches a session that
     # raced the flag.
     _end_sessions(user)

@@ -7,3 +7,8 @@ from django.dispatch import Signal
 # change's transaction with `user`, `before` and `after` (role names; "" is no role); tokens/
 # writes each of the user's tokens an event naming what it gained or lost.
 role_changed = Signal()
+
+# A deprovisioning left service accounts without an active custodian (accounts.services.
+# user_deprovision): sent inside its transaction with `accounts` (the service accounts) and
+# `custodian` (the person deprovisioned); security/ raises an alert for each.
+custodians_lost = Signal()

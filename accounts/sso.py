@@ -113,6 +113,13 @@ def portal_user(backend, uid, details, response, tenant, oid, role, *args, **kwa
     user = people.filter(entra_object_id=oid).first()
     if user is None and username:
         namesake = people.filter(username__iexact=username).first()
+        if namesake is not None and namesake.is_service_account:
+            # A service account never signs in: no person takes it over by its name.
+            raise SignInRefused(
+                backend,
+                "A service account of this portal has your user name, so Microsoft sign-in "
+                "cannot use it. Ask an administrator to rename the service account.",
+            )
         if namesake is not None and (namesake.is_local or namesake.entra_object_id is not None):
             # A local break-glass account keeps its password and role: Entra never takes it
             # over. Nor does it take another Entra identity's account.

@@ -14,6 +14,16 @@ urlpatterns = [
         name="user-deprovision",
     ),
     path(
+        "service-accounts/",
+        accounts_api.ServiceAccountCreateApi.as_view(),
+        name="service-accounts",
+    ),
+    path(
+        "service-accounts/<str:user_id>/",
+        accounts_api.ServiceAccountChangeApi.as_view(),
+        name="service-account",
+    ),
+    path(
         "users/<str:user_id>/reprovision/",
         accounts_api.UserReprovisionApi.as_view(),
         name="user-reprovision",

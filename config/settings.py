@@ -158,6 +158,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.portal",
                 "security.context_processors.alerts",
+                "tokens.context_processors.approvals",
             ],
         },
     },

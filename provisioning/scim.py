@@ -196,7 +196,8 @@ class ScimView(APIView):
         # SCIM-deleted users (is_active=False) are no longer resources, and local break-glass
         # accounts never are: provisioning must not be able to lock out the way back in.
         issuer: Any = self.request.user  # the SCIM token's issuer (CanProvision)
-        return User.objects.in_tenant(issuer.tenant_id).filter(
+        # Nor are service accounts: Entra's directory has no such user to provision.
+        return User.objects.people_in(issuer.tenant_id).filter(
             is_active=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
         )
 
@@ -402,7 +403,7 @@ class UsersScim(ScimView):
             raise ScimError("userName is required", scim_type="invalidValue")
         tenant_id = request.user.tenant_id
         user = User.objects.in_tenant(tenant_id).filter(username__iexact=username).first()
-        if user is not None and (user.is_active or user.is_local):
+        if user is not None and (user.is_active or user.is_local or user.is_service_account):
             raise ScimError(
                 f"A user named {username} exists", status.HTTP_409_CONFLICT, "uniqueness"
             )

@@ -7,6 +7,7 @@ class SecurityConfig(AppConfig):
 
     def ready(self) -> None:
         # A token found in public becomes an alert of its tenant (tokens/signals.py).
+        from accounts.signals import custodians_lost
         from security import services
         from tokens.signals import (
             token_address_refused,
@@ -21,3 +22,5 @@ class SecurityConfig(AppConfig):
         token_address_refused.connect(
             services.alert_token_address_refused, dispatch_uid="security-address"
         )
+        # A service account left without a custodian (accounts/service_accounts.py).
+        custodians_lost.connect(services.alert_custodians_lost, dispatch_uid="security-custody")

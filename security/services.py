@@ -64,6 +64,7 @@ TOKEN_EXPOSED_ALERT = 20_000_001  # idValue: the alert type "token exposed publi
 TOKEN_REUSED_ALERT = 20_000_002  # idValue: "a rotated-out token value was reused"
 TOKEN_USED_LATE_ALERT = 20_000_003  # idValue: "a rotated-out token value was used late"
 TOKEN_ADDRESS_ALERT = 20_000_004  # idValue: "a token was used from outside its allow-list"
+NO_CUSTODIAN_ALERT = 20_000_005  # idValue: "a service account lost its last custodian"
 
 
 def alert_token_exposed(*, token, at, **signal) -> Alert:
@@ -167,22 +168,47 @@ def alert_token_address_refused(*, token, at, ip, user_agent, **signal) -> Alert
     )
 
 
+def alert_custodians_lost(*, accounts, custodian, **signal) -> list[Alert]:
+    """A medium-severity alert per service account whose last active custodian was just
+    deprovisioned (accounts.signals.custodians_lost): its tokens keep working, and nobody but
+    a full admin can manage them until one names a custodian."""
+    now = timezone.now()
+    return [
+        _portal_alert(
+            account.tenant_id,
+            now,
+            NO_CUSTODIAN_ALERT,
+            title=f"Service account {account.username} has no custodian",
+            description=(
+                f"{custodian.display_name} ({custodian.username}) was deprovisioned at "
+                f"{now:%Y-%m-%d %H:%M} UTC and was the last active custodian of the service "
+                f"account {account.username}. Its API tokens keep working with its role "
+                f"({account.role_label}). Name a custodian on its page under Users, so that "
+                "someone answers for them; until then only full admins can manage them."
+            ),
+            severity=Severity.MEDIUM,
+            threat_score=40,
+            entities=[
+                {"id": account.username, "label": account.username, "type": "user"},
+                {"id": custodian.username, "label": custodian.username, "type": "user"},
+            ],
+        )
+        for account in accounts
+    ]
+
+
 def _token_alert(
     token, at, id_value: int, *, title: str, description: str, severity: int = Severity.HIGH
 ) -> Alert:
     owner = token.user
-    alert = Alert(
-        tenant_id=token.tenant_id,
-        id_value=id_value,
+    return _portal_alert(
+        token.tenant_id,
+        at,
+        id_value,
         title=title,
         description=description,
-        timestamp=at,
         severity=severity,
-        stories=[0],
-        intent=[6],  # CREDENTIAL_ACCESS
         threat_score=80,
-        source="portal",
-        is_system=True,
         entities=[
             {"id": owner.username, "label": owner.username, "type": "user"},
             {
@@ -191,6 +217,34 @@ def _token_alert(
                 "type": "groupTag",
             },
         ],
+    )
+
+
+def _portal_alert(
+    tenant_id: int,
+    at,
+    id_value: int,
+    *,
+    title: str,
+    description: str,
+    severity: int,
+    threat_score: int,
+    entities: list[dict],
+) -> Alert:
+    """An alert this product raises about its own credentials (credential access)."""
+    alert = Alert(
+        tenant_id=tenant_id,
+        id_value=id_value,
+        title=title,
+        description=description,
+        timestamp=at,
+        severity=severity,
+        stories=[0],
+        intent=[6],  # CREDENTIAL_ACCESS
+        threat_score=threat_score,
+        source="portal",
+        is_system=True,
+        entities=entities,
     )
     alert.prepare()
     alert.full_clean(validate_unique=False, validate_constraints=False)

@@ -16,3 +16,9 @@ class TokensConfig(AppConfig):
             tokens_follow_role(user=user, before=before, after=after)
 
         role_changed.connect(follow, dispatch_uid="tokens-follow-role", weak=False)
+
+        # Deprovisioning someone tells which of their tokens were used lately.
+        from accounts import impact
+        from tokens.handover import deprovision_impact
+
+        impact.register(deprovision_impact)

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.roles import DESCRIPTIONS, READ_ONLY, SCOPES
+from accounts.service_accounts import may_generate_for
 from core.forms import SubmitOnceForm
 from tokens.allowlist import allowlist_from_text
 from tokens.expiry import (
@@ -116,9 +117,13 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
         label="Capabilities", required=False, choices=[(s.value, s.value) for s in SCOPES]
     )
     allowed_ips = AllowListField()
+    # Whom it is for: the person generating it ("" ) or a service account they may generate
+    # for (accounts.service_accounts.may_generate_for); offered only when there is one.
+    owner = forms.ChoiceField(label="For", required=False, initial="")
 
     field_order = [
         "submission",
+        "owner",
         "name",
         "description",
         "expires",
@@ -133,17 +138,40 @@ class GenerateForm(SubmitOnceForm, ExpiryForm):
         the `user`: only the capabilities their role has to narrow the token to."""
         super().__init__(*args, policy=policy, **kwargs)
         self.user_capabilities = user.capabilities if user is not None else frozenset()
+        self.service_accounts = {}
         if user is not None:
+            self.service_accounts = {
+                str(account.pk): account
+                for account in may_generate_for(user, self.user_capabilities)
+            }
+            self.fields["owner"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
+                ("", "Me"),
+                *(
+                    (pk, f"{a.username} (service account)")
+                    for pk, a in self.service_accounts.items()
+                ),
+            ]
+            self.fields["owner"].error_messages["invalid_choice"] = (
+                "Choose yourself or a service account you are a custodian of."
+            )
             mine = user.capabilities
             self.fields["scopes"].choices = [  # type: ignore[attr-defined]  # a ChoiceField
                 (scope.value, DESCRIPTIONS[scope]) for scope in SCOPES if scope in mine
             ]
 
-    def chosen_scopes(self) -> list[str] | None:
-        """None (the same as the role), the role's read capabilities, or those ticked."""
+    def chosen_owner(self, user):
+        """Whom the token is for: `user`, or the service account chosen."""
+        return self.service_accounts.get(self.cleaned_data.get("owner") or "", user)
+
+    def chosen_scopes(self, owner=None) -> list[str] | None:
+        """None (the same as the role), the role's read capabilities (of the `owner` too,
+        when it is a service account), or those ticked."""
         access = self.cleaned_data.get("access") or "role"
         if access == "read_only":
-            return sorted(c.value for c in self.user_capabilities & READ_ONLY)
+            held = self.user_capabilities & READ_ONLY
+            if owner is not None:
+                held = held & owner.capabilities
+            return sorted(c.value for c in held)
         if access == "custom":
             return list(self.cleaned_data.get("scopes") or [])
         return None

@@ -5,6 +5,10 @@ the templates all ask here; none decides on its own.
 
 States, in the order they are decided (the first that holds is the state):
 - revoked: by its owner, an admin, a policy, a public report; of its whole rotation chain;
+  denied approval, or its approval request not decided in time;
+- pending: made under a policy that requires approval, and not yet approved (every use
+  refused with a 403 until a full admin other than its requester approves it; tokens/
+  approval.py);
 - rotated: replaced by a rotation, its grace period running (it still works);
 - rotated out: replaced, its grace period over (or its own expiry come during it);
 - expired: its expiry has come;
@@ -36,12 +40,13 @@ class Status(models.TextChoices):
     ROTATED = "rotated", "Rotated (in its grace period)"
     ROTATED_OUT = "rotated_out", "Rotated out"
     REVOKED = "revoked", "Revoked"
+    PENDING = "pending", "Pending approval"
 
 
 # The states in which a value works; the others are refused.
 WORKING = frozenset({Status.GENERATED, Status.ACTIVE, Status.INACTIVE, Status.ROTATED})
 # What the tokens table lists unless a status filter asks for another: current tokens.
-CURRENT = (Status.GENERATED, Status.ACTIVE, Status.INACTIVE, Status.EXPIRED)
+CURRENT = (Status.GENERATED, Status.ACTIVE, Status.INACTIVE, Status.EXPIRED, Status.PENDING)
 
 
 class EventReason(models.TextChoices):
@@ -50,6 +55,7 @@ class EventReason(models.TextChoices):
     NONE = "", "—"
     BY_OWNER = "by_owner", "By its owner"
     BY_ADMIN = "by_admin", "By an admin"
+    BY_CUSTODIAN = "by_custodian", "By a custodian of its service account"
     BY_POLICY = "by_policy", "By a policy"
     EXPOSED = "exposed", "Exposed publicly"
     OWNER_DEPROVISIONED = "owner_deprovisioned", "Owner deprovisioned"
@@ -61,6 +67,9 @@ class EventReason(models.TextChoices):
     REUSED = "reused", "A rotated-out value was reused"
     DORMANT = "dormant", "Unused for the policy's time"
     ADDRESS_NOT_ALLOWED = "address_not_allowed", "Address not allowed"
+    PENDING_APPROVAL = "pending_approval", "Pending approval"
+    DENIED = "denied", "Approval denied"
+    APPROVAL_EXPIRED = "approval_expired", "Approval not decided in time"
 
 
 def grace_end(token) -> datetime | None:
@@ -76,6 +85,8 @@ def state_of(token, now: datetime) -> Status:
     """The state of `token` at `now` (see the module's docstring for the order)."""
     if token.revoked_at is not None:
         return Status.REVOKED
+    if token.pending_until is not None:
+        return Status.PENDING
     if token.replaced_at is not None:
         end = grace_end(token)
         return Status.ROTATED if end is not None and end > now else Status.ROTATED_OUT
@@ -93,14 +104,18 @@ def status_conditions(now: datetime) -> dict[str, Q]:
     since = now - ACTIVE_WINDOW
     live = Q(revoked_at__isnull=True)
     current = live & Q(replaced_at__isnull=True)
+    # A pending token is never used nor replaced (both are refused): only the states of an
+    # unused current token need to leave it out.
+    decided = Q(pending_until__isnull=True)
     unexpired = Q(expires_at__isnull=True) | Q(expires_at__gt=now)
     in_grace = Q(grace_until__gt=now) & unexpired
     return {
         Status.REVOKED: Q(revoked_at__isnull=False),
         Status.ROTATED: live & Q(replaced_at__isnull=False) & in_grace,
         Status.ROTATED_OUT: live & Q(replaced_at__isnull=False) & ~in_grace,
-        Status.EXPIRED: current & Q(expires_at__lte=now),
-        Status.GENERATED: current & Q(last_used_at__isnull=True) & unexpired,
+        Status.PENDING: live & Q(pending_until__isnull=False),
+        Status.EXPIRED: current & Q(expires_at__lte=now) & decided,
+        Status.GENERATED: current & Q(last_used_at__isnull=True) & unexpired & decided,
         Status.ACTIVE: current & Q(last_used_at__gte=since) & unexpired,
         Status.INACTIVE: current & Q(last_used_at__lt=since) & unexpired,
     }
@@ -111,6 +126,8 @@ class Action(models.TextChoices):
     SELF_ROTATE = "self_rotate", "Rotate itself (the value, at /tokens/self/rotate/)"
     ROTATE = "rotate", "Regenerate it (its owner, signed in)"
     REVOKE = "revoke", "Revoke it"
+    APPROVE = "approve", "Approve it (a full admin other than its requester)"
+    DENY = "deny", "Deny it (which revokes it)"
 
 
 class Then(models.TextChoices):
@@ -153,6 +170,14 @@ _ALREADY_ROTATED = Refusal(
 )
 _ROTATE_REVOKED = Refusal(EventReason.REVOKED, "A revoked token cannot be rotated.", 409)
 _REVOKE_REVOKED = Refusal(EventReason.REVOKED, "This token is already revoked.", 409)
+TOKEN_PENDING = "Token pending approval"  # noqa: S105 (a message)
+_PENDING = Refusal(EventReason.PENDING_APPROVAL, TOKEN_PENDING, 403)
+_ROTATE_PENDING = Refusal(
+    EventReason.PENDING_APPROVAL,
+    "This token is pending approval: it can be regenerated once approved.",
+    409,
+)
+_UNDECIDABLE = Refusal(EventReason.NONE, "This token is not pending approval.", 409)
 
 # What each action may do in each state: None allows it, a Refusal says why not. This table
 # is the lifecycle; tests walk every cell of it.
@@ -165,6 +190,7 @@ TRANSITIONS: dict[str, dict[str, Refusal | None]] = {
         Status.ROTATED_OUT: _LATE,
         Status.EXPIRED: _EXPIRED,
         Status.REVOKED: _REVOKED,
+        Status.PENDING: _PENDING,
     },
     Action.SELF_ROTATE: {
         Status.GENERATED: None,
@@ -175,6 +201,7 @@ TRANSITIONS: dict[str, dict[str, Refusal | None]] = {
         Status.ROTATED_OUT: _THEFT,
         Status.EXPIRED: _EXPIRED,
         Status.REVOKED: _REVOKED,
+        Status.PENDING: _PENDING,
     },
     Action.ROTATE: {
         Status.GENERATED: None,
@@ -184,6 +211,7 @@ TRANSITIONS: dict[str, dict[str, Refusal | None]] = {
         Status.ROTATED: _ALREADY_ROTATED,
         Status.ROTATED_OUT: _ALREADY_ROTATED,
         Status.REVOKED: _ROTATE_REVOKED,
+        Status.PENDING: _ROTATE_PENDING,
     },
     Action.REVOKE: {  # any value of a chain revokes all of it (tokens.services.token_revoke)
         Status.GENERATED: None,
@@ -193,6 +221,16 @@ TRANSITIONS: dict[str, dict[str, Refusal | None]] = {
         Status.ROTATED: None,
         Status.ROTATED_OUT: None,
         Status.REVOKED: _REVOKE_REVOKED,
+        Status.PENDING: None,  # its requester withdraws it, or an admin
+    },
+    # A decision on an approval request: in no state but pending (tokens/approval.py also
+    # refuses a request past its deadline, and one's own).
+    **{
+        action: {
+            **dict.fromkeys(Status, _UNDECIDABLE),
+            Status.PENDING: None,
+        }
+        for action in (Action.APPROVE, Action.DENY)
     },
 }
 
@@ -202,13 +240,18 @@ def refusal(token, action: str, now: datetime) -> Refusal | None:
     if (
         token.revoked_at is None
         and token.replaced_at is None
+        and token.pending_until is None
         and (token.expires_at is None or token.expires_at > now)
+        and action not in _DECISIONS
     ):
-        # Generated, active or inactive, which every action may use: the token check's
-        # usual case, told without working out which of the three (a test holds TRANSITIONS
-        # to this: tests/integration/test_lifecycle.py).
+        # Generated, active or inactive, which every action but a decision may use: the
+        # token check's usual case, told without working out which of the three (a test
+        # holds TRANSITIONS to this: tests/integration/test_lifecycle.py).
         return None
     return TRANSITIONS[action][state_of(token, now)]
+
+
+_DECISIONS = frozenset({Action.APPROVE, Action.DENY})
 
 
 def then_for(refused: Refusal, *, strict: bool) -> str:

@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from accounts.models import User
+from accounts.roles import Capability, Role, capabilities_for
 from core.http import route_url
 from tokens.models import ApiToken
 from tokens.outbox import notice_queue
@@ -114,3 +116,88 @@ def tell_owner_retirement_coming(
         f"{len(tokens) + more} API token{plural} of yours will be retired from {start:%Y-%m-%d}"
     )
     _queue(first, "retirement_notice", subject, body, about=False)
+
+
+def full_admins_of(tenant_id: int):
+    """The tenant's active people who may decide approval requests (Tokens.manage_all)."""
+    roles = [role for role in Role if Capability.TOKENS_MANAGE_ALL in capabilities_for(role)]
+    return User.objects.people_in(tenant_id).filter(
+        role__in=roles, deprovisioned_at__isnull=True, is_active=True
+    )
+
+
+def _to(person, token: ApiToken, kind: str, subject: str, body: str) -> None:
+    notice_queue(
+        tenant_id=token.tenant_id,
+        token=token,
+        to=person.email,
+        kind=kind,
+        subject=subject,
+        body=f"Hello {person.display_name},\n\n{body}",
+    )
+
+
+def _what(token: ApiToken) -> str:
+    can = ", ".join(sorted(token.capabilities)) or "nothing"
+    owner = token.user
+    whose = f"the service account {owner.username}" if owner.is_service_account else owner.username
+    return (
+        f'"{token.name}" (ending in …{token.suffix}), of {whose}, which can: {can}'
+        f"{'; only from ' + ', '.join(token.allowed_ips) if token.allowed_ips else ''}"
+    )
+
+
+def tell_approval_requested(token: ApiToken) -> None:
+    """A token was made pending approval: its requester learns it waits, and each other full
+    admin of the tenant is asked to decide."""
+    assert token.pending_until is not None  # noqa: S101 (only pending tokens are asked about)
+    requester = token.made_by
+    page = route_url(token.tenant.custom_url, "tokens:decide", token_id=token.pk)
+    until = _when(token.pending_until)
+    _to(
+        requester,
+        token,
+        "approval_requested",
+        f'Your API token "{token.name}" waits for approval',
+        f"Your tenant's token policy requires a full admin's approval of the API token "
+        f"{_what(token)}. Until another full admin approves it, every request made with it is "
+        f'refused (403, "Token pending approval"). If nobody decides by {until}, the request '
+        "expires and the token is revoked. Keep the value you were shown: it is the one that "
+        "will work once approved.\n",
+    )
+    for admin in full_admins_of(token.tenant_id).exclude(pk=requester.pk):
+        _to(
+            admin,
+            token,
+            "approval_requested",
+            f'{requester.username} asks for approval of the API token "{token.name}"',
+            f"{requester.display_name} ({requester.username}) generated the API token "
+            f"{_what(token)}. Your tenant's token policy requires a full admin's approval "
+            f"before it works. Approve or deny it by {until} at {page}\n",
+        )
+
+
+DECISIONS = {
+    "approved": ("approved", "It works from now on."),
+    "denied": ("denied", "It is revoked: requests made with it stay refused."),
+    "expired": (
+        "not decided in time",
+        "It is revoked: requests made with it stay refused. Generate a new token if you still "
+        "need one.",
+    ),
+}
+
+
+def tell_approval_decided(token: ApiToken, decision: str, by=None, note: str = "") -> None:
+    """The requester learns what became of their request: approved, denied (by whom, with
+    the note), or expired undecided."""
+    said, then = DECISIONS[decision]
+    who = f" by {by.display_name} ({by.username})" if by is not None else ""
+    noted = f'\n\nTheir note: "{note}"' if note else ""
+    _to(
+        token.made_by,
+        token,
+        f"approval_{decision}",
+        f'Your API token "{token.name}" was {said}',
+        f"Your request for the API token {_what(token)} was {said}{who}. {then}{noted}\n",
+    )

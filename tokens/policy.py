@@ -12,11 +12,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import CHANGES_DATA
+from core.errors import Conflict
 from core.http import SYSTEM, Origin
 from tokens.events import policy_event
 from tokens.expiry import POLICY_EXPIRY_CHOICES, expiry_in_days, expiry_on
 from tokens.models import ApiToken, Kind, TokenPolicy
-from tokens.notifications import tell_owner_retirement_coming
+from tokens.models.policy import APPROVAL_ALL, APPROVAL_CHOICES, APPROVAL_MANAGE, APPROVAL_NOBODY
+from tokens.notifications import full_admins_of, tell_owner_retirement_coming
 
 
 def policy_of(tenant_id) -> TokenPolicy:
@@ -69,6 +71,15 @@ def policy_check_allowlist(
         raise ValidationError({"allowed_ips": [ValidationError(message, code=BY_POLICY)]})
 
 
+def policy_needs_approval(policy: TokenPolicy, capabilities) -> bool:
+    """Whether a new API token that may do `capabilities` waits for a full admin's approval
+    under the tenant's policy (tokens/approval.py)."""
+    wanted = policy.approval_required_for
+    if wanted == APPROVAL_ALL:
+        return True
+    return wanted == APPROVAL_MANAGE and any(name in CHANGES_DATA for name in capabilities)
+
+
 BY_POLICY = "policy"  # the code of a refusal that the tenant's policy, not the input, makes
 
 
@@ -90,6 +101,7 @@ POLICY_FIELDS = (
     "notice_days",
     "strict_rotation",
     "manage_needs_allowlist",
+    "approval_required_for",
 )
 POLICY_LABELS = {
     "max_lifetime_days": "Maximum lifetime",
@@ -99,6 +111,7 @@ POLICY_LABELS = {
     "notice_days": "Notice before a retirement rule",
     "strict_rotation": "Strict rotation",
     "manage_needs_allowlist": "Allow-list required for tokens that can change data",
+    "approval_required_for": "Approval required for",
 }
 
 
@@ -111,6 +124,8 @@ def _policy_text(name: str, value) -> str:
         return f"{value} days"
     if name in ("allow_never", "strict_rotation", "manage_needs_allowlist"):
         return "yes" if value else "no"
+    if name == "approval_required_for":
+        return dict(APPROVAL_CHOICES)[value].lower()
     return dict(POLICY_EXPIRY_CHOICES)[value]
 
 
@@ -194,6 +209,8 @@ def _plan(policy: TokenPolicy, now: datetime, fields: dict) -> PolicyPlan:
             raise TypeError(name)
         setattr(policy, name, value)
     policy.clean()
+    if policy.approval_required_for != before["approval_required_for"]:
+        _check_approvers(policy)
     changes = [
         f"{POLICY_LABELS[name]}: {_policy_text(name, before[name])} → "
         f"{_policy_text(name, getattr(policy, name))}"
@@ -217,6 +234,25 @@ def _plan(policy: TokenPolicy, now: datetime, fields: dict) -> PolicyPlan:
             ]
         )
     return plan
+
+
+class ApproversLacking(Conflict):
+    """Approval asked of a tenant with fewer than two full admins."""
+
+
+def _check_approvers(policy: TokenPolicy) -> None:
+    """Approval needs two full admins: nobody approves their own request, so with one, that
+    admin's requests could never be approved (DECISIONS 95)."""
+    if policy.approval_required_for == APPROVAL_NOBODY:
+        return
+    approvers = full_admins_of(policy.tenant_id).count()
+    if approvers < 2:
+        # Well-formed, refused by the tenant as it is now: a 409 (a form error on the page).
+        raise ApproversLacking(
+            "approval_required_for: approval needs at least two full admins, since nobody "
+            f"approves their own request; this tenant has {approvers}. Make another person a "
+            "global administrator first."
+        )
 
 
 NAMED_PER_OWNER = 20

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.service_accounts import acts_for
 from core.errors import Conflict
 from core.http import SYSTEM, Origin
 from tokens import lifecycle
@@ -36,8 +37,10 @@ class NotTheOwner(PermissionDenied):
 
 
 def refuse_unless_owner(token: ApiToken, by) -> None:
-    """NotTheOwner unless `by` (a user; None: the system) owns the token."""
-    if by is not None and by.pk != token.user_id:
+    """NotTheOwner unless `by` (a user; None: the system) owns the token, or manages it as
+    their own: a service account's, as its custodian or a full admin (no person's name is
+    at stake there)."""
+    if by is not None and not acts_for(by, token.user, by.capabilities):
         raise NotTheOwner(
             "Only its owner can regenerate a token: the new value would act in their name. "
             "You may revoke it."

@@ -53,7 +53,7 @@ def visible_tokens(request):
             request.user, request_capabilities(request), getattr(request, "auth", None)
         )
         .with_status()
-        .select_related("user", "revoked_by", "created_by")
+        .select_related("user", "revoked_by", "created_by", "approved_by")
     )
 
 

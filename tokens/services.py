@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.roles import SCOPES
+from accounts.service_accounts import custody_ids
 from core.http import SYSTEM, Origin
 from tokens import keys
 from tokens.allowlist import allowlist_check, allowlist_text
@@ -16,8 +17,16 @@ from tokens.events import token_event
 from tokens.expiry import token_check_expiry
 from tokens.lifecycle import EventReason
 from tokens.models import ApiToken, EventKind, Kind, validate_token_description, validate_token_name
-from tokens.policy import policy_check_allowlist, policy_check_expiry, policy_of
+from tokens.notifications import tell_approval_requested
+from tokens.policy import (
+    policy_check_allowlist,
+    policy_check_expiry,
+    policy_needs_approval,
+    policy_of,
+)
 from tokens.usage import Fold
+
+APPROVAL_WINDOW = timedelta(days=7)  # an approval request not decided by then expires
 
 
 def token_check_new(*, user, name: str) -> str:
@@ -76,6 +85,7 @@ def token_generate(
     description: str = "",
     allowed_ips: list[str] | None = None,
     granted: list[str] | None = None,
+    said: str = "",
 ) -> tuple[ApiToken, str]:
     """Creates a token for `user` and returns it with its value. The value exists only in
     this return value: the caller shows it once and forgets it. With a `submission_key`
@@ -85,9 +95,11 @@ def token_generate(
     token_check_expiry). `allowed_ips` (tokens/allowlist.py) limits where it may be used
     from; None: anywhere (unless the tenant's policy requires a list of a token that can
     change data). It records what it may do now (`granted_capabilities`), which it never
-    exceeds. The log gets a `generated` event: by `by` (an admin generating for `user`) or
-    `user`, from `origin`. With a `chain_id` it is a rotation's new token, which keeps the
-    old one's `granted` capabilities."""
+    exceeds. The log gets a `generated` event: by `by` (an admin generating for `user`, or a
+    custodian for a service account) or `user`, from `origin`. With a `chain_id` it is a
+    rotation's new token, which keeps the old one's `granted` capabilities (`said` words its
+    event). Under a tenant's policy that requires approval, a new API token is made pending
+    (tokens/approval.py) and its requester and the full admins are told."""
     name = token_check_new(user=user, name=name)
     description = token_check_description(description)
     created_at = created_at or timezone.now()
@@ -96,15 +108,15 @@ def token_generate(
     # A rotation keeps the scopes as they were, even ones the role has lost since: at each
     # request they are capped by the role as it is then (DECISIONS 65).
     rotating = chain_id is not None
-    scopes = scopes if rotating else token_check_scopes(user, scopes)
+    # A custodian gives a service account's token no more than they may do themselves
+    # (DECISIONS 93): what it is granted now is all it will ever do.
+    limit = for_service_account(user, by)
+    scopes = scopes if rotating else token_check_scopes(user, scopes, limit=limit)
     if granted is None:
-        held = user.capabilities if scopes is None else user.capabilities & set(scopes)
-        granted = sorted(c.value if hasattr(c, "value") else c for c in held)
-    if kind == Kind.API:
-        policy = policy_of(user.tenant_id)
-        policy_check_expiry(policy, expires_at, now=created_at)
-        if not rotating:  # a rotation keeps what the token was (a leaked one must rotate)
-            policy_check_allowlist(policy, granted, allowed_ips)
+        granted = _granted(user, scopes, limit)
+    pending_until = _policy_check(
+        user, kind, expires_at, created_at, granted, allowed_ips, rotating=rotating
+    )
     refuse_if_submitted(user=user, submission_key=submission_key)
     value = keys.generate(kind)
     token = ApiToken(
@@ -123,6 +135,7 @@ def token_generate(
         created_by=by if by is not None and by.pk != user.pk else None,
         allowlist=" ".join(allowed_ips or ()),
         granted_capabilities=granted,
+        pending_until=pending_until,
     )
     token.full_clean(validate_unique=False, validate_constraints=False)
     try:
@@ -134,28 +147,75 @@ def token_generate(
             raise AlreadySubmitted(earlier) from None
         raise
     actor = by or user
-    detail = f"Generated for {user.username}." if actor.pk != user.pk else "Generated."
-    if scopes is not None:
-        detail = detail[:-1] + f", narrowed to {', '.join(scopes) or 'nothing'}."
-    if allowed_ips is not None:
-        detail = detail[:-1] + f", usable from {allowlist_text(allowed_ips)}."
-    if rotating:
-        detail = detail[:-1] + ", by rotating the token of the same name."
     token_event(
         token=token,
         kind=EventKind.GENERATED,
         by=actor,
         origin=origin,
-        detail=detail,
+        detail=_generated(token, actor, said),
         at=token.created_at,
     )
+    if pending_until is not None:
+        tell_approval_requested(token)
     return token, value
 
 
-def token_check_scopes(user, scopes) -> list[str] | None:
+def for_service_account(owner, by) -> frozenset | None:
+    """What a token that `by` generates for `owner` may at most be granted: `by`'s own
+    capabilities when `owner` is a service account of `by`'s tenant (a custodian's, or a
+    full admin's, who holds them all); None (no limit beyond the owner's) otherwise."""
+    if by is None or not owner.is_service_account or by.tenant_id != owner.tenant_id:
+        return None
+    return by.capabilities
+
+
+def _granted(user, scopes, limit: frozenset | None) -> list[str]:
+    """What a new token may do: its owner's capabilities now, within its scopes and `limit`."""
+    held = user.capabilities if scopes is None else user.capabilities & set(scopes)
+    if limit is not None:
+        held = held & limit
+    return sorted(c.value if hasattr(c, "value") else c for c in held)
+
+
+def _policy_check(
+    user, kind, expires_at, created_at, granted, allowed_ips, *, rotating: bool
+) -> datetime | None:
+    """The tenant's policy on a new API token (ValidationError where it refuses it), and
+    until when it waits for approval if the policy requires that (None: it does not)."""
+    if kind != Kind.API:
+        return None
+    policy = policy_of(user.tenant_id)
+    policy_check_expiry(policy, expires_at, now=created_at)
+    if rotating:  # a rotation keeps what the token was (a leaked one must rotate)
+        return None
+    policy_check_allowlist(policy, granted, allowed_ips)
+    return created_at + APPROVAL_WINDOW if policy_needs_approval(policy, granted) else None
+
+
+def _generated(token: ApiToken, actor, said: str) -> str:
+    """The `generated` event's words: for whom, narrowed to what, usable from where."""
+    if said:
+        return said
+    detail = f"Generated for {token.user.username}." if actor.pk != token.user_id else "Generated."
+    if token.scopes is not None:
+        detail = detail[:-1] + f", narrowed to {', '.join(token.scopes) or 'nothing'}."
+    if token.allowed_ips is not None:
+        detail = detail[:-1] + f", usable from {allowlist_text(token.allowed_ips)}."
+    if token.chain_id is not None:
+        detail = detail[:-1] + ", by rotating the token of the same name."
+    if token.pending_until is not None:
+        detail = detail[:-1] + (
+            f", pending approval until {token.pending_until:%Y-%m-%d %H:%M} UTC."
+        )
+    return detail
+
+
+def token_check_scopes(user, scopes, *, limit: frozenset | None = None) -> list[str] | None:
     """The scopes a new token of `user` may have: None (the same as the role), or a list of
-    known scopes (accounts.roles.SCOPES) that the role has, sorted and without repeats.
-    Raises ValidationError (on `scopes`) naming an unknown one or one the role lacks."""
+    known scopes (accounts.roles.SCOPES) that the role has, sorted and without repeats, and
+    within `limit` if given (the capabilities of whoever generates a service account's
+    token). Raises ValidationError (on `scopes`) naming an unknown one or one the role
+    lacks."""
     if scopes is None:
         return None
     if not scopes:
@@ -176,6 +236,18 @@ def token_check_scopes(user, scopes) -> list[str] | None:
     if lacking:
         raise ValidationError(
             {"scopes": [f"Your role ({user.role_label}) does not have {', '.join(lacking)}."]}
+            if not user.is_service_account
+            else {"scopes": [f"Its role ({user.role_label}) does not have {', '.join(lacking)}."]}
+        )
+    beyond = sorted(set(scopes) - {c.value for c in limit}) if limit is not None else []
+    if beyond:
+        raise ValidationError(
+            {
+                "scopes": [
+                    f"You may not use {', '.join(beyond)} yourself, so you cannot give it to "
+                    "a service account's token."
+                ]
+            }
         )
     return sorted(set(scopes))
 
@@ -260,6 +332,16 @@ def token_revoke(
     )
 
 
+def revoked_by_whom(token: ApiToken, user) -> str:
+    """The reason a person revoking `token` gives by being who they are: its owner, a
+    custodian of its service account, or an admin."""
+    if user is not None and user.pk == token.user_id:
+        return EventReason.BY_OWNER
+    if user is not None and token.user.is_service_account and token.user_id in custody_ids(user):
+        return EventReason.BY_CUSTODIAN
+    return EventReason.BY_ADMIN
+
+
 @transaction.atomic
 def revoke_chain(
     *, token: ApiToken, by, reason: str, origin: Origin, public: bool, detail: str, system: str
@@ -267,7 +349,7 @@ def revoke_chain(
     now = timezone.now()
     user = by if getattr(by, "pk", None) is not None else None
     if not reason:
-        reason = EventReason.BY_OWNER if user and user.pk == token.user_id else EventReason.BY_ADMIN
+        reason = revoked_by_whom(token, user)
     note = detail or f"Revoked: {EventReason(reason).label.lower()}."
     revoked = []
     for member in ApiToken.objects.lock_chain(token):

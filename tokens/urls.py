@@ -8,7 +8,7 @@ from django.urls import path
 
 from tokens.api import events, governance, me, policy, reports, rotation
 from tokens.api import tokens as tokens_api
-from tokens.views import activity, detail, dialogs, table
+from tokens.views import activity, approvals, detail, dialogs, people, table
 from tokens.views import governance as governance_pages
 from tokens.views import policy as policy_page
 
@@ -21,11 +21,17 @@ urlpatterns = [
     path("<int:token_id>/regenerate/", dialogs.rotate, name="rotate"),
     path("<int:token_id>/allow-list/", governance_pages.allowlist, name="allowlist"),
     path("<int:token_id>/narrow/", governance_pages.narrow, name="narrow"),
+    path("<int:token_id>/hand-over/", people.hand_over_one, name="hand-over"),
+    path("<int:token_id>/decide/", approvals.decide, name="decide"),
     path("unused-capabilities/", governance_pages.unused, name="unused-capabilities"),
     path("inventory.<str:fmt>", governance_pages.inventory, name="inventory"),
 ]
 
 settings_routes = [
+    path("system/users/", people.users, name="users"),
+    path("system/users/<int:user_id>/", people.user_page, name="user"),
+    path("system/users/<int:user_id>/deprovision/", people.deprovision, name="user-deprovision"),
+    path("system/users/<int:user_id>/hand-over/", people.hand_over_all, name="user-hand-over"),
     path("system/token-policy/", policy_page.token_policy, name="token-policy"),
     path("security-extensions/token-activity/", activity.activity, name="token-activity"),
     path(
@@ -48,6 +54,15 @@ api_routes = [
     path("tokens/<str:token_id>/narrow/", tokens_api.TokenNarrowApi.as_view(), name="token-narrow"),
     path("tokens/<str:token_id>/revoke/", tokens_api.TokenRevokeApi.as_view(), name="token-revoke"),
     path("tokens/<str:token_id>/rotate/", rotation.TokenRotateApi.as_view(), name="token-rotate"),
+    path(
+        "tokens/<str:token_id>/approve/", rotation.TokenApproveApi.as_view(), name="token-approve"
+    ),
+    path("tokens/<str:token_id>/deny/", rotation.TokenDenyApi.as_view(), name="token-deny"),
+    path(
+        "tokens/<str:token_id>/transfer/",
+        rotation.TokenHandOverApi.as_view(),
+        name="token-transfer",
+    ),
     path("tokens/<str:token_id>/events/", events.TokenEventsApi.as_view(), name="token-events"),
     path("token-events/", events.TokenEventListApi.as_view(), name="token-event-list"),
     path("token-policy/", policy.TokenPolicyApi.as_view(), name="token-policy"),

@@ -231,7 +231,9 @@ def test_the_first_page_costs_the_same_queries_with_few_or_many_tokens(client, t
         client.get(PAGE)
 
     assert len(few) == len(many)
-    assert len(many) <= 8
+    # 8, and for a full admin: the approval queue (whose length the navigation's count
+    # reads) and the service accounts the Generate dialog offers.
+    assert len(many) <= 10
 
 
 def test_empty_state_says_what_to_do(client, reader):

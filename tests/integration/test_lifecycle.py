@@ -33,6 +33,7 @@ def in_state(owner, state: str) -> tuple[ApiToken, str]:
         Status.ACTIVE: {"last_used_at": now - timedelta(days=1)},
         Status.INACTIVE: {"last_used_at": now - timedelta(days=8)},
         Status.EXPIRED: {"expires_at": now - timedelta(seconds=1)},
+        Status.PENDING: {"pending_until": now + timedelta(days=7)},
     }.get(state)
     if columns:
         ApiToken.objects.filter(pk=token.pk).update(**columns)
@@ -109,6 +110,21 @@ EXPECTED = {
     (Action.REVOKE, Status.ROTATED): (204, "revoked", None),  # its successor with it
     (Action.REVOKE, Status.ROTATED_OUT): (204, "revoked", None),  # its successor with it
     (Action.REVOKE, Status.REVOKED): (409, "revoked", None),
+    # Pending approval: refused until another full admin approves it (tokens/approval.py).
+    (Action.USE, Status.PENDING): (403, "live", None),
+    (Action.SELF_ROTATE, Status.PENDING): (403, "live", None),
+    (Action.ROTATE, Status.PENDING): (409, "live", None),
+    (Action.REVOKE, Status.PENDING): (204, "revoked", None),  # withdrawn
+    # A decision, by a full admin other than its requester: only of a pending token.
+    **{
+        (action, state): (
+            (200, "revoked" if action == Action.DENY else "live", None)
+            if state == Status.PENDING
+            else (409, "revoked" if state == Status.REVOKED else "live", None)
+        )
+        for action in (Action.APPROVE, Action.DENY)
+        for state in Status.values
+    },
 }
 
 
@@ -124,18 +140,26 @@ def test_the_lifecycle_table_is_this_specification():
 
 def test_every_action_may_use_a_working_current_token():
     """lifecycle.refusal answers these three states without telling them apart."""
+    uses = (Action.USE, Action.SELF_ROTATE, Action.ROTATE, Action.REVOKE)
     for state in (Status.GENERATED, Status.ACTIVE, Status.INACTIVE):
-        assert [TRANSITIONS[action][state] for action in Action.values] == [None] * 4
+        assert [TRANSITIONS[action][state] for action in uses] == [None] * 4
+        # ... and a decision refuses them all alike: they are not pending approval.
+        assert {TRANSITIONS[action][state].status for action in (Action.APPROVE, Action.DENY)} == {
+            409
+        }
 
 
 def act(action, api_client, owner, token, value):
-    """Does `action` to `token` as a client would."""
+    """Does `action` to `token` as a client would (a decision: as another full admin)."""
     if action == Action.USE:
         return api_client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Token {value}")
     if action == Action.SELF_ROTATE:
         return api_client.post(
             f"{TOKENS}self/rotate/", {}, format="json", HTTP_AUTHORIZATION=f"Token {value}"
         )
+    if action in (Action.APPROVE, Action.DENY):
+        api_client.force_login(make_user(owner.tenant, Role.GLOBAL_ADMIN, username="approver"))
+        return api_client.post(f"{TOKENS}{token.pk}/{action}/", {}, format="json")
     api_client.force_login(owner)
     if action == Action.ROTATE:
         return api_client.post(f"{TOKENS}{token.pk}/rotate/", {}, format="json")

@@ -56,7 +56,12 @@ def test_me_reports_the_issuers_capabilities(api_client, tenant, role, capabilit
 
     assert response.status_code == 200
     assert response.json() == {
-        "user": {"id": user.pk, "username": "someone@contoso.com", "name": "Some One"},
+        "user": {
+            "id": user.pk,
+            "username": "someone@contoso.com",
+            "name": "Some One",
+            "service_account": False,
+        },
         "tenant": {
             "id": str(tenant.public_id),
             "name": "Contoso",

@@ -38,6 +38,7 @@ def test_a_tenant_without_a_policy_has_the_defaults(admin_api):
         "notice_days": 7,
         "strict_rotation": False,
         "manage_needs_allowlist": False,
+        "approval_required_for": "",
         "dormant_from": None,
         "updated_at": None,
         "updated_by": None,

@@ -33,11 +33,13 @@ def test_generating_returns_the_value_once_with_no_store(api_client, reader):
             "id": reader.pk,
             "username": "reader@contoso.com",
             "name": reader.get_full_name(),
+            "service_account": False,
         },
         "made_by": {
             "id": reader.pk,
             "username": "reader@contoso.com",
             "name": reader.get_full_name(),
+            "service_account": False,
         },
         "generated_on": token.created_at.isoformat().replace("+00:00", "Z"),
         "last_used": None,
@@ -242,13 +244,13 @@ def test_anonymous_calls_are_refused(api_client, reader):
             "/api/v1/tokens/",
             {"name": "Nightly", "expires_in_day": 7},
             "expires_in_day: Unknown field: this endpoint takes allowed_ips, description, "
-            "expires_at, expires_in_days, name, scopes.",
+            "expires_at, expires_in_days, name, scopes, service_account.",
         ),
         (
             "/api/v1/tokens/",
             {"name": "Nightly", "allowed_ip": ["10.0.0.0/8"]},
             "allowed_ip: Unknown field: this endpoint takes allowed_ips, description, "
-            "expires_at, expires_in_days, name, scopes.",
+            "expires_at, expires_in_days, name, scopes, service_account.",
         ),
         (
             "ROTATE",
@@ -258,9 +260,9 @@ def test_anonymous_calls_are_refused(api_client, reader):
         (
             "/api/v1/token-policy/",
             {"dormant_day": 30},
-            "dormant_day: Unknown field: this endpoint takes allow_never, default_expiry, "
-            "dormant_days, dry_run, manage_needs_allowlist, max_lifetime_days, notice_days, "
-            "strict_rotation.",
+            "dormant_day: Unknown field: this endpoint takes allow_never, "
+            "approval_required_for, default_expiry, dormant_days, dry_run, "
+            "manage_needs_allowlist, max_lifetime_days, notice_days, strict_rotation.",
         ),
     ],
 )

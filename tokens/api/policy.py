@@ -26,6 +26,7 @@ from tokens.expiry import (
     POLICY_EXPIRY_CHOICES,
 )
 from tokens.models import MAX_NOTICE_DAYS
+from tokens.models.policy import APPROVAL_CHOICES
 from tokens.policy import (
     POLICY_FIELDS,
     policy_of,
@@ -69,6 +70,13 @@ class TokenPolicySerializer(StrictFields, serializers.Serializer):
         help_text="true: a new token that can change data (any *.manage capability) must "
         "have a network allow-list, and its allow-list cannot be removed; false (the "
         "default): allow-lists are optional.",
+    )
+    approval_required_for = StrictChoice(
+        choices=APPROVAL_CHOICES,
+        required=False,
+        help_text="Which new API tokens wait for a full admin's approval (every use refused "
+        'until then): "" nobody (the default), "manage" those that can change data (any '
+        '*.manage capability), "all" every one. Needs two full admins.',
     )
     dormant_from = serializers.DateTimeField(
         read_only=True,

@@ -1,4 +1,6 @@
-"""Regenerating a token through the API: with a signed-in session, or the token rotating itself."""
+"""Regenerating a token through the API: with a signed-in session, or the token rotating
+itself; handing a departed person's token over to a service account (a rotation too); and
+deciding a pending token's approval request."""
 
 from drf_spectacular.utils import (
     extend_schema,
@@ -11,21 +13,35 @@ from rest_framework.views import APIView
 
 from accounts.authentication import EntraBearerAuthentication
 from accounts.permissions import IsPortalUser, request_capabilities
-from accounts.reauthentication import refuse_stale_session
+from accounts.reauthentication import refuse_stale_session, signed_in_only
+from accounts.roles import Capability
 from core.bodies import (
+    JsonString,
     RequestBody,
     StrictChoice,
     StrictFields,
+    WholeNumber,
 )
 from core.http import NO_STORE, origin_of
 from core.paths import row_by_path_id
 from core.schema import ErrorSerializer
-from tokens.api.shapes import ReauthenticateSerializer, TokenCreatedSerializer
+from tokens.api.shapes import (
+    ReauthenticateSerializer,
+    TokenCreatedSerializer,
+    TokenOutputSerializer,
+)
 from tokens.api.tokens import ExpiryInput, chosen_expiry, shown_once
+from tokens.approval import NOTE_MAX_LENGTH, token_approve, token_deny
 from tokens.authentication import ApiTokenAuthentication
 from tokens.expiry import (
     DEFAULT_GRACE,
     GRACE_PERIODS,
+)
+from tokens.handover import (
+    DEFAULT_HANDOVER_GRACE,
+    HANDOVER_GRACES,
+    handover_target,
+    token_hand_over,
 )
 from tokens.lifecycle import Action
 from tokens.models import ApiToken, Kind
@@ -121,3 +137,101 @@ class TokenSelfRotateApi(APIView):
         if not isinstance(token, ApiToken) or token.kind != Kind.API:
             raise exceptions.PermissionDenied("Only an API token can rotate itself.")
         return _rotated(request, token)
+
+
+class HandOverInput(StrictFields, RequestBody):
+    detail_names_field = True
+    service_account = WholeNumber(min_value=1, help_text="The service account's user id.")
+    grace = StrictChoice(
+        choices=list(HANDOVER_GRACES),
+        default=DEFAULT_HANDOVER_GRACE,
+        required=False,
+        help_text="How long the old value (known to the person who left) keeps working: none, "
+        "1h (default) or 24h; then it is refused.",
+    )
+
+
+class TokenHandOverApi(APIView):
+    """Hands a deprovisioned person's API token over to a service account (a full admin,
+    signed in): a new value owned by the service account, shown once (201); the old value
+    works for the grace chosen, then is refused."""
+
+    permission_classes = [IsPortalUser]
+
+    @extend_schema(request=HandOverInput, responses=ROTATED_RESPONSES)
+    def post(self, request, token_id: str):
+        signed_in_only(request, "A token is handed over")
+        if Capability.TOKENS_MANAGE_ALL not in request_capabilities(request):
+            raise exceptions.PermissionDenied("Only a full admin hands tokens over.")
+        tokens = ApiToken.objects.in_any_state_for(request.user, request_capabilities(request))
+        token = row_by_path_id(tokens.select_related("user"), token_id)
+        if token is None:
+            raise exceptions.NotFound("Token not found.")
+        body = HandOverInput.read(request)
+        target = handover_target(tenant_id=token.tenant_id, account_id=body["service_account"])
+        if target is None:
+            raise exceptions.NotFound(
+                "Service account not found: give the id of an active service account of this "
+                "tenant."
+            )
+        new, value = token_hand_over(
+            token=token,
+            to=target,
+            by=request.user,
+            grace=body.get("grace", DEFAULT_HANDOVER_GRACE),
+            origin=origin_of(request),
+        )
+        data = shown_once(request, new, value)
+        data["replaces"] = {"id": token.pk, "valid_until": token.grace_until}
+        return Response(data, status=status.HTTP_201_CREATED, headers=NO_STORE)
+
+
+class DecisionInput(StrictFields, RequestBody):
+    detail_names_field = True
+    note = JsonString(
+        required=False,
+        allow_blank=True,
+        max_length=NOTE_MAX_LENGTH,
+        help_text="Optional: why, told to the requester (at most 200 characters).",
+    )
+
+
+class _DecisionApi(APIView):
+    """A full admin other than its requester decides a pending token's approval request,
+    with a signed-in session."""
+
+    permission_classes = [IsPortalUser]
+    decide = staticmethod(token_approve)
+
+    @extend_schema(
+        request=DecisionInput, responses={200: TokenOutputSerializer, 409: ErrorSerializer}
+    )
+    def post(self, request, token_id: str):
+        signed_in_only(request, "An approval request is decided")
+        tokens = ApiToken.objects.in_any_state_for(request.user, request_capabilities(request))
+        token = row_by_path_id(tokens.select_related("user", "created_by"), token_id)
+        if token is None:
+            raise exceptions.NotFound("Token not found.")
+        body = DecisionInput.read(request)
+        self.decide(
+            token=token, by=request.user, note=body.get("note", ""), origin=origin_of(request)
+        )
+        shown = (
+            ApiToken.objects.filter(pk=token.pk)
+            .with_status()
+            .select_related("user", "created_by", "revoked_by")
+            .get()
+        )
+        return Response(TokenOutputSerializer(shown).data)
+
+
+class TokenApproveApi(_DecisionApi):
+    """Approve a pending token: it works from the next request."""
+
+    decide = staticmethod(token_approve)
+
+
+class TokenDenyApi(_DecisionApi):
+    """Deny a pending token: it is revoked (reason `denied`)."""
+
+    decide = staticmethod(token_deny)

@@ -15,6 +15,9 @@ class UserSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField(source="display_name")
+    service_account = serializers.BooleanField(
+        source="is_service_account", help_text="A service account, not a person."
+    )
 
 
 class TokenOutputSerializer(serializers.Serializer):
@@ -25,7 +28,8 @@ class TokenOutputSerializer(serializers.Serializer):
     suffix = serializers.CharField(help_text="The token's last 4 characters.")
     description = serializers.CharField(help_text="What it is for; blank: not said.")
     generated_by = UserSerializer(
-        source="user", help_text="Its owner: it acts with this person's privileges."
+        source="user",
+        help_text="Its owner: it acts with this person's (or service account's) privileges.",
     )
     made_by = UserSerializer(
         help_text="Who generated it: its owner, or someone who did it for them (a platform "
@@ -64,6 +68,16 @@ class TokenOutputSerializer(serializers.Serializer):
         allow_null=True,
         help_text="A rotated-out value works until then (its grace period); null: current.",
     )
+    approval_deadline = serializers.DateTimeField(
+        source="pending_until",
+        allow_null=True,
+        help_text="A pending token's: until when a full admin may approve it (refused until "
+        "then; revoked after, undecided); null: not pending.",
+    )
+    approved_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it was approved; null: it needed no approval, or waits."
+    )
+    approved_by = UserSerializer(allow_null=True, help_text="Who approved it.")
     revoked_at = serializers.DateTimeField(allow_null=True, help_text="null: not revoked.")
     revoked_by = UserSerializer(
         allow_null=True, help_text="Who revoked it; null: not revoked, or the system did."

@@ -11,9 +11,10 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.permissions import IsPortalUser
-from accounts.reauthentication import refuse_stale_session
+from accounts.permissions import IsPortalUser, request_capabilities
+from accounts.reauthentication import refuse_stale_session, signed_in_only
 from accounts.roles import SCOPES
+from accounts.service_accounts import may_generate_for
 from core.bodies import (
     JsonString,
     StrictFields,
@@ -199,6 +200,14 @@ class TokenListApi(APIView):
             "Settings.manage); null or absent: the same as your role.",
         )
         allowed_ips = allowlist_field(required=False)
+        service_account = WholeNumber(
+            required=False,
+            allow_null=True,
+            min_value=1,
+            help_text="The id of a service account to generate it for (you must be its "
+            "custodian, or a full admin); absent or null: for yourself. Its value is shown to "
+            "you, once.",
+        )
 
     @extend_schema(
         parameters=[
@@ -239,6 +248,7 @@ class TokenListApi(APIView):
         responses={
             201: TokenCreatedSerializer,
             401: ReauthenticateSerializer,
+            404: ErrorSerializer,
             409: ErrorSerializer,
         }
     )
@@ -253,9 +263,13 @@ class TokenListApi(APIView):
         data = serializer.validated_data
         # Neither expires_at nor expires_in_days: the tenant's default.
         expires_at = chosen_expiry(data, policy_default_expiry(policy_of(request.user.tenant_id)))
+        owner = request.user
+        if (account_id := data.get("service_account")) is not None:
+            owner = service_account_for(request, account_id)
         with policy_conflicts():
             token, value = token_generate(
-                user=request.user,
+                user=owner,
+                by=request.user,
                 name=data["name"],
                 expires_at=expires_at,
                 scopes=data.get("scopes"),
@@ -266,6 +280,21 @@ class TokenListApi(APIView):
         return Response(
             shown_once(request, token, value), status=status.HTTP_201_CREATED, headers=NO_STORE
         )
+
+
+def service_account_for(request, account_id: int):
+    """The service account `account_id` if the signed-in user may generate its tokens; a
+    404 otherwise (the same answer whether it does not exist or is not theirs: a tenant's
+    service accounts are not told to those who are not its custodians)."""
+    account = (
+        may_generate_for(request.user, request_capabilities(request)).filter(pk=account_id).first()
+    )
+    if account is None:
+        raise exceptions.NotFound(
+            "Service account not found among those you may generate tokens for: you must be "
+            "its custodian, or a full admin."
+        )
+    return account
 
 
 def shown_once(request, token: ApiToken, value: str) -> dict:
@@ -295,14 +324,6 @@ def policy_conflicts():
         if (message := policy_refusal(error)) is not None:
             raise Conflict(message) from None
         raise
-
-
-def signed_in_only(request, what: str) -> None:
-    """Changes that can widen what a token does are made by a signed-in person whose sign-in
-    is recent, never with a token."""
-    if request.auth is not None:
-        raise exceptions.PermissionDenied(f"{what} by a signed-in user, not with a token.")
-    refuse_stale_session(request)
 
 
 class TokenDetailApi(APIView):

@@ -8,6 +8,7 @@ from accounts.models import Tenant
 from accounts.roles import Capability
 from core.tenancy import TenantQuerySet
 from tokens.lifecycle import EventReason
+from tokens.models.queries import owned_by_or_in_custody_of
 from tokens.models.terms import NAME_MAX_LENGTH, Kind
 from tokens.models.token import ApiToken
 
@@ -24,6 +25,8 @@ class EventKind(models.TextChoices):
     NARROWED = "narrowed", "Narrowed"
     DRIFTED = "drifted", "Owner's role changed"
     EXPORTED = "exported", "Credential inventory exported"  # of the tenant: no token
+    HANDED_OVER = "handed_over", "Handed over to a service account"
+    APPROVED = "approved", "Approved"
 
 
 class ActorKind(models.TextChoices):
@@ -42,7 +45,7 @@ class TokenEventQuerySet(TenantQuerySet):
             return self.none()
         events = self.for_tenant(user.tenant_id)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
-            events = events.filter(owner=user)
+            events = owned_by_or_in_custody_of(events, user, "owner")
         return events
 
     def update(self, **kwargs):

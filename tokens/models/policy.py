@@ -10,6 +10,14 @@ from accounts.models import Tenant
 from core.tenancy import TenantQuerySet
 from tokens.expiry import MAX_EXPIRY_DAYS, POLICY_EXPIRY_CHOICES
 
+# Which new API tokens need a full admin's approval (tokens/approval.py): none, those that
+# can change data (any *.manage capability), or every one.
+APPROVAL_NOBODY, APPROVAL_MANAGE, APPROVAL_ALL = "", "manage", "all"
+APPROVAL_CHOICES = [
+    (APPROVAL_NOBODY, "Nobody"),
+    (APPROVAL_MANAGE, "Tokens that can change data (any *.manage capability)"),
+    (APPROVAL_ALL, "Every token"),
+]
 MAX_NOTICE_DAYS = 90  # the longest notice a new retirement rule may give
 DEFAULT_NOTICE_DAYS = 7
 
@@ -46,6 +54,13 @@ class TokenPolicy(models.Model):
         default=False,
         help_text="A token that can change data (any *.manage capability) must have a "
         "network allow-list.",
+    )
+    approval_required_for = models.CharField(
+        max_length=8,
+        choices=APPROVAL_CHOICES,
+        default="",
+        blank=True,
+        help_text="Which new API tokens wait for a full admin's approval before they work.",
     )
     updated_at = models.DateTimeField(null=True, blank=True, editable=False)
     updated_by = models.ForeignKey(

@@ -8,9 +8,19 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 
 from accounts.roles import Capability
+from accounts.service_accounts import custody_ids
 from core.tenancy import TenantQuerySet
 from tokens.lifecycle import Status, status_conditions
 from tokens.models.terms import Kind
+
+
+def owned_by_or_in_custody_of(rows, user, field: str = "user"):
+    """`rows` of `user`'s own tokens, and of the service accounts they are an active
+    custodian of (theirs to manage as their own): `field` names the owner."""
+    if ids := custody_ids(user):
+        return rows.filter(**{f"{field}_id__in": [user.pk, *ids]})
+    return rows.filter(**{field: user})
+
 
 if TYPE_CHECKING:
     from tokens.models.token import ApiToken
@@ -75,7 +85,7 @@ class ApiTokenQuerySet(TenantQuerySet):
         if kind is not None:
             tokens = tokens.filter(kind=kind)
         if Capability.TOKENS_MANAGE_ALL not in capabilities:
-            tokens = tokens.filter(user=user)
+            tokens = owned_by_or_in_custody_of(tokens, user)
         return tokens
 
     def in_any_state_for_credential(self, user, capabilities, credential) -> "ApiTokenQuerySet":

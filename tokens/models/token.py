@@ -80,6 +80,19 @@ class ApiToken(models.Model):
     # separated by spaces; blank: anywhere. Text, not JSON: the token check matches it as read
     # (a cached answer per list and address), with nothing to decode per request.
     allowlist = models.TextField(blank=True, default="", editable=False)
+    # Approval (tokens/approval.py): made under a policy that requires it, a token waits
+    # until this moment for a full admin other than its requester to decide (every use
+    # refused meanwhile); None: it needs no approval, or was approved (by whom and when).
+    pending_until = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_at = models.DateTimeField(null=True, blank=True, editable=False)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
     # Rotation: the tokens of one chain (each the regeneration of the one before) share
     # `chain_id` (its first token's id; None: never rotated). A replaced token has
     # `replaced_at` and keeps working until `grace_until`; used after it, or used to rotate
@@ -127,12 +140,27 @@ class ApiToken(models.Model):
                 condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
                 name="token_live_tenant_created",
             ),
-            # By last use and status, and each status's count: expires_at at the end, so the
-            # status conditions (which exclude the expired) read the index alone.
+            # By last use and status, and each status's count: expires_at and pending_until at
+            # the end, so the status conditions (which exclude the expired and the pending)
+            # read the index alone.
             models.Index(
-                fields=["tenant", "kind", "last_used_at", "created_at", "id", "expires_at"],
+                fields=[
+                    "tenant",
+                    "kind",
+                    "last_used_at",
+                    "created_at",
+                    "id",
+                    "expires_at",
+                    "pending_until",
+                ],
                 condition=Q(revoked_at__isnull=True, replaced_at__isnull=True),
-                name="token_live_tenant_use_expiry",
+                name="token_live_use_expiry_pending",
+            ),
+            # The approval queue (and its count in the navigation): the few pending requests.
+            models.Index(
+                fields=["tenant", "pending_until"],
+                condition=Q(revoked_at__isnull=True, pending_until__isnull=False),
+                name="token_pending_tenant",
             ),
             # The table sorts names as people read them: case-insensitively.
             models.Index(

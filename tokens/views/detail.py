@@ -12,7 +12,9 @@ from accounts.permissions import request_capabilities
 from accounts.roles import Capability
 from core.http import is_safe_redirect, origin_of
 from tokens import lifecycle
+from tokens.approval import decision_refusal
 from tokens.charts import bars
+from tokens.handover import handover_refusal
 from tokens.least_privilege import used_against_granted
 from tokens.lifecycle import Action
 from tokens.models import ApiToken, Kind, TokenEvent
@@ -35,7 +37,7 @@ def detail(request, token_id: int):
     tokens = ApiToken.objects.in_any_state_for(request.user, capabilities, kind=None)
     token = (
         tokens.filter(pk=token_id)
-        .select_related("user", "revoked_by", "created_by")
+        .select_related("user", "revoked_by", "created_by", "approved_by")
         .with_status()
         .first()
     )
@@ -61,6 +63,10 @@ def detail(request, token_id: int):
         "can_change": token.revoked_at is None,
         "can_narrow": token.kind == Kind.API and token.revoked_at is None,
         "evidence": used_against_granted(token, now),
+        "can_decide": decision_refusal(token, request.user, now) is None,
+        "can_hand_over": Capability.TOKENS_MANAGE_ALL in capabilities
+        and token.kind == Kind.API
+        and not handover_refusal(token, now),
     }
     return render_no_store(request, "tokens/api_token_detail.html", context)
 

@@ -41,12 +41,14 @@ def generate(request):
     form = GenerateForm(data, policy=policy, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
+            owner = form.chosen_owner(request.user)
             token, value = token_generate(
-                user=request.user,
+                user=owner,
+                by=request.user,
                 name=form.cleaned_data["name"],
                 submission_key=form.cleaned_data["submission"],
                 expires_at=form.expires_at(),
-                scopes=form.chosen_scopes(),
+                scopes=form.chosen_scopes(owner),
                 origin=origin_of(request),
                 description=form.cleaned_data["description"],
                 allowed_ips=form.cleaned_data["allowed_ips"],

@@ -19,8 +19,15 @@ from tokens.expiry import (
     POLICY_EXPIRY_CHOICES,
 )
 from tokens.models import DEFAULT_NOTICE_DAYS, MAX_NOTICE_DAYS
+from tokens.models.policy import APPROVAL_CHOICES
 from tokens.policy import COUNT_BOUND as POLICY_COUNT_BOUND
-from tokens.policy import POLICY_FIELDS, policy_of, token_policy_plan, token_policy_save
+from tokens.policy import (
+    POLICY_FIELDS,
+    ApproversLacking,
+    policy_of,
+    token_policy_plan,
+    token_policy_save,
+)
 from tokens.views.responses import render_no_store
 
 # --- the tenant's token policy ------------------------------------------------------------------
@@ -77,6 +84,14 @@ class TokenPolicyForm(forms.Form):
         "it will be used from, and no such token's allow-list can be removed. Tokens made "
         "before keep working: the tokens page's Unrestricted filter finds them.",
     )
+    approval_required_for = forms.ChoiceField(
+        label="Approval required for",
+        choices=APPROVAL_CHOICES,
+        required=False,
+        help_text="A new API token that needs approval is refused (403) until a full admin "
+        "other than whoever generated it approves it on the API tokens page; undecided "
+        "within 7 days, it is revoked. Needs at least two full admins.",
+    )
     # The values the preview showed, sent back by its "Confirm and save".
     confirmed = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -114,6 +129,8 @@ def token_policy(request):
             except ValidationError as error:
                 for field, messages_ in error.message_dict.items():
                     form.add_error(field if field in form.fields else None, messages_)
+            except ApproversLacking as lacking:
+                form.add_error("approval_required_for", str(lacking.detail).split(": ", 1)[1])
             else:
                 confirmed = form.cleaned_data["confirmed"] == form.fingerprint()
                 if plan.notice_starts and plan.retiring_count and not confirmed:

@@ -8,15 +8,17 @@ from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
 from accounts.roles import Capability
+from accounts.service_accounts import acts_for
 from core.pagination import BoundedPaginator
 from tokens import lifecycle
+from tokens.approval import pending_in
 from tokens.filters import TokenFilter, TokenOrdering
 from tokens.forms import GenerateForm
 from tokens.lifecycle import Action, Status
 from tokens.models import ApiToken
 from tokens.policy import policy_of
 from tokens.selectors import visible_tokens
-from tokens.views.responses import render_no_store, template_for
+from tokens.views.responses import is_fetch, render_no_store, template_for
 
 PAGE_SIZE = 50
 
@@ -80,6 +82,8 @@ def with_grace_notes(tokens: list[ApiToken]) -> list[ApiToken]:
     return tokens
 
 
+QUEUE_SHOWN = 50  # approval requests listed above the table (the navigation counts them all)
+
 # The table's status filter: every state but "rotated" (a value in its grace period shows on
 # its successor's row). Without one, the current tokens.
 PAGE_STATUSES = [(value, label) for value, label in Status.choices if value != Status.ROTATED]
@@ -87,10 +91,12 @@ PAGE_STATUSES = [(value, label) for value, label in Status.choices if value != S
 
 def with_actions(tokens: list[ApiToken], user) -> list[ApiToken]:
     """Marks each token with what the person may do to it now, as the lifecycle says
-    (tokens/lifecycle.py): `can_rotate` (its owner only), `can_revoke`."""
+    (tokens/lifecycle.py): `can_rotate` (its owner, or a service account's custodians and
+    full admins), `can_revoke`."""
     now = timezone.now()
+    capabilities = user.capabilities
     for token in tokens:
-        token.can_rotate = token.user_id == user.pk and not lifecycle.refusal(
+        token.can_rotate = acts_for(user, token.user, capabilities) and not lifecycle.refusal(
             token, Action.ROTATE, now
         )
         token.can_revoke = not lifecycle.refusal(token, Action.REVOKE, now)
@@ -115,4 +121,9 @@ def api_tokens(request):
     policy = policy_of(request.user.tenant_id)
     context["form"] = GenerateForm(policy=policy, user=request.user)
     context["policy_needs_allowlist"] = policy.manage_needs_allowlist
+    if context["manages_all"] and not is_fetch(request):
+        pending = list(pending_in(request.user.tenant_id)[:QUEUE_SHOWN])
+        context["pending_requests"] = pending
+        if len(pending) < QUEUE_SHOWN:  # all of them: the navigation's count needs no query
+            context["approvals_waiting"] = len(pending)
     return render_no_store(request, template_for("table", request), context)
