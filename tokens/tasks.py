@@ -3,7 +3,7 @@
 
 from django.tasks import task
 
-from tokens import jobs
+from tokens import approval, jobs
 
 
 @task
@@ -16,3 +16,9 @@ def send_expiry_reminders() -> int:
 def retire_dormant_tokens() -> int:
     """Revokes the tokens unused for their tenant's policy's N days."""
     return jobs.dormant_tokens_retire()
+
+
+@task
+def expire_approval_requests() -> int:
+    """Revokes the tokens whose approval request was not decided within 7 days."""
+    return approval.approval_requests_expire()

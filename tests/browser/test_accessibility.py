@@ -12,10 +12,14 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from accounts.roles import Role
+from accounts.service_accounts import service_account_create
+from accounts.services import user_deprovision
 from conftest import skip_or_fail
 from extensions.services import data_source_create, log_collector_create, siem_agent_create
 from security.log_formats import LOG_TYPE_IDS
-from tests.factories import make_alert, make_token
+from tests.factories import make_alert, make_token, make_user
+from tokens.models import ApiToken
 from tokens.services import token_generate
 from tokens.usage import capability_history_add
 
@@ -81,6 +85,11 @@ PORTAL_PAGES = [
     "/alerts/",
     "ALERT",
     "/accounts/confirm/?next=/",
+    "/settings/system/users/",
+    "SERVICE_ACCOUNT",
+    "DEPROVISION",
+    "HAND_OVER",
+    "DECIDE",
 ]
 
 
@@ -110,7 +119,22 @@ def test_no_violation_on_the_portals_pages(axe_page, portal, contoso, admin, pat
         tenant=contoso, name="Firewall", log_format=FIREWALL, receiver_type="syslog"
     )
     log_collector_create(user=admin, name="Collector", data_sources=[source])
+    # A service account, a departed person's token to hand over, and a request to decide
+    # (which puts the approval queue and its count on the tokens page).
+    account = service_account_create(
+        tenant=contoso, name="soar-bot", role=Role.SECURITY_OPERATOR, custodians=[admin.pk]
+    )
+    departed = make_user(contoso, Role.SECURITY_OPERATOR, username="dana@contoso.com")
+    token_generate(user=departed, name="Playbook closer")
+    user_deprovision(user=departed)
+    requester = make_user(contoso, Role.GLOBAL_ADMIN, username="rob@contoso.com")
+    pending, _ = token_generate(user=requester, name="Alert closer")
+    ApiToken.objects.filter(pk=pending.pk).update(pending_until=timezone.now() + timedelta(days=7))
     path = {
+        "SERVICE_ACCOUNT": f"/settings/system/users/{account.pk}/",
+        "DEPROVISION": f"/settings/system/users/{requester.pk}/deprovision/",
+        "HAND_OVER": f"/settings/system/users/{departed.pk}/hand-over/",
+        "DECIDE": f"{TOKENS}{pending.pk}/decide/",
         "DETAIL": f"{TOKENS}{token.pk}/",
         "REGENERATE": f"{TOKENS}{token.pk}/regenerate/",
         "ALLOWLIST": f"{TOKENS}{token.pk}/allow-list/",

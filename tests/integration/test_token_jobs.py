@@ -247,6 +247,11 @@ def test_a_use_the_database_has_not_seen_yet_keeps_a_token(api_client, owner, do
 def test_the_trigger_enqueues_and_the_worker_runs_them(smtp, owner, dormancy):
     expiring(owner, "Expiring", timedelta(days=3))
     token_generate(user=owner, name="Dormant", created_at=timezone.now() - timedelta(days=60))
+    # An approval request nobody decided within its 7 days (tokens/approval.py).
+    undecided, _ = token_generate(user=owner, name="Undecided")
+    ApiToken.objects.filter(pk=undecided.pk).update(
+        pending_until=timezone.now() - timedelta(minutes=1)
+    )
     out = StringIO()
 
     call_command("token_jobs", stdout=out)
@@ -256,30 +261,37 @@ def test_the_trigger_enqueues_and_the_worker_runs_them(smtp, owner, dormancy):
     assert [line.split(":")[0] for line in lines] == [
         "send_expiry_reminders",
         "retire_dormant_tokens",
+        "expire_approval_requests",
         "deliver_notices",
         "send_expiry_reminders",
         "retire_dormant_tokens",
+        "expire_approval_requests",
         "deliver_notices",
     ]
-    assert lines[3:] == [
+    assert lines[4:] == [
         "send_expiry_reminders: already waiting in the queue",
         "retire_dormant_tokens: already waiting in the queue",
+        "expire_approval_requests: already waiting in the queue",
         "deliver_notices: already waiting in the queue",
     ]
-    assert DBTaskResult.objects.ready().count() == 3
+    assert DBTaskResult.objects.ready().count() == 4
 
     call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
 
     results = DBTaskResult.objects.order_by("task_path")
     assert [(r.task_path, r.status, r.return_value) for r in results] == [
-        ("tokens.outbox.deliver_notices", "SUCCESSFUL", 3),
+        ("tokens.outbox.deliver_notices", "SUCCESSFUL", 4),
+        ("tokens.tasks.expire_approval_requests", "SUCCESSFUL", 1),
         ("tokens.tasks.retire_dormant_tokens", "SUCCESSFUL", 2),
         ("tokens.tasks.send_expiry_reminders", "SUCCESSFUL", 1),
     ]
+    undecided.refresh_from_db()
+    assert undecided.revoked_reason == "approval_expired"
     assert sorted(smtp.subjects()) == [
         'Your API token "Dormant" was retired after 30 days unused',
         'Your API token "Expiring" expires in 2 days',
         'Your API token "Expiring" was retired after 30 days unused',
+        'Your API token "Undecided" was not decided in time',
     ]
 
 

@@ -1,4 +1,5 @@
-"""Enqueues the token jobs (expiry reminders, dormant tokens retired, the notices that wait)
+"""Enqueues the token jobs (expiry reminders, dormant tokens retired, approval requests not
+decided in time revoked, the notices that wait)
 for `db_worker` to run: the periodic trigger, from cron or a systemd timer (docs/operations.md: the
 jobs), say every minute. First it puts back in the queue the tasks of a worker that died
 (tokens.jobs.tasks_reclaim). A job still waiting in the queue is not enqueued again, so a
@@ -12,13 +13,16 @@ from django_tasks_db.models import DBTaskResult
 
 from tokens.jobs import tasks_reclaim
 from tokens.outbox import deliver_notices
-from tokens.tasks import retire_dormant_tokens, send_expiry_reminders
+from tokens.tasks import expire_approval_requests, retire_dormant_tokens, send_expiry_reminders
 
-JOBS = (send_expiry_reminders, retire_dormant_tokens, deliver_notices)
+JOBS = (send_expiry_reminders, retire_dormant_tokens, expire_approval_requests, deliver_notices)
 
 
 class Command(BaseCommand):
-    help = "Enqueue the token jobs: expiry reminders, dormant-token retirement, notices."
+    help = (
+        "Enqueue the token jobs: expiry reminders, dormant-token retirement, expired approval "
+        "requests, notices."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
