@@ -73,12 +73,22 @@ def service_account_create(*, tenant, name: str, role: str, custodians: Iterable
     checked by custodians_check). It has an unusable password and no Entra identity: it
     cannot sign in. A name a user of the tenant already has is a Conflict."""
     name = (name or "").strip()
+    errors: dict[str, list[str]] = {}  # every field's, at once
     try:
         validate_service_account_name(name)
     except ValidationError as error:
-        raise ValidationError({"name": error.messages}) from None
-    role = _role_check(role)
-    people = custodians_check(tenant_id=tenant.pk, custodians=list(custodians))
+        errors["name"] = error.messages
+    try:
+        _role_check(role)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    people: list[User] = []
+    try:
+        people = custodians_check(tenant_id=tenant.pk, custodians=list(custodians))
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if errors:
+        raise ValidationError(errors)
     account = User(tenant=tenant, username=name, role=role, is_service_account=True)
     user_save(user=account)  # an unusable password: no sign-in with one
     account.custodians.set(people)

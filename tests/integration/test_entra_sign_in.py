@@ -293,6 +293,31 @@ def test_a_local_break_glass_account_is_never_adopted(client, entra, tenant):
     assert "_auth_user_id" not in client.session
 
 
+def test_a_service_account_is_never_adopted_by_a_person_of_its_name(client, entra, tenant):
+    from accounts.service_accounts import service_account_create
+
+    custodian = make_user(tenant, Role.SECURITY_READER)
+    bot = service_account_create(
+        tenant=tenant, name="sentinel-connector", role=Role.GLOBAL_ADMIN, custodians=[custodian.pk]
+    )
+    account = entra.add_account(
+        entra.tid, upn="sentinel-connector", name="Sneaky", roles=["SecurityReader"]
+    )
+
+    reason = refusal(sign_in_with_microsoft(client, account))
+
+    assert reason == (
+        "A service account of this portal has your user name, so Microsoft sign-in cannot use "
+        "it. Ask an administrator to rename the service account."
+    )
+    bot.refresh_from_db()
+    assert (bot.role, bot.entra_object_id, bot.is_service_account) == (
+        Role.GLOBAL_ADMIN,
+        None,
+        True,
+    )
+
+
 def test_the_same_user_name_in_another_tenant_does_not_stop_sign_in(
     client, entra, tenant, other_tenant
 ):
