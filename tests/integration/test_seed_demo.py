@@ -86,8 +86,13 @@ def test_seed_demo_fills_contoso_with_varied_security_data(db):
 
     assert list(SiemAgent.objects.values_list("name", flat=True)) == ["Contoso Sentinel"]
     assert LogCollector.objects.get().data_sources.count() == 2
-    # Demo users have Entra object ids that the fake Entra's accounts use.
-    assert not User.objects.filter(tenant__slug="contoso", entra_object_id__isnull=True).exists()
+    # Demo people have Entra object ids that the fake Entra's accounts use; the service
+    # account, which never signs in, has none.
+    assert list(
+        User.objects.filter(tenant__slug="contoso", entra_object_id__isnull=True).values_list(
+            "username", "is_service_account"
+        )
+    ) == [("soar-playbooks", True)]
 
 
 def test_the_demo_tokens_usage_agrees_with_their_last_use(db):
