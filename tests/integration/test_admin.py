@@ -1,5 +1,8 @@
 import pytest
 
+from accounts.roles import Role
+from accounts.service_accounts import service_account_create
+from accounts.services import user_deprovision
 from tests.factories import make_token, make_user
 from tokens import keys
 from tokens.models import ApiToken
@@ -303,3 +306,17 @@ def test_the_admin_follows_the_tenants_allow_list_rule(staff_client, admin_user)
         .startswith("This tenant's token policy requires an allow-list")
     )
     assert not ApiToken.objects.exists()
+
+
+def test_the_admin_marks_service_accounts_and_their_custodians(staff_client, tenant, reader):
+    account = service_account_create(
+        tenant=tenant, name="soar-bot", role=Role.SECURITY_READER, custodians=[reader.pk]
+    )
+    user_deprovision(user=reader)
+
+    listed = staff_client.get("/admin/accounts/user/?is_service_account__exact=1")
+    page = staff_client.get(f"/admin/accounts/user/{account.pk}/change/")
+
+    assert listed.status_code == 200
+    assert "Service account (no custodian)" in listed.content.decode()
+    assert "reader@contoso.com (deprovisioned)" in page.content.decode()
