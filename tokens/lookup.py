@@ -38,6 +38,7 @@ class CompiledTokenLookup:
         "last_used_ip",
         "last_used_user_agent",
         "recent_ips",
+        "approved_at",
         "user__password",
         "user__last_login",
         "user__date_joined",
