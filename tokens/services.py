@@ -8,10 +8,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.roles import SCOPES
 from accounts.service_accounts import custody_ids
 from core.http import SYSTEM, Origin
 from tokens import keys
+from tokens.access import for_service_account, granted_for, token_check_scopes
 from tokens.allowlist import allowlist_check, allowlist_text
 from tokens.events import token_event
 from tokens.expiry import token_check_expiry
@@ -113,7 +113,7 @@ def token_generate(
     limit = for_service_account(user, by)
     scopes = scopes if rotating else token_check_scopes(user, scopes, limit=limit)
     if granted is None:
-        granted = _granted(user, scopes, limit)
+        granted = granted_for(user, scopes, limit)
     pending_until = _policy_check(
         user, kind, expires_at, created_at, granted, allowed_ips, rotating=rotating
     )
@@ -160,23 +160,6 @@ def token_generate(
     return token, value
 
 
-def for_service_account(owner, by) -> frozenset | None:
-    """What a token that `by` generates for `owner` may at most be granted: `by`'s own
-    capabilities when `owner` is a service account of `by`'s tenant (a custodian's, or a
-    full admin's, who holds them all); None (no limit beyond the owner's) otherwise."""
-    if by is None or not owner.is_service_account or by.tenant_id != owner.tenant_id:
-        return None
-    return by.capabilities
-
-
-def _granted(user, scopes, limit: frozenset | None) -> list[str]:
-    """What a new token may do: its owner's capabilities now, within its scopes and `limit`."""
-    held = user.capabilities if scopes is None else user.capabilities & set(scopes)
-    if limit is not None:
-        held = held & limit
-    return sorted(c.value if hasattr(c, "value") else c for c in held)
-
-
 def _policy_check(
     user, kind, expires_at, created_at, granted, allowed_ips, *, rotating: bool
 ) -> datetime | None:
@@ -208,48 +191,6 @@ def _generated(token: ApiToken, actor, said: str) -> str:
             f", pending approval until {token.pending_until:%Y-%m-%d %H:%M} UTC."
         )
     return detail
-
-
-def token_check_scopes(user, scopes, *, limit: frozenset | None = None) -> list[str] | None:
-    """The scopes a new token of `user` may have: None (the same as the role), or a list of
-    known scopes (accounts.roles.SCOPES) that the role has, sorted and without repeats, and
-    within `limit` if given (the capabilities of whoever generates a service account's
-    token). Raises ValidationError (on `scopes`) naming an unknown one or one the role
-    lacks."""
-    if scopes is None:
-        return None
-    if not scopes:
-        raise ValidationError(
-            {"scopes": ["Choose at least one capability, or keep the same as your role."]}
-        )
-    known = {scope.value for scope in SCOPES}
-    unknown = [scope for scope in scopes if scope not in known]
-    if unknown:
-        raise ValidationError(
-            {
-                "scopes": [
-                    f"Unknown capability: {unknown[0]!r}. Choose among {', '.join(sorted(known))}."
-                ]
-            }
-        )
-    lacking = sorted(set(scopes) - {c.value for c in user.capabilities})
-    if lacking:
-        raise ValidationError(
-            {"scopes": [f"Your role ({user.role_label}) does not have {', '.join(lacking)}."]}
-            if not user.is_service_account
-            else {"scopes": [f"Its role ({user.role_label}) does not have {', '.join(lacking)}."]}
-        )
-    beyond = sorted(set(scopes) - {c.value for c in limit}) if limit is not None else []
-    if beyond:
-        raise ValidationError(
-            {
-                "scopes": [
-                    f"You may not use {', '.join(beyond)} yourself, so you cannot give it to "
-                    "a service account's token."
-                ]
-            }
-        )
-    return sorted(set(scopes))
 
 
 LAST_USED_PRECISION = timedelta(seconds=60)

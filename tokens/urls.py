@@ -6,7 +6,7 @@ cas/api/v1/ in the "api" namespace)."""
 
 from django.urls import path
 
-from tokens.api import events, governance, me, policy, reports, rotation
+from tokens.api import approval, events, governance, me, policy, reports, rotation
 from tokens.api import tokens as tokens_api
 from tokens.views import activity, approvals, detail, dialogs, people, table
 from tokens.views import governance as governance_pages
@@ -55,9 +55,9 @@ api_routes = [
     path("tokens/<str:token_id>/revoke/", tokens_api.TokenRevokeApi.as_view(), name="token-revoke"),
     path("tokens/<str:token_id>/rotate/", rotation.TokenRotateApi.as_view(), name="token-rotate"),
     path(
-        "tokens/<str:token_id>/approve/", rotation.TokenApproveApi.as_view(), name="token-approve"
+        "tokens/<str:token_id>/approve/", approval.TokenApproveApi.as_view(), name="token-approve"
     ),
-    path("tokens/<str:token_id>/deny/", rotation.TokenDenyApi.as_view(), name="token-deny"),
+    path("tokens/<str:token_id>/deny/", approval.TokenDenyApi.as_view(), name="token-deny"),
     path(
         "tokens/<str:token_id>/transfer/",
         rotation.TokenHandOverApi.as_view(),

@@ -1,6 +1,5 @@
 """Regenerating a token through the API: with a signed-in session, or the token rotating
-itself; handing a departed person's token over to a service account (a rotation too); and
-deciding a pending token's approval request."""
+itself; and handing a departed person's token over to a service account (a rotation too)."""
 
 from drf_spectacular.utils import (
     extend_schema,
@@ -16,7 +15,6 @@ from accounts.permissions import IsPortalUser, request_capabilities
 from accounts.reauthentication import refuse_stale_session, signed_in_only
 from accounts.roles import Capability
 from core.bodies import (
-    JsonString,
     RequestBody,
     StrictChoice,
     StrictFields,
@@ -28,10 +26,8 @@ from core.schema import ErrorSerializer
 from tokens.api.shapes import (
     ReauthenticateSerializer,
     TokenCreatedSerializer,
-    TokenOutputSerializer,
 )
 from tokens.api.tokens import ExpiryInput, chosen_expiry, shown_once
-from tokens.approval import NOTE_MAX_LENGTH, token_approve, token_deny
 from tokens.authentication import ApiTokenAuthentication
 from tokens.expiry import (
     DEFAULT_GRACE,
@@ -184,54 +180,3 @@ class TokenHandOverApi(APIView):
         data = shown_once(request, new, value)
         data["replaces"] = {"id": token.pk, "valid_until": token.grace_until}
         return Response(data, status=status.HTTP_201_CREATED, headers=NO_STORE)
-
-
-class DecisionInput(StrictFields, RequestBody):
-    detail_names_field = True
-    note = JsonString(
-        required=False,
-        allow_blank=True,
-        max_length=NOTE_MAX_LENGTH,
-        help_text="Optional: why, told to the requester (at most 200 characters).",
-    )
-
-
-class _DecisionApi(APIView):
-    """A full admin other than its requester decides a pending token's approval request,
-    with a signed-in session."""
-
-    permission_classes = [IsPortalUser]
-    decide = staticmethod(token_approve)
-
-    @extend_schema(
-        request=DecisionInput, responses={200: TokenOutputSerializer, 409: ErrorSerializer}
-    )
-    def post(self, request, token_id: str):
-        signed_in_only(request, "An approval request is decided")
-        tokens = ApiToken.objects.in_any_state_for(request.user, request_capabilities(request))
-        token = row_by_path_id(tokens.select_related("user", "created_by"), token_id)
-        if token is None:
-            raise exceptions.NotFound("Token not found.")
-        body = DecisionInput.read(request)
-        self.decide(
-            token=token, by=request.user, note=body.get("note", ""), origin=origin_of(request)
-        )
-        shown = (
-            ApiToken.objects.filter(pk=token.pk)
-            .with_status()
-            .select_related("user", "created_by", "revoked_by")
-            .get()
-        )
-        return Response(TokenOutputSerializer(shown).data)
-
-
-class TokenApproveApi(_DecisionApi):
-    """Approve a pending token: it works from the next request."""
-
-    decide = staticmethod(token_approve)
-
-
-class TokenDenyApi(_DecisionApi):
-    """Deny a pending token: it is revoked (reason `denied`)."""
-
-    decide = staticmethod(token_deny)

@@ -79,7 +79,7 @@ class TypedName(JsonString):
     }
 )
 class ScopeList(serializers.ListField):
-    """Capabilities by name, checked by the service (tokens/services.token_check_scopes),
+    """Capabilities by name, checked by the service (tokens/access.token_check_scopes),
     whose messages name the unknown one or the one the role lacks."""
 
 
