@@ -94,9 +94,12 @@ def token_approve(*, token: ApiToken, by, note: str = "", origin: Origin = SYSTE
     note = _note(note)
     now = timezone.now()
     current = _decide(token, by, now)
-    ApiToken.objects.filter(pk=current.pk).update(
-        pending_until=None, approved_at=now, approved_by=by
-    )
+    # Conditional: of two decisions at once (on SQLite, which takes no row lock), one wins.
+    decided = ApiToken.objects.filter(
+        pk=current.pk, pending_until__isnull=False, revoked_at__isnull=True
+    ).update(pending_until=None, approved_at=now, approved_by=by)
+    if not decided:
+        raise DecisionRefused("This token is not pending approval.")
     for copy in (current, token):
         copy.pending_until, copy.approved_at, copy.approved_by = None, now, by
     said = f' Note: "{note}"' if note else ""

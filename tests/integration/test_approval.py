@@ -12,8 +12,10 @@ from rest_framework.test import APIClient
 
 from accounts.roles import Role
 from tests.factories import make_user
-from tokens.approval import approval_requests_expire
+from tests.integration.test_lifecycle import race
+from tokens.approval import DecisionRefused, approval_requests_expire, token_approve, token_deny
 from tokens.models import ApiToken, EventKind, Notice, TokenEvent, TokenPolicy
+from tokens.services import token_generate
 
 CONTOSO = "contoso.us2.portal.test"
 TOKENS = "/api/v1/tokens/"
@@ -257,3 +259,36 @@ def test_the_queue_and_its_count_on_the_pages(client, tenant, requester, approve
     assert 'data-testid="approval-queue"' not in after
     assert 'data-testid="approvals-waiting"' not in after
     assert me(made["token"]).status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_approval_and_a_denial_at_once_end_as_one_of_them_decided(tenant):
+    requester = make_user(tenant, Role.GLOBAL_ADMIN, email="rob@contoso.com")
+    ann = make_user(tenant, Role.GLOBAL_ADMIN, email="ann@contoso.com")
+    cy = make_user(tenant, Role.GLOBAL_ADMIN, email="cy@contoso.com")
+    policy(tenant, "all")
+    outcomes = set()
+    for round_ in range(10):
+        token, _ = token_generate(user=requester, name=f"Raced {round_}")
+
+        approved, denied = race(
+            lambda token=token: token_approve(token=token, by=ann),
+            lambda token=token: token_deny(token=token, by=cy),
+        )
+
+        token.refresh_from_db()
+        if isinstance(approved, DecisionRefused):
+            assert isinstance(denied, ApiToken)
+            assert (token.revoked_reason, token.approved_at) == ("denied", None)
+            outcomes.add("denied first")
+        else:
+            assert isinstance(approved, ApiToken), approved
+            assert isinstance(denied, DecisionRefused), denied
+            assert (token.revoked_at, token.approved_by_id, token.pending_until) == (
+                None,
+                ann.pk,
+                None,
+            )
+            outcomes.add("approved first")
+    assert outcomes

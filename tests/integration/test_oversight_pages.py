@@ -96,9 +96,11 @@ def test_a_service_account_without_custodian_is_marked_on_its_page(admin, tenant
     user_deprovision(user=reader)
 
     html = get(admin, f"{USERS}{account.pk}/").content.decode()
+    listed = get(admin, USERS).content.decode()
 
     assert 'data-testid="no-custodian"' in html
     assert "Nobody answers for this service account" in html
+    assert 'data-testid="no-custodian">No custodian<' in listed
 
 
 def test_nobody_deprovisions_themselves_and_a_restore_gives_the_tokens_back(
