@@ -36,15 +36,31 @@ class NotTheOwner(PermissionDenied):
     who could mint one for someone else could act in their name. Admins revoke instead."""
 
 
-def refuse_unless_owner(token: ApiToken, by) -> None:
-    """NotTheOwner unless `by` (a user; None: the system) owns the token, or manages it as
-    their own: a service account's, as its custodian or a full admin (no person's name is
-    at stake there)."""
-    if by is not None and not acts_for(by, token.user, by.capabilities):
-        raise NotTheOwner(
+def regenerate_refusal(token: ApiToken, by) -> str:
+    """Why `by` (a user) may not regenerate `token` ("" if they may): only its owner, or,
+    for a service account's token, its custodians and full admins; a custodian only a token
+    that does no more than they may do themselves (a new value is a new grant of it)."""
+    held = by.capabilities
+    if not acts_for(by, token.user, held):
+        return (
             "Only its owner can regenerate a token: the new value would act in their name. "
             "You may revoke it."
         )
+    if token.user_id != by.pk:
+        beyond = sorted(set(token.granted_capabilities or ()) - {c.value for c in held})
+        if beyond:
+            return (
+                f"This token can use {', '.join(beyond)}, which you may not yourself: a full "
+                "admin regenerates it. You may revoke it."
+            )
+    return ""
+
+
+def refuse_unless_owner(token: ApiToken, by) -> None:
+    """NotTheOwner where `by` (a user; None: the system) may not regenerate the token
+    (regenerate_refusal says why)."""
+    if by is not None and (why := regenerate_refusal(token, by)):
+        raise NotTheOwner(why)
 
 
 class _Keep:

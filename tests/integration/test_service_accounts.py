@@ -296,7 +296,7 @@ def test_only_its_custodians_and_full_admins_generate_for_it(
 
 
 def test_custodians_see_and_manage_its_tokens_as_their_own(api_client, account, custodian, tenant):
-    other_custodian = make_user(tenant, Role.SECURITY_READER, username="pat@contoso.com")
+    other_custodian = make_user(tenant, Role.SECURITY_OPERATOR, username="pat@contoso.com")
     account.custodians.add(other_custodian)
     made = generate_for(api_client, custodian, account).json()
     make_token(make_user(tenant, Role.SECURITY_READER), name="Someone else's")
@@ -390,3 +390,23 @@ def test_the_token_check_of_its_token_is_one_query(api_client, account, custodia
 
     assert response.status_code == 200
     assert len(queries) == 1
+
+
+def test_a_custodian_regenerates_only_what_they_may_do_themselves(api_client, tenant, admin_user):
+    reader = make_user(tenant, Role.SECURITY_READER, username="rea@contoso.com")
+    account = service_account_create(
+        tenant=tenant, name="closer", role=Role.SECURITY_OPERATOR, custodians=[reader.pk]
+    )
+    by_admin = generate_for(api_client, admin_user, account).json()  # it can close alerts
+
+    api_client.force_authenticate(reader)
+    refused = api_client.post(f"{TOKENS}{by_admin['id']}/rotate/", {}, format="json")
+    revoked = api_client.delete(f"{TOKENS}{by_admin['id']}/")
+
+    assert (refused.status_code, refused.json()["detail"]) == (
+        403,
+        "This token can use Investigation.manage, which you may not yourself: a full admin "
+        "regenerates it. You may revoke it.",
+    )
+    assert ApiToken.objects.filter(user=account).count() == 1  # nothing minted
+    assert revoked.status_code == 204

@@ -8,7 +8,6 @@ from accounts.decorators import tenant_user_required
 from accounts.models import User
 from accounts.permissions import request_capabilities
 from accounts.roles import Capability
-from accounts.service_accounts import acts_for
 from core.pagination import BoundedPaginator
 from tokens import lifecycle
 from tokens.approval import pending_in
@@ -17,6 +16,7 @@ from tokens.forms import GenerateForm
 from tokens.lifecycle import Action, Status
 from tokens.models import ApiToken
 from tokens.policy import policy_of
+from tokens.rotation import regenerate_refusal
 from tokens.selectors import visible_tokens
 from tokens.views.responses import is_fetch, render_no_store, template_for
 
@@ -94,9 +94,8 @@ def with_actions(tokens: list[ApiToken], user) -> list[ApiToken]:
     (tokens/lifecycle.py): `can_rotate` (its owner, or a service account's custodians and
     full admins), `can_revoke`."""
     now = timezone.now()
-    capabilities = user.capabilities
     for token in tokens:
-        token.can_rotate = acts_for(user, token.user, capabilities) and not lifecycle.refusal(
+        token.can_rotate = not regenerate_refusal(token, user) and not lifecycle.refusal(
             token, Action.ROTATE, now
         )
         token.can_revoke = not lifecycle.refusal(token, Action.REVOKE, now)
