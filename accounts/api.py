@@ -14,6 +14,7 @@ from accounts.roles import Capability
 from accounts.service_accounts import service_account_change, service_account_create
 from accounts.services import user_deprovision, user_reprovision
 from core.bodies import JsonString, StrictFields, WholeNumber
+from core.inputs import INT64
 from core.pagination import StrictPageNumberPagination
 from core.paths import row_by_path_id
 from core.schema import page_of, page_parameters
@@ -157,7 +158,7 @@ class ServiceAccountCreateApi(APIView):
         name = JsonString(help_text="Letters, digits, dots, hyphens and underscores; no @.")
         role = JsonString(help_text="A role of the role table, as for people.")
         custodians = serializers.ListField(
-            child=WholeNumber(min_value=1), min_length=1, max_length=50
+            child=WholeNumber(min_value=1, max_value=INT64), min_length=1, max_length=50
         )
 
     @extend_schema(request=InputSerializer, responses={201: UserOutputSerializer})
@@ -183,7 +184,10 @@ class ServiceAccountChangeApi(APIView):
     class InputSerializer(StrictFields, serializers.Serializer):
         role = JsonString(required=False)
         custodians = serializers.ListField(
-            child=WholeNumber(min_value=1), min_length=1, max_length=50, required=False
+            child=WholeNumber(min_value=1, max_value=INT64),
+            min_length=1,
+            max_length=50,
+            required=False,
         )
 
     @extend_schema(request=InputSerializer, responses={200: UserOutputSerializer})

@@ -17,6 +17,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.roles import Capability, Role
 from accounts.services import user_save
+from core.inputs import INT64
 
 # Letters, digits, dots, hyphens and underscores, no "@": the names Entra gives people
 # (user principal names) always hold one, so a person signing in or provisioned by SCIM
@@ -40,9 +41,12 @@ def custodians_check(*, tenant_id: int, custodians) -> list[User]:
         if isinstance(entry, bool) or not isinstance(entry, int | str):
             raise ValidationError({"custodians": [f"{entry!r} is not a user id."]})
         try:
-            ids.append(int(entry))
+            pk = int(entry)
         except ValueError:
             raise ValidationError({"custodians": [f"{entry!r} is not a user id."]}) from None
+        if not 1 <= pk <= INT64:
+            raise ValidationError({"custodians": [f"{entry!r} is not a user id."]})
+        ids.append(pk)
     people = {
         user.pk: user
         for user in User.objects.people_in(tenant_id).filter(

@@ -21,6 +21,7 @@ from core.bodies import (
     WholeNumber,
 )
 from core.http import NO_STORE, origin_of
+from core.inputs import INT64
 from core.paths import row_by_path_id
 from core.schema import ErrorSerializer
 from tokens.api.shapes import (
@@ -137,7 +138,9 @@ class TokenSelfRotateApi(APIView):
 
 class HandOverInput(StrictFields, RequestBody):
     detail_names_field = True
-    service_account = WholeNumber(min_value=1, help_text="The service account's user id.")
+    service_account = WholeNumber(
+        min_value=1, max_value=INT64, help_text="The service account's user id."
+    )
     grace = StrictChoice(
         choices=list(HANDOVER_GRACES),
         default=DEFAULT_HANDOVER_GRACE,

@@ -22,6 +22,7 @@ from core.bodies import (
 )
 from core.errors import Conflict
 from core.http import NO_STORE, no_store, origin_of
+from core.inputs import INT64
 from core.pagination import StrictPageNumberPagination
 from core.schema import ErrorSerializer, page_of, page_parameters
 from tokens.api.shapes import (
@@ -204,6 +205,7 @@ class TokenListApi(APIView):
             required=False,
             allow_null=True,
             min_value=1,
+            max_value=INT64,
             help_text="The id of a service account to generate it for (you must be its "
             "custodian, or a full admin); absent or null: for yourself. Its value is shown to "
             "you, once.",
