@@ -22,7 +22,7 @@ from tokens.events import token_event
 from tokens.lifecycle import Action, EventReason, refusal
 from tokens.models import ApiToken, EventKind
 from tokens.notifications import tell_approval_decided
-from tokens.services import revoke_chain
+from tokens.services import token_revoke
 
 NOTE_MAX_LENGTH = 200
 
@@ -123,12 +123,11 @@ def token_deny(*, token: ApiToken, by, note: str = "", origin: Origin = SYSTEM) 
     now = timezone.now()
     current = _decide(token, by, now)
     said = f' Note: "{note}"' if note else ""
-    revoke_chain(
+    token_revoke(
         token=current,
         by=by,
         reason=EventReason.DENIED,
         origin=origin,
-        public=False,
         detail=f"Denied approval, and so revoked.{said}"[:300],
         system="Approval",
     )
@@ -153,16 +152,13 @@ def approval_requests_expire(now: datetime | None = None) -> int:
     )
     for token in overdue[:500]:
         with transaction.atomic():
-            revoked = revoke_chain(
+            if token_revoke(
                 token=token,
                 by=None,
                 reason=EventReason.APPROVAL_EXPIRED,
-                origin=SYSTEM,
-                public=False,
                 detail="Revoked: its approval request was not decided within 7 days.",
                 system="Approval",
-            )
-            if any(member.pk == token.pk for member in revoked):
+            ):  # another worker, or its requester, revoked it first otherwise
                 tell_approval_decided(token, "expired")
                 expired += 1
     return expired

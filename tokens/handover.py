@@ -24,8 +24,7 @@ from tokens.expiry import GRACE_CHOICES
 from tokens.lifecycle import ACTIVE_WINDOW, Action, refusal
 from tokens.models import ApiToken, EventKind, Kind
 from tokens.models.token import within
-from tokens.rotation import rotation_expiry
-from tokens.services import token_generate
+from tokens.rotation import replace_value, rotation_expiry
 
 # How long the old value keeps working after a hand-over: none, 1 hour, 24 hours (no week:
 # the value is known to someone who left).
@@ -103,33 +102,23 @@ def token_hand_over(
         if why := handover_refusal(current, now):
             raise HandOverRefused(why)
         before = current.user
-        root = current.chain_id or current.pk
         # Everything of the chain is the service account's from now on (its old values, in
         # their grace or past it, are refused or alerted as theirs).
         ApiToken.objects.filter(pk__in=[member.pk for member in chain]).update(user=to)
-        granted = sorted(within(to.capabilities, current.scopes, current.granted_capabilities))
-        new, value = token_generate(
-            user=to,
-            name=current.name,
-            kind=current.kind,
-            scopes=current.scopes,
-            expires_at=rotation_expiry(current, now),
+        current.user = token.user = to
+        new, value, until = replace_value(
+            current,
+            token,
             by=by,
             origin=origin,
-            chain_id=root,
-            description=current.description,
-            allowed_ips=current.allowed_ips,
-            granted=granted,
+            now=now,
+            grace=HANDOVER_GRACES[grace],
+            expires_at=rotation_expiry(current, now),
+            owner=to,
+            granted=sorted(within(to.capabilities, current.scopes, current.granted_capabilities)),
             said=f"Generated for the service account {to.username} by handing over "
             f"{before.username}'s token.",
         )
-        until = now if current.is_expired(now) else now + HANDOVER_GRACES[grace]
-        ApiToken.objects.filter(pk=current.pk).update(
-            chain_id=root, replaced_at=now, grace_until=until
-        )
-        current.user = token.user = to
-        for copy in (current, token):
-            copy.replaced_at, copy.grace_until, copy.chain_id = now, until, root
         old = (
             f"the old value works until {until:%Y-%m-%d %H:%M} UTC, then is refused"
             if until > now

@@ -109,6 +109,49 @@ def rotation_expiry(
     return keep
 
 
+def replace_value(
+    current: ApiToken,
+    token: ApiToken,
+    *,
+    by,
+    origin: Origin,
+    now: datetime,
+    grace: timedelta,
+    expires_at: datetime | None,
+    owner=None,
+    granted: list[str] | None = None,
+    said: str = "",
+) -> tuple[ApiToken, str, datetime]:
+    """The step a rotation and a hand-over share, inside their transaction and under the
+    chain's lock (`current`: the token's row as locked; `token`: the caller's copy, kept in
+    step): a new value in the same chain, with the same name, kind, scopes, description and
+    allow-list (owned by `owner`, by default the same; granted `granted`, by default the
+    same), and the old value working for `grace` from `now` (none if it had expired).
+    Returns the new token, its value, and until when the old one works."""
+    chain = current.chain_id or current.pk
+    new, value = token_generate(
+        user=owner or current.user,
+        name=current.name,
+        kind=current.kind,
+        scopes=current.scopes,
+        expires_at=expires_at,
+        by=by,
+        origin=origin,
+        chain_id=chain,
+        description=current.description,
+        allowed_ips=current.allowed_ips,
+        granted=current.granted_capabilities if granted is None else granted,
+        said=said,
+    )
+    until = now if current.is_expired(now) else now + grace
+    ApiToken.objects.filter(pk=current.pk).update(
+        chain_id=chain, replaced_at=now, grace_until=until
+    )
+    for copy in (current, token):
+        copy.replaced_at, copy.grace_until, copy.chain_id = now, until, chain
+    return new, value, until
+
+
 def token_rotate(
     *,
     token: ApiToken,
@@ -140,27 +183,16 @@ def token_rotate(
             raise RotationRefused(why)
         if expires_at is KEEP_LIFETIME:
             expires_at = rotation_expiry(current, now)
-        chain = current.chain_id or current.pk
-        new, value = token_generate(
-            user=current.user,
-            name=current.name,
-            kind=current.kind,
-            scopes=current.scopes,
-            expires_at=expires_at,
+        # An expired value stays refused: a rotation gives it no grace.
+        new, value, until = replace_value(
+            current,
+            token,
             by=by,
             origin=origin,
-            chain_id=chain,
-            description=current.description,
-            allowed_ips=current.allowed_ips,
-            granted=current.granted_capabilities,
+            now=now,
+            grace=GRACE_PERIODS[grace],
+            expires_at=expires_at,
         )
-        # An expired value stays refused: a rotation gives it no grace.
-        until = now if current.is_expired(now) else now + GRACE_PERIODS[grace]
-        ApiToken.objects.filter(pk=current.pk).update(
-            chain_id=chain, replaced_at=now, grace_until=until
-        )
-        for copy in (current, token):
-            copy.replaced_at, copy.grace_until, copy.chain_id = now, until, chain
         detail = (
             f"Rotated: the old value works until {until:%Y-%m-%d %H:%M} UTC."
             if until > now
