@@ -292,3 +292,23 @@ def test_an_approval_and_a_denial_at_once_end_as_one_of_them_decided(tenant):
             )
             outcomes.add("approved first")
     assert outcomes
+
+
+def test_a_pending_tokens_page_says_it_can_do_nothing_yet(client, tenant, requester, approver):
+    policy(tenant, "manage")
+    token, _ = token_generate(user=requester, name="Closer")
+    client.force_login(requester)
+
+    html = client.get(
+        f"/settings/security-extensions/api-tokens/{token.pk}/", HTTP_HOST=CONTOSO
+    ).content.decode()
+
+    assert (
+        '<p data-testid="token-pending">Pending approval: until a full admin approves it, it '
+        "can do nothing (every request is refused). Once approved:</p>"
+    ) in html
+    token_approve(token=token, by=approver)
+    after = client.get(
+        f"/settings/security-extensions/api-tokens/{token.pk}/", HTTP_HOST=CONTOSO
+    ).content.decode()
+    assert 'data-testid="token-pending"' not in after

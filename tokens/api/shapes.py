@@ -45,7 +45,8 @@ class TokenOutputSerializer(serializers.Serializer):
     )
     capabilities = serializers.SerializerMethodField(
         help_text="What it can do now: its owner's role now, within its scopes and within "
-        "what it could do when it was made."
+        "what it could do when it was made. A pending token (status `pending`) can do none "
+        "of it until approved: this is what it will be able to do."
     )
     lost_capabilities = serializers.ListField(
         child=serializers.CharField(),
