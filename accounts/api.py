@@ -14,6 +14,7 @@ from accounts.roles import Capability
 from accounts.service_accounts import service_account_change, service_account_create
 from accounts.services import user_deprovision, user_reprovision
 from core.bodies import JsonString, StrictFields, WholeNumber
+from core.http import origin_of
 from core.inputs import INT64
 from core.pagination import StrictPageNumberPagination
 from core.paths import row_by_path_id
@@ -172,6 +173,8 @@ class ServiceAccountCreateApi(APIView):
             name=data["name"],
             role=data["role"],
             custodians=data["custodians"],
+            by=request.user,
+            origin=origin_of(request),
         )
         return Response(UserOutputSerializer(account).data, status=status.HTTP_201_CREATED)
 
@@ -200,7 +203,11 @@ class ServiceAccountChangeApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         service_account_change(
-            account=account, role=data.get("role"), custodians=data.get("custodians")
+            account=account,
+            role=data.get("role"),
+            custodians=data.get("custodians"),
+            by=request.user,
+            origin=origin_of(request),
         )
         account = get_tenant_user(request, user_id)  # its custodians as saved
         return Response(UserOutputSerializer(account).data)

@@ -17,6 +17,8 @@ from django.db import transaction
 from accounts.models import User
 from accounts.roles import Capability, Role
 from accounts.services import user_save
+from accounts.signals import service_account_changed
+from core.http import SYSTEM, Origin
 from core.inputs import INT64
 
 # Letters, digits, dots, hyphens and underscores, no "@": the names Entra gives people
@@ -72,10 +74,19 @@ def _role_check(role) -> str:
 
 
 @transaction.atomic
-def service_account_create(*, tenant, name: str, role: str, custodians: Iterable[int]) -> User:
+def service_account_create(
+    *,
+    tenant,
+    name: str,
+    role: str,
+    custodians: Iterable[int],
+    by: User | None = None,
+    origin: Origin = SYSTEM,
+) -> User:
     """Creates a service account in `tenant` with `role` and its `custodians` (user ids,
     checked by custodians_check). It has an unusable password and no Entra identity: it
-    cannot sign in. A name a user of the tenant already has is a Conflict."""
+    cannot sign in. A name a user of the tenant already has is a Conflict. The tenant's
+    event log gets who did it, from `origin`."""
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}  # every field's, at once
     try:
@@ -96,25 +107,54 @@ def service_account_create(*, tenant, name: str, role: str, custodians: Iterable
     account = User(tenant=tenant, username=name, role=role, is_service_account=True)
     user_save(user=account)  # an unusable password: no sign-in with one
     account.custodians.set(people)
+    _changed(
+        account,
+        by,
+        origin,
+        f"Service account {account.username} created with the role {account.role_label}; "
+        f"custodians: {_names(people)}.",
+    )
     return account
 
 
 @transaction.atomic
 def service_account_change(
-    *, account: User, role: str | None = None, custodians: Iterable[int] | None = None
+    *,
+    account: User,
+    role: str | None = None,
+    custodians: Iterable[int] | None = None,
+    by: User | None = None,
+    origin: Origin = SYSTEM,
 ) -> User:
     """Changes a service account's role (its tokens follow, as a person's do: the role
-    change's events) or names its custodians anew (at least one active person)."""
+    change's events) or names its custodians anew (at least one active person). What
+    changed goes to the tenant's event log (nothing changed: no event)."""
     if not account.is_service_account:
         raise ValidationError("Only a service account has custodians.")
+    said = []
     if custodians is not None:
         assert account.tenant_id is not None  # noqa: S101 (a service account has a tenant)
         people = custodians_check(tenant_id=account.tenant_id, custodians=list(custodians))
-        account.custodians.set(people)
+        before = list(account.custodians.order_by("username"))
+        if {p.pk for p in before} != {p.pk for p in people}:
+            account.custodians.set(people)
+            said.append(f"custodians: {_names(before)} → {_names(people)}")
     if role is not None and role != account.role:
+        before_label = account.role_label
         account.role = _role_check(role)
         user_save(user=account)
+        said.append(f"role: {before_label} → {account.role_label}")
+    if said:
+        _changed(account, by, origin, f"Service account {account.username}: {'; '.join(said)}.")
     return account
+
+
+def _names(people) -> str:
+    return ", ".join(sorted(person.username for person in people)) or "none"
+
+
+def _changed(account: User, by, origin: Origin, detail: str) -> None:
+    service_account_changed.send(sender=User, account=account, by=by, origin=origin, detail=detail)
 
 
 def active_custodians(account: User):

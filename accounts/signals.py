@@ -12,3 +12,8 @@ role_changed = Signal()
 # user_deprovision): sent inside its transaction with `accounts` (the service accounts) and
 # `custodian` (the person deprovisioned); security/ raises an alert for each.
 custodians_lost = Signal()
+
+# A service account was created or changed (accounts/service_accounts.py): sent inside the
+# change's transaction with `account`, `by` (the full admin; None: the system), `origin` and
+# `detail` (what changed, in words); tokens/ writes it to the tenant's event log.
+service_account_changed = Signal()

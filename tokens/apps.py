@@ -22,3 +22,11 @@ class TokensConfig(AppConfig):
         from tokens.handover import deprovision_impact
 
         impact.register(deprovision_impact)
+
+        # Service accounts made and changed are in the tenant's token event log.
+        from accounts.signals import service_account_changed
+        from tokens.events import service_account_event
+
+        service_account_changed.connect(
+            service_account_event, dispatch_uid="tokens-service-account", weak=False
+        )

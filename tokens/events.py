@@ -74,6 +74,22 @@ def tenant_event(*, tenant_id: int, kind: str, by, origin: Origin, detail: str) 
     )
 
 
+def service_account_event(*, account, by, origin: Origin, detail: str, **signal) -> TokenEvent:
+    """A service account created or changed (accounts.signals.service_account_changed): an
+    event of the tenant, by the full admin who did it (the system, if nobody)."""
+    return _append(
+        tenant_id=account.tenant_id,
+        token=None,
+        owner=account,
+        kind=EventKind.SERVICE_ACCOUNT,
+        actor=by,
+        actor_kind=ActorKind.USER if by is not None else ActorKind.SYSTEM,
+        label=by.username if by is not None else "System",
+        origin=origin,
+        detail=detail,
+    )
+
+
 def _append(*, label: str, origin: Origin, detail: str, **fields) -> TokenEvent:
     """The one writer of the log: what comes from outside is cut to its column's length."""
     return TokenEvent.objects.create(

@@ -410,3 +410,42 @@ def test_a_custodian_regenerates_only_what_they_may_do_themselves(api_client, te
     )
     assert ApiToken.objects.filter(user=account).count() == 1  # nothing minted
     assert revoked.status_code == 204
+
+
+def test_creating_and_changing_one_is_in_the_tenants_event_log(
+    api_client, admin_user, custodian, tenant
+):
+    second = make_user(tenant, Role.SECURITY_READER, username="pat@contoso.com")
+    api_client.force_authenticate(admin_user)
+    made = api_client.post(
+        ACCOUNTS,
+        {"name": "soar-bot", "role": "security_reader", "custodians": [custodian.pk]},
+        format="json",
+        REMOTE_ADDR="203.0.113.5",
+    ).json()
+
+    api_client.patch(
+        f"{ACCOUNTS}{made['id']}/",
+        {"role": "security_operator", "custodians": [second.pk, custodian.pk]},
+        format="json",
+    )
+    api_client.patch(f"{ACCOUNTS}{made['id']}/", {"role": "security_operator"}, format="json")
+
+    events = TokenEvent.objects.filter(kind=EventKind.SERVICE_ACCOUNT).order_by("id")
+    assert [(e.token_id, e.owner_id, e.actor_label, e.detail) for e in events] == [
+        (
+            None,
+            made["id"],
+            "admin@contoso.com",
+            "Service account soar-bot created with the role Security reader; custodians: "
+            "olga@contoso.com.",
+        ),
+        (
+            None,
+            made["id"],
+            "admin@contoso.com",
+            "Service account soar-bot: custodians: olga@contoso.com → olga@contoso.com, "
+            "pat@contoso.com; role: Security reader → Security operator.",
+        ),
+    ]  # the last PATCH changed nothing: no event
+    assert events[0].source_ip == "203.0.113.5"

@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='tokenevent',
             name='kind',
-            field=models.CharField(choices=[('generated', 'Generated'), ('first_used', 'First used'), ('rotated', 'Rotated'), ('revoked', 'Revoked'), ('refused', 'Refused'), ('policy_changed', 'Token policy changed'), ('reminded', 'Expiry reminder sent'), ('changed', 'Allow-list changed'), ('narrowed', 'Narrowed'), ('drifted', "Owner's role changed"), ('exported', 'Credential inventory exported'), ('handed_over', 'Handed over to a service account'), ('approved', 'Approved')], max_length=16),
+            field=models.CharField(choices=[('generated', 'Generated'), ('first_used', 'First used'), ('rotated', 'Rotated'), ('revoked', 'Revoked'), ('refused', 'Refused'), ('policy_changed', 'Token policy changed'), ('reminded', 'Expiry reminder sent'), ('changed', 'Allow-list changed'), ('narrowed', 'Narrowed'), ('drifted', "Owner's role changed"), ('exported', 'Credential inventory exported'), ('handed_over', 'Handed over to a service account'), ('approved', 'Approved'), ('service_account', 'Service account created or changed')], max_length=16),
         ),
         migrations.AlterField(
             model_name='tokenevent',

@@ -27,6 +27,7 @@ class EventKind(models.TextChoices):
     EXPORTED = "exported", "Credential inventory exported"  # of the tenant: no token
     HANDED_OVER = "handed_over", "Handed over to a service account"
     APPROVED = "approved", "Approved"
+    SERVICE_ACCOUNT = "service_account", "Service account created or changed"  # no token
 
 
 class ActorKind(models.TextChoices):
@@ -64,7 +65,9 @@ class TokenEvent(models.Model):
     token = models.ForeignKey(
         ApiToken, on_delete=models.PROTECT, related_name="events", null=True, blank=True
     )
-    # Whose token it is (a token never changes owner): the log filters by it.
+    # Whose token it was then (a hand-over moves a token to a service account; its earlier
+    # events stay its former owner's), or the service account an event is about: the log
+    # filters by it.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -89,6 +89,8 @@ def users(request):
                     name=form.cleaned_data["name"],
                     role=form.cleaned_data["role"],
                     custodians=[int(pk) for pk in form.cleaned_data["custodians"]],
+                    by=request.user,
+                    origin=origin_of(request),
                 )
             except ValidationError as error:
                 form.add_service_error(error)
@@ -134,6 +136,8 @@ def user_page(request, user_id: int):
                         account=user,
                         role=form.cleaned_data["role"],
                         custodians=[int(pk) for pk in form.cleaned_data["custodians"]],
+                        by=request.user,
+                        origin=origin_of(request),
                     )
                 except ValidationError as error:
                     form.add_service_error(error)
