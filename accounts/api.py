@@ -99,6 +99,11 @@ class RecentTokenSerializer(serializers.Serializer):
 
 
 class DeprovisionImpactSerializer(UserOutputSerializer):
+    service_accounts_left_without_custodian = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The service accounts of which they are (or, once deprovisioned, were) the "
+        "only active custodian, by name: without them, they have none (an alert says so).",
+    )
     tokens_used_last_7_days = RecentTokenSerializer(
         many=True,
         help_text="Their API tokens used in the last 7 days: the automation that stops when "
@@ -131,6 +136,9 @@ class UserDeprovisionApi(APIView):
 def _impact(user: User) -> User:
     """The user, with what deprovisioning them breaks (accounts/impact.py) as attributes."""
     user.tokens_used_last_7_days = []  # type: ignore[attr-defined]  # read by the serializer
+    user.service_accounts_left_without_custodian = [  # type: ignore[attr-defined]
+        account.username for account in User.objects.left_without_custodian_by(user)
+    ]
     for name, value in deprovision_impact(user).items():
         setattr(user, name, value)
     return user

@@ -95,12 +95,21 @@ class UserManager(DjangoUserManager):
     def service_accounts_in(self, tenant_id: int | None):
         return self.in_tenant(tenant_id).filter(is_service_account=True)
 
-    def without_custodian(self, tenant_id: int | None):
-        """The tenant's service accounts with no active custodian ("no custodian")."""
+    def without_custodian(self, tenant_id: int | None, but=None):
+        """The tenant's service accounts with no active custodian ("no custodian"), or none
+        but the user `but` (those that deprovisioning `but` would leave without one)."""
         custody = User.custodians.through.objects.filter(
             to_user__deprovisioned_at__isnull=True, to_user__is_active=True
         )
+        if but is not None:
+            custody = custody.exclude(to_user=but)
         return self.service_accounts_in(tenant_id).exclude(pk__in=custody.values("from_user_id"))
+
+    def left_without_custodian_by(self, user):
+        """The active service accounts whose only active custodian is `user`."""
+        return self.without_custodian(user.tenant_id, but=user).filter(
+            custodians=user, deprovisioned_at__isnull=True, is_active=True
+        )
 
 
 def shown_name(prefix: str = ""):

@@ -67,20 +67,15 @@ def user_deprovision(*, user: User) -> bool:
     """Takes a user out of the portal at once: no sign-in, every open session ended, and their
     API tokens, kept (and shown marked on the tokens page), refused with a 403 from the next
     request. Returns False if the user was already deprovisioned."""
+    # Their custody ends with them; a service account they were the last active custodian
+    # of keeps working, and its tenant is told (an alert per account).
+    orphaned = list(User.objects.left_without_custodian_by(user))
     updated = User.objects.filter(pk=user.pk, deprovisioned_at__isnull=True).update(
         deprovisioned_at=timezone.now()
     )
     user.refresh_from_db(fields=["deprovisioned_at"])
-    if updated and not user.is_service_account:
-        # Their custody ends with them; a service account they were the last active
-        # custodian of keeps working, and its tenant is told (an alert per account).
-        orphaned = list(
-            User.objects.without_custodian(user.tenant_id).filter(
-                custodians=user, deprovisioned_at__isnull=True
-            )
-        )
-        if orphaned:
-            custodians_lost.send(sender=User, accounts=orphaned, custodian=user)
+    if updated and orphaned:
+        custodians_lost.send(sender=User, accounts=orphaned, custodian=user)
     # Ended even when the flag was already set: it costs nothing and catches a session that
     # raced the flag.
     _end_sessions(user)

@@ -24,6 +24,7 @@ from tokens.expiry import GRACE_CHOICES
 from tokens.lifecycle import ACTIVE_WINDOW, Action, refusal
 from tokens.models import ApiToken, EventKind, Kind
 from tokens.models.token import within
+from tokens.notifications import tell_custodians_handed_over
 from tokens.rotation import replace_value, rotation_expiry
 
 # How long the old value keeps working after a hand-over: none, 1 hour, 24 hours (no week:
@@ -133,6 +134,7 @@ def token_hand_over(
             f"{to.username}: {old}.",
             at=now,
         )
+        tell_custodians_handed_over(new, before, by, until)
     return new, value
 
 

@@ -201,3 +201,27 @@ def tell_approval_decided(token: ApiToken, decision: str, by=None, note: str = "
         f'Your API token "{token.name}" was {said}',
         f"Your request for the API token {_what(token)} was {said}{who}. {then}{noted}\n",
     )
+
+
+def tell_custodians_handed_over(new: ApiToken, before, by, until: datetime) -> None:
+    """Each active custodian of the service account a token was handed over to learns it is
+    now theirs to look after (never with its value, which went to the admin once)."""
+    account = new.user
+    old = (
+        f"The old value works until {_when(until)}, then is refused"
+        if until > new.created_at
+        else "The old value stopped at once"
+    )
+    page = route_url(new.tenant.custom_url, "tokens:detail", token_id=new.pk)
+    for person in account.custodians.filter(deprovisioned_at__isnull=True, is_active=True):
+        _to(
+            person,
+            new,
+            "handed_over",
+            f'The API token "{new.name}" was handed over to {account.username}',
+            f'{by.display_name} ({by.username}) handed the API token "{new.name}" of '
+            f"{before.display_name} ({before.username}), who was deprovisioned, over to the "
+            f"service account {account.username}, which you look after. {old}. Its new value "
+            f"(ending in …{new.suffix}) was shown once to {by.display_name}, who puts it where "
+            f"the integration reads it. Its page: {page}\n",
+        )

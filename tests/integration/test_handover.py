@@ -14,7 +14,7 @@ from accounts.service_accounts import service_account_create
 from accounts.services import user_deprovision
 from security.models import Alert
 from tests.factories import make_token, make_user
-from tokens.models import ApiToken, EventKind, TokenEvent
+from tokens.models import ApiToken, EventKind, Notice, TokenEvent
 from tokens.services import token_revoke
 
 CONTOSO = "contoso.us2.portal.test"
@@ -221,6 +221,7 @@ def test_deprovisioning_says_which_tokens_were_used_in_the_last_7_days(
 
     assert preview.status_code == 200
     assert preview.json()["tokens_used_last_7_days"] == expected
+    assert preview.json()["service_accounts_left_without_custodian"] == []
     assert (done.json()["deprovisioned"], done.json()["tokens_used_last_7_days"]) == (
         True,
         expected,
@@ -269,3 +270,53 @@ def test_the_deprovision_page_previews_then_confirms(client, admin_user, departe
     assert "Nightly export" in preview.content.decode()
     assert confirmed.status_code == 302
     assert me(value).status_code == 403
+
+
+def test_deprovisioning_says_which_service_accounts_it_leaves_without_custodian(
+    api_client, client, tenant, admin_user, departed
+):
+    shared = make_user(tenant, Role.SECURITY_READER)
+    service_account_create(
+        tenant=tenant, name="alone", role=Role.SECURITY_READER, custodians=[departed.pk]
+    )
+    service_account_create(
+        tenant=tenant, name="shared", role=Role.SECURITY_READER, custodians=[departed.pk, shared.pk]
+    )
+    api_client.force_authenticate(admin_user)
+    client.force_login(admin_user)
+
+    preview = api_client.get(f"/api/v1/users/{departed.pk}/deprovision/").json()
+    page = client.get(
+        f"/settings/system/users/{departed.pk}/deprovision/", HTTP_HOST=CONTOSO
+    ).content.decode()
+    done = api_client.post(f"/api/v1/users/{departed.pk}/deprovision/").json()
+
+    assert preview["service_accounts_left_without_custodian"] == ["alone"]
+    assert 'data-testid="left-without-custodian"' in page
+    assert "is the only active custodian of <strong>alone</strong>" in page
+    assert done["service_accounts_left_without_custodian"] == ["alone"]  # what it did
+    assert [a.title for a in Alert.objects.all()] == ["Service account alone has no custodian"]
+
+
+def test_the_service_accounts_custodians_are_told_without_the_value(
+    api_client, tenant, admin_user, departed
+):
+    olga = make_user(tenant, Role.SECURITY_READER, username="olga", email="olga@contoso.com")
+    gone = make_user(tenant, Role.SECURITY_READER, username="gone", email="gone@contoso.com")
+    account = service_account_create(
+        tenant=tenant, name="soar-bot", role=Role.SECURITY_READER, custodians=[olga.pk, gone.pk]
+    )
+    user_deprovision(user=gone)
+    token, _ = make_token(departed, name="Playbook")
+    user_deprovision(user=departed)
+
+    body = hand_over(api_client, admin_user, token, service_account=account.pk).json()
+
+    notice = Notice.objects.get(kind="handed_over")
+    assert (notice.to, notice.subject) == (
+        "olga@contoso.com",
+        'The API token "Playbook" was handed over to soar-bot',
+    )
+    assert "which you look after" in notice.body
+    assert f"(ending in …{body['suffix']})" in notice.body
+    assert body["token"] not in notice.body

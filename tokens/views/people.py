@@ -191,6 +191,7 @@ def deprovision(request, user_id: int):
     context = {
         "subject": user,
         "used_lately": tokens_used_lately(user),
+        "orphaned": list(User.objects.left_without_custodian_by(user)),
         "self": user.pk == request.user.pk,
     }
     return render_no_store(request, "tokens/user_deprovision.html", context)
