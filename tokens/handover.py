@@ -41,6 +41,11 @@ class HandOverRefused(Conflict):
 
 def handover_refusal(token: ApiToken, now: datetime) -> str:
     """Why `token` cannot be handed over now ("" if it can)."""
+    if token.kind != Kind.API:
+        return (
+            "Only API tokens are handed over: regenerate a SIEM agent's or a log collector's "
+            "token on its own page."
+        )
     owner = token.user
     if owner.is_service_account:
         return "This token already belongs to a service account."
@@ -95,11 +100,6 @@ def token_hand_over(
         current = next((member for member in chain if member.pk == token.pk), None)
         if current is None:
             raise HandOverRefused("That token does not exist.")
-        if current.kind != Kind.API:
-            raise HandOverRefused(
-                "Only API tokens are handed over: regenerate a SIEM agent's or a log "
-                "collector's token on its own page."
-            )
         if why := handover_refusal(current, now):
             raise HandOverRefused(why)
         before = current.user

@@ -164,3 +164,18 @@ def test_a_decision_page_refuses_ones_own_request_and_a_bad_decision(admin, admi
     assert bad.status_code == 400
     mine.refresh_from_db()
     assert (mine.pending_until is not None, mine.revoked_at) == (True, None)
+
+
+def test_a_siem_agents_token_is_not_handed_over(admin, tenant, reader):
+    service_account_create(
+        tenant=tenant, name="soar-bot", role=Role.SECURITY_READER, custodians=[reader.pk]
+    )
+    token, _ = make_token(reader, kind="siem")
+    user_deprovision(user=reader)
+
+    page = get(admin, f"{TOKENS}{token.pk}/hand-over/").content.decode()
+
+    assert (
+        "stays as it is: Only API tokens are handed over: regenerate a SIEM agent&#x27;s or "
+        "a log collector&#x27;s token on its own page."
+    ) in page

@@ -65,7 +65,6 @@ def detail(request, token_id: int):
         "evidence": used_against_granted(token, now),
         "can_decide": decision_refusal(token, request.user, now) is None,
         "can_hand_over": Capability.TOKENS_MANAGE_ALL in capabilities
-        and token.kind == Kind.API
         and not handover_refusal(token, now),
     }
     return render_no_store(request, "tokens/api_token_detail.html", context)
