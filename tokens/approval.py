@@ -31,8 +31,8 @@ class DecisionRefused(Conflict):
     """A request that cannot be decided as it is (not pending, or past its deadline)."""
 
 
-class OwnRequest(PermissionDenied):
-    """Nobody approves or denies their own request."""
+class NotTheirDecision(PermissionDenied):
+    """Only a full admin of the tenant decides a request, and never their own (a 403)."""
 
 
 def pending_in(tenant_id: int):
@@ -50,15 +50,15 @@ def is_own_request(token: ApiToken, user) -> bool:
 
 
 def decision_refusal(token: ApiToken, user, now: datetime) -> Exception | None:
-    """Why `user` may not decide `token`'s request now (None: they may): OwnRequest (403)
+    """Why `user` may not decide `token`'s request now (None: they may): NotTheirDecision (403)
     for anyone but a full admin other than its requester and owner, DecisionRefused (409)
     for a request that is not pending or has expired."""
     if user.tenant_id != token.tenant_id or Capability.TOKENS_MANAGE_ALL not in user.capabilities:
-        return OwnRequest("Only a full admin decides approval requests.")
+        return NotTheirDecision("Only a full admin decides approval requests.")
     if (refused := refusal(token, Action.APPROVE, now)) is not None:
         return DecisionRefused(refused.message)
     if is_own_request(token, user):
-        return OwnRequest(
+        return NotTheirDecision(
             "You cannot approve or deny your own request: another full admin decides it."
         )
     if token.pending_until is not None and token.pending_until <= now:
@@ -88,7 +88,7 @@ def _note(note: str) -> str:
 
 @transaction.atomic
 def token_approve(*, token: ApiToken, by, note: str = "", origin: Origin = SYSTEM) -> ApiToken:
-    """Approves a pending token: it works from now on. OwnRequest (a 403) for its requester
+    """Approves a pending token: it works from now on. NotTheirDecision (a 403) for its requester
     or owner or anyone but a full admin of its tenant; DecisionRefused (a 409) when it is
     not pending, or its request expired."""
     note = _note(note)
