@@ -126,6 +126,20 @@ def token_narrow(*, token: ApiToken, scopes, by, origin: Origin = SYSTEM) -> boo
     return True
 
 
+def role_change_losses(*, user, after: str) -> list[tuple[ApiToken, list[str]]]:
+    """What changing `user`'s role to `after` would take from each of their live tokens
+    (the preview of a service account's role change): (token, capabilities lost), for those
+    that lose any, oldest first."""
+    old, new = capabilities_for(user.role), capabilities_for(after)
+    losses = []
+    tokens = ApiToken.objects.filter(user=user).live().select_related("user").order_by("pk")
+    for token in tokens:
+        made = within(EVERY, token.scopes, token.granted_capabilities or ())
+        if lost := sorted(name for name in made if name in old and name not in new):
+            losses.append((token, lost))
+    return losses
+
+
 def tokens_follow_role(*, user, before: str, after: str) -> int:
     """Each live token of `user` gets an event naming what it gained and lost when their role
     went from `before` to `after` (capabilities within what it was made with: a promotion

@@ -10,6 +10,7 @@ from conftest import skip_or_fail
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def pytest_collection_modifyitems(items):
@@ -152,3 +153,28 @@ def admin(contoso):
         first_name="Megan",
         last_name="Bowen",
     )
+
+
+@pytest.fixture
+def axe_page(browser, portal):
+    """A page with axe-core at hand: signed in as `user` (or not), `width` px wide."""
+    if not AXE.exists():
+        skip_or_fail("axe-core is missing: `npm ci` (make test) installs it from package.json")
+    contexts = []
+
+    def axe_page(user, base: str, path: str, width: int = 1280):
+        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
+        if user is not None:
+            client = Client()
+            client.force_login(user)
+            context.add_cookies(
+                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
+            )
+        contexts.append(context)
+        page = context.new_page()
+        page.goto(base + path)
+        return page
+
+    yield axe_page
+    for context in contexts:
+        context.close()

@@ -5,53 +5,24 @@ and confirmation pages, the Django admin's sign-in and index, the MFA pages. Inj
 the page's CSP bypassed (axe is the test's script, not the page's)."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.roles import Role
 from accounts.service_accounts import service_account_create
 from accounts.services import user_deprovision
-from conftest import skip_or_fail
 from extensions.services import data_source_create, log_collector_create, siem_agent_create
 from security.log_formats import LOG_TYPE_IDS
+from tests.browser.conftest import AXE
 from tests.factories import make_alert, make_token, make_user
 from tokens.models import ApiToken
 from tokens.services import token_generate
 from tokens.usage import capability_history_add
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 TOKENS = "/settings/security-extensions/api-tokens/"
 FIREWALL = next(iter(LOG_TYPE_IDS))
-
-
-@pytest.fixture
-def axe_page(browser, portal):
-    """A page with axe-core at hand: signed in as `user` (or not), `width` px wide."""
-    if not AXE.exists():
-        skip_or_fail("axe-core is missing: `npm ci` (make test) installs it from package.json")
-    contexts = []
-
-    def axe_page(user, base: str, path: str, width: int = 1280):
-        context = browser.new_context(viewport={"width": width, "height": 900}, bypass_csp=True)
-        if user is not None:
-            client = Client()
-            client.force_login(user)
-            context.add_cookies(
-                [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": base}]
-            )
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(base + path)
-        return page
-
-    yield axe_page
-    for context in contexts:
-        context.close()
 
 
 def violations(page) -> list[str]:

@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.roles import Role
 from accounts.service_accounts import service_account_create
+from tests.browser.test_accessibility import violations
 from tests.browser.test_token_lifecycle import row, script_errors
 from tests.factories import make_user
 from tokens import keys
@@ -122,3 +123,21 @@ def test_nobody_sees_a_way_to_approve_their_own_request(open_page, portal, conto
     )
     expect(page.get_by_role("button", name="Approve")).to_have_count(0)
     assert script_errors(page) == []
+
+
+def test_a_service_accounts_role_change_is_previewed_and_has_no_violation(
+    axe_page, portal, contoso, admin
+):
+    account = service_account_create(
+        tenant=contoso, name="closer", role=Role.SECURITY_OPERATOR, custodians=[admin.pk]
+    )
+    token_generate(user=account, by=admin, name="Alert closer")
+    page = axe_page(admin, portal.tenant_url(contoso), f"/settings/system/users/{account.pk}/")
+
+    page.get_by_label("Role", exact=True).select_option(label="Security reader")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.get_by_test_id("role-preview")).to_contain_text("loses Investigation.manage")
+    assert violations(page) == []
+    page.get_by_role("button", name="Change the role").click()
+    expect(page.get_by_test_id("subject-role")).to_have_text("Security reader")

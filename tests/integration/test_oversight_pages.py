@@ -12,6 +12,7 @@ from accounts.service_accounts import service_account_create
 from accounts.services import user_deprovision
 from tests.factories import make_token, make_user
 from tokens.models import ApiToken
+from tokens.services import token_generate
 
 CONTOSO = "contoso.us2.portal.test"
 USERS = "/settings/system/users/"
@@ -179,3 +180,33 @@ def test_a_siem_agents_token_is_not_handed_over(admin, tenant, reader):
         "stays as it is: Only API tokens are handed over: regenerate a SIEM agent&#x27;s or "
         "a log collector&#x27;s token on its own page."
     ) in page
+
+
+def test_a_role_that_takes_from_its_tokens_is_previewed_then_confirmed(admin, tenant):
+    operator = make_user(tenant, Role.SECURITY_OPERATOR)
+    account = service_account_create(
+        tenant=tenant, name="closer", role=Role.SECURITY_OPERATOR, custodians=[operator.pk]
+    )
+    token, _ = token_generate(user=account, by=operator, name="Alert closer")
+    page = f"{USERS}{account.pk}/"
+    body = {"name": "closer", "role": "security_reader", "custodians": [operator.pk]}
+
+    preview = post(admin, page, body)
+    account.refresh_from_db()
+    role_before_confirming = account.role
+    confirmed = post(admin, page, {**body, "confirmed": "security_reader"})
+
+    html = preview.content.decode()
+    assert preview.status_code == 200
+    assert 'data-testid="role-preview"' in html
+    assert (
+        "As Security reader, 1 of its tokens would lose capabilities from the next request" in html
+    )
+    assert (
+        f'<strong>Alert closer</strong> <code class="suffix">…{token.suffix}</code>: loses '
+        "<code>Investigation.manage</code>"
+    ) in html
+    assert role_before_confirming == Role.SECURITY_OPERATOR
+    assert confirmed.status_code == 302
+    account.refresh_from_db()
+    assert account.role == Role.SECURITY_READER

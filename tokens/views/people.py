@@ -21,6 +21,7 @@ from accounts.service_accounts import service_account_change, service_account_cr
 from accounts.services import user_deprovision, user_reprovision
 from core.errors import Conflict
 from core.http import origin_of
+from tokens.governance import role_change_losses
 from tokens.handover import (
     DEFAULT_HANDOVER_GRACE,
     HANDOVER_GRACE_CHOICES,
@@ -130,6 +131,11 @@ def user_page(request, user_id: int):
         form = ServiceAccountForm(request.POST or None, tenant_id=user.tenant_id, initial=initial)
         if request.method == "POST":
             status = 400
+            if form.is_valid() and (losses := _unconfirmed_losses(request, user, form)):
+                # A role that takes from its tokens is shown first, saved once confirmed.
+                role_label = Role(form.cleaned_data["role"]).label
+                context = {"subject": user, "form": form, "losses": losses, "role": role_label}
+                return render_no_store(request, "tokens/user_role_preview.html", context)
             if form.is_valid():
                 try:
                     service_account_change(
@@ -155,6 +161,15 @@ def user_page(request, user_id: int):
         "service_accounts": _targets(request),
     }
     return render_no_store(request, "tokens/user.html", context, status=status)
+
+
+def _unconfirmed_losses(request, account: User, form) -> list:
+    """What the role chosen would take from the account's tokens, unless the person has
+    confirmed exactly that role after seeing it."""
+    role = form.cleaned_data["role"]
+    if role == account.role or request.POST.get("confirmed") == role:
+        return []
+    return role_change_losses(user=account, after=role)
 
 
 def _targets(request):
