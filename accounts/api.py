@@ -50,9 +50,7 @@ class UserOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.BooleanField())
     def get_no_custodian(self, user) -> bool:
-        return user.is_service_account and not any(
-            not person.is_deprovisioned for person in user.custodians.all()
-        )
+        return user.is_service_account and not user.has_custodian
 
 
 def tenant_users(request):

@@ -208,9 +208,15 @@ class User(AbstractUser):
         return self.has_usable_password()
 
     @property
+    def active_custodians(self) -> list["User"]:
+        """A service account's custodians who may still sign in (read from the prefetched
+        custodians when the caller prefetched them; one query otherwise)."""
+        return [person for person in self.custodians.all() if not person.is_deprovisioned]
+
+    @property
     def has_custodian(self) -> bool:
-        """A service account's: whether an active person is its custodian (one query)."""
-        return self.custodians.filter(deprovisioned_at__isnull=True, is_active=True).exists()
+        """A service account's: whether an active person is its custodian."""
+        return bool(self.active_custodians)
 
     @property
     def kind_label(self) -> str:

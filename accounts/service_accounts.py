@@ -157,11 +157,6 @@ def _changed(account: User, by, origin: Origin, detail: str) -> None:
     service_account_changed.send(sender=User, account=account, by=by, origin=origin, detail=detail)
 
 
-def active_custodians(account: User):
-    """Its custodians that may still sign in."""
-    return account.custodians.filter(deprovisioned_at__isnull=True, is_active=True)
-
-
 def custody_ids(user: User) -> list[int]:
     """The service accounts `user` is an active custodian of (one query, kept on the user
     object for the request): whose tokens they see and manage as their own."""

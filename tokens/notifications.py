@@ -213,7 +213,7 @@ def tell_custodians_handed_over(new: ApiToken, before, by, until: datetime) -> N
         else "The old value stopped at once"
     )
     page = route_url(new.tenant.custom_url, "tokens:detail", token_id=new.pk)
-    for person in account.custodians.filter(deprovisioned_at__isnull=True, is_active=True):
+    for person in account.active_custodians:
         _to(
             person,
             new,

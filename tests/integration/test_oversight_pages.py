@@ -4,6 +4,8 @@ custodians, deprovisioning and restoring, a hand-over that cannot be, a decision
 own request."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import User
@@ -210,3 +212,22 @@ def test_a_role_that_takes_from_its_tokens_is_previewed_then_confirmed(admin, te
     assert confirmed.status_code == 302
     account.refresh_from_db()
     assert account.role == Role.SECURITY_READER
+
+
+def test_the_users_page_reads_custodians_in_the_same_queries_for_any_number(admin, tenant):
+    person = make_user(tenant, Role.SECURITY_READER)
+    service_account_create(
+        tenant=tenant, name="first", role=Role.SECURITY_READER, custodians=[person.pk]
+    )
+    with CaptureQueriesContext(connection) as one:
+        get(admin, USERS)
+    for n in range(4):
+        service_account_create(
+            tenant=tenant, name=f"more{n}", role=Role.SECURITY_READER, custodians=[person.pk]
+        )
+    with CaptureQueriesContext(connection) as five:
+        html = get(admin, USERS).content.decode()
+
+    assert len(five) == len(one)
+    # the people table, each account's custodian, and the new account form's choice
+    assert html.count(person.display_name) == 7
