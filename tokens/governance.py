@@ -134,10 +134,19 @@ def role_change_losses(*, user, after: str) -> list[tuple[ApiToken, list[str]]]:
     losses = []
     tokens = ApiToken.objects.filter(user=user).live().select_related("user").order_by("pk")
     for token in tokens:
-        made = within(EVERY, token.scopes, token.granted_capabilities or ())
-        if lost := sorted(name for name in made if name in old and name not in new):
+        if lost := _taken(_made_with(token), old, new):
             losses.append((token, lost))
     return losses
+
+
+def _made_with(token: ApiToken) -> frozenset:
+    """What `token` was made able to do (its scopes within what it was granted)."""
+    return within(EVERY, token.scopes, token.granted_capabilities or ())
+
+
+def _taken(made, old, new) -> list[str]:
+    """Of what a token was made with, what a role change from `old` to `new` takes."""
+    return sorted(name for name in made if name in old and name not in new)
 
 
 def tokens_follow_role(*, user, before: str, after: str) -> int:
@@ -147,9 +156,9 @@ def tokens_follow_role(*, user, before: str, after: str) -> int:
     old, new = capabilities_for(before), capabilities_for(after)
     written = 0
     for token in ApiToken.objects.filter(user=user).live().select_related("user"):
-        made = within(EVERY, token.scopes, token.granted_capabilities or ())
-        lost = sorted(name for name in made if name in old and name not in new)
-        gained = sorted(name for name in made if name not in old and name in new)
+        made = _made_with(token)
+        lost = _taken(made, old, new)
+        gained = _taken(made, new, old)
         withheld = sorted(c.value for c in new - old if c.value not in made)
         if not (lost or gained or withheld):
             continue
